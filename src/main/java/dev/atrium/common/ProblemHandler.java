@@ -1,0 +1,127 @@
+package dev.atrium.common;
+
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
+
+/** Every error of the REST API as problem+json with a stable {@code code}; never a bare 500 for bad input. */
+@RestControllerAdvice(basePackages = "dev.atrium")
+class ProblemHandler extends ResponseEntityExceptionHandler {
+    private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<ProblemDetail> api(ApiException e) {
+        return ResponseEntity.status(e.status()).body(ProblemDetails.of(e));
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
+        ProblemDetail problem =
+                ProblemDetails.of(HttpStatus.BAD_REQUEST, "invalid_parameter", "Parameter '" + e.getName() + "' has an invalid value.");
+        problem.setProperty("errors", List.of(Map.of("field", e.getName(), "message", "invalid value")));
+        return ResponseEntity.badRequest().body(problem);
+    }
+
+    @ExceptionHandler(DataIntegrityViolationException.class)
+    ResponseEntity<ProblemDetail> integrity(DataIntegrityViolationException e) {
+        log.info("constraint violation answered 409: {}", e.getMostSpecificCause().getMessage());
+        return ResponseEntity.status(HttpStatus.CONFLICT)
+                .body(ProblemDetails.of(HttpStatus.CONFLICT, "conflict", "The request conflicts with the current state."));
+    }
+
+    @ExceptionHandler(IllegalArgumentException.class)
+    ResponseEntity<ProblemDetail> illegalArgument(IllegalArgumentException e) {
+        return ResponseEntity.unprocessableContent()
+                .body(ProblemDetails.of(HttpStatus.UNPROCESSABLE_CONTENT, "validation_failed", e.getMessage()));
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception e) {
+        log.error("unexpected error", e);
+        return ResponseEntity.internalServerError()
+                .body(ProblemDetails.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", "An unexpected error occurred."));
+    }
+
+    @Override
+    protected @Nullable ResponseEntity<Object> handleMethodArgumentNotValid(
+            MethodArgumentNotValidException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        List<Map<String, String>> errors = ex.getBindingResult().getFieldErrors().stream()
+                .map(f -> Map.of("field", snake(f.getField()), "message", String.valueOf(f.getDefaultMessage())))
+                .toList();
+        String detail = errors.isEmpty()
+                ? "The request is invalid."
+                : errors.stream().map(m -> m.get("field") + " " + m.get("message")).reduce((a, b) -> a + "; " + b).orElseThrow();
+        ProblemDetail problem = ProblemDetails.of(HttpStatus.UNPROCESSABLE_CONTENT, "validation_failed", detail);
+        problem.setProperty("errors", errors);
+        return ResponseEntity.unprocessableContent().body(problem);
+    }
+
+    @Override
+    protected @Nullable ResponseEntity<Object> handleHttpMessageNotReadable(
+            HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        String detail = "The request body is not valid JSON for this operation.";
+        String field = null;
+        Throwable cause = ex.getMostSpecificCause();
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof JacksonException je && !je.getPath().isEmpty()) {
+                field = je.getPath().stream()
+                        .map(r -> r.getPropertyName() != null ? r.getPropertyName() : String.valueOf(r.getIndex()))
+                        .reduce((a, b) -> a + "." + b)
+                        .orElse(null);
+                break;
+            }
+        }
+        if (field != null) {
+            detail = "Field '" + field + "' has a missing, malformed or unknown value.";
+        } else if (cause instanceof JacksonException) {
+            detail = "Malformed JSON.";
+        }
+        ProblemDetail problem = ProblemDetails.of(HttpStatus.BAD_REQUEST, "malformed_request", detail);
+        if (field != null) {
+            problem.setProperty("errors", List.of(Map.of("field", field, "message", "invalid value")));
+        }
+        return ResponseEntity.badRequest().body(problem);
+    }
+
+    @Override
+    protected @Nullable ResponseEntity<Object> handleExceptionInternal(
+            Exception ex, @Nullable Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
+        if (body instanceof ProblemDetail problem && problem.getProperties() == null
+                || body instanceof ProblemDetail p && !p.getProperties().containsKey("code")) {
+            ProblemDetails.decorate((ProblemDetail) body, codeFor(statusCode));
+        }
+        return super.handleExceptionInternal(ex, body, headers, statusCode, request);
+    }
+
+    private static String codeFor(HttpStatusCode status) {
+        return switch (status.value()) {
+            case 400 -> "bad_request";
+            case 404 -> "not_found";
+            case 405 -> "method_not_allowed";
+            case 406 -> "not_acceptable";
+            case 413 -> "payload_too_large";
+            case 415 -> "unsupported_media_type";
+            default -> status.is5xxServerError() ? "internal_error" : "bad_request";
+        };
+    }
+
+    private static String snake(String camel) {
+        return camel.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+    }
+}

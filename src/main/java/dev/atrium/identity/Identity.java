@@ -1,0 +1,216 @@
+package dev.atrium.identity;
+
+import dev.atrium.common.ApiException;
+import dev.atrium.common.KeyId;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.UserId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.identity.internal.Keys;
+import dev.atrium.identity.internal.LoginThrottle;
+import dev.atrium.identity.internal.Users;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
+import org.springframework.security.crypto.password.PasswordEncoder;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Identity's facade: users and passwords, and every kind of credential. */
+@Service
+public class Identity {
+    private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+$");
+    private static final int MIN_PASSWORD = 10;
+    private static final int MAX_PASSWORD_BYTES = 72; // bcrypt's input limit
+
+    private final Users users;
+    private final Keys keys;
+    private final LoginThrottle throttle;
+    private final Clock clock;
+    private final PasswordEncoder passwords = new BCryptPasswordEncoder(10);
+    private final String dummyHash;
+
+    Identity(Users users, Keys keys, LoginThrottle throttle, Clock clock) {
+        this.users = users;
+        this.keys = keys;
+        this.throttle = throttle;
+        this.clock = clock;
+        this.dummyHash = passwords.encode("timing-equaliser-for-unknown-accounts");
+    }
+
+    /** Normalises and validates an email address; the field name is used in the error. */
+    public static String normaliseEmail(@Nullable String email, String field) {
+        if (email == null || email.isBlank()) {
+            throw ApiException.invalid(field, "email is required.");
+        }
+        String normal = email.trim().toLowerCase(Locale.ROOT);
+        if (normal.length() > 254 || !EMAIL.matcher(normal).matches()) {
+            throw ApiException.invalid(field, "email is not a valid address.");
+        }
+        return normal;
+    }
+
+    public static void validatePassword(@Nullable String password) {
+        if (password == null || password.length() < MIN_PASSWORD) {
+            throw ApiException.invalid("password", "password must have at least " + MIN_PASSWORD + " characters.");
+        }
+        if (password.getBytes(StandardCharsets.UTF_8).length > MAX_PASSWORD_BYTES) {
+            throw ApiException.invalid("password", "password must be at most " + MAX_PASSWORD_BYTES + " bytes.");
+        }
+    }
+
+    /** Creates a user; 409 {@code email_taken} when the address is already registered. */
+    @Transactional
+    public User createUser(String email, String password, String name) {
+        String normal = normaliseEmail(email, "email");
+        validatePassword(password);
+        String cleanName = requireName(name, "name");
+        User user = new User(UserId.next(), normal, cleanName, clock.instant());
+        if (!users.insert(user, passwords.encode(password))) {
+            throw ApiException.conflict("email_taken", "A user with this email already exists.");
+        }
+        return user;
+    }
+
+    @Transactional(readOnly = true)
+    public Optional<User> find(UserId id) {
+        return users.find(id);
+    }
+
+    @Transactional(readOnly = true)
+    public Optional<User> findByEmail(String email) {
+        return users.findByEmail(email.trim().toLowerCase(Locale.ROOT));
+    }
+
+    @Transactional(readOnly = true)
+    public boolean anyUser() {
+        return users.any();
+    }
+
+    /**
+     * Checks an email and password, rate limited per account and per client address. Every kind of
+     * failure answers the same 401; too many failures answer 429 even for the right password.
+     */
+    public User authenticate(String email, String password, String address) {
+        String account = email == null ? "" : email.trim().toLowerCase(Locale.ROOT);
+        Instant now = clock.instant();
+        if (throttle.blocked(account, address, now)) {
+            throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "too_many_attempts",
+                    "Too many failed sign-in attempts. Try again later.");
+        }
+        Optional<User> user = users.findByEmail(account);
+        String hash = user.flatMap(u -> users.passwordHash(u.id())).orElse(dummyHash);
+        boolean ok = password != null
+                && password.getBytes(StandardCharsets.UTF_8).length <= MAX_PASSWORD_BYTES
+                && passwords.matches(password, hash);
+        if (user.isEmpty() || !ok) {
+            throttle.recordFailure(account, address, now);
+            throw new ApiException(HttpStatus.UNAUTHORIZED, "invalid_credentials", "Email or password is incorrect.");
+        }
+        return user.get();
+    }
+
+    /** True when the password is the user's. */
+    @Transactional(readOnly = true)
+    public boolean passwordMatches(UserId user, String password) {
+        return password.getBytes(StandardCharsets.UTF_8).length <= MAX_PASSWORD_BYTES
+                && users.passwordHash(user).map(h -> passwords.matches(password, h)).orElse(false);
+    }
+
+    @Transactional
+    public IssuedToken issuePersonalToken(UserId user, String name, @Nullable Instant expiresAt) {
+        String secret = TokenCodec.generate(TokenCodec.PERSONAL);
+        KeyId id = KeyId.next();
+        Instant now = clock.instant();
+        String prefix = TokenCodec.displayPrefix(secret, TokenCodec.PERSONAL);
+        keys.insertPersonal(id, user, requireName(name, "name"), prefix, TokenCodec.sha256(secret), now, expiresAt);
+        return new IssuedToken(id, secret, prefix, now, expiresAt);
+    }
+
+    @Transactional
+    public IssuedToken issueAdminKey(OrgId org, String name, Caller createdBy) {
+        return issueOrgKey(org, "admin", null, null, name, createdBy, TokenCodec.ADMIN);
+    }
+
+    @Transactional
+    public IssuedToken issueWorkspaceKey(OrgId org, WorkspaceId workspace, String name, @Nullable UserId boundUser, Caller createdBy) {
+        return issueOrgKey(org, "workspace", workspace, boundUser, name, createdBy, TokenCodec.WORKSPACE);
+    }
+
+    private IssuedToken issueOrgKey(
+            OrgId org, String kind, @Nullable WorkspaceId ws, @Nullable UserId user, String name, Caller by, String type) {
+        String secret = TokenCodec.generate(type);
+        KeyId id = KeyId.next();
+        Instant now = clock.instant();
+        String prefix = TokenCodec.displayPrefix(secret, type);
+        keys.insertOrgKey(org, id, kind, ws, user, requireName(name, "name"), prefix, TokenCodec.sha256(secret), by.actorId(), now);
+        return new IssuedToken(id, secret, prefix, now, null);
+    }
+
+    @Transactional(readOnly = true)
+    public List<KeyInfo> adminKeys(OrgId org) {
+        return keys.listOrgKeys(org, "admin", null);
+    }
+
+    @Transactional(readOnly = true)
+    public List<KeyInfo> workspaceKeys(OrgId org, WorkspaceId workspace) {
+        return keys.listOrgKeys(org, "workspace", workspace);
+    }
+
+    /** Revokes an admin key of the organization; 404 when it is not one. Returns the key as it was. */
+    @Transactional
+    public KeyInfo revokeAdminKey(OrgId org, KeyId id) {
+        KeyInfo key = keys.findOrgKey(org, id, "admin", null).orElseThrow(() -> ApiException.notFound("key"));
+        keys.revokeOrgKey(org, id, clock.instant());
+        return key;
+    }
+
+    /** Revokes a key of the workspace; 404 when it is not one. Returns the key as it was. */
+    @Transactional
+    public KeyInfo revokeWorkspaceKey(OrgId org, WorkspaceId workspace, KeyId id) {
+        KeyInfo key = keys.findOrgKey(org, id, "workspace", workspace).orElseThrow(() -> ApiException.notFound("key"));
+        keys.revokeOrgKey(org, id, clock.instant());
+        return key;
+    }
+
+    @Transactional
+    public int revokeWorkspaceKeys(OrgId org, WorkspaceId workspace) {
+        return keys.revokeWorkspaceKeys(org, workspace, clock.instant());
+    }
+
+    @Transactional
+    public int revokeKeysBoundTo(OrgId org, UserId user) {
+        return keys.revokeKeysBoundTo(org, user, clock.instant());
+    }
+
+    /** The caller a bearer token stands for; empty for unknown, revoked and expired tokens alike. */
+    public Optional<Caller> resolve(String token) {
+        if (token.length() > 200
+                || !(token.startsWith(TokenCodec.PERSONAL)
+                        || token.startsWith(TokenCodec.ADMIN)
+                        || token.startsWith(TokenCodec.WORKSPACE))) {
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        Optional<Caller> caller = keys.resolve(TokenCodec.sha256(token), now);
+        caller.ifPresent(c -> keys.touch(c, now));
+        return caller;
+    }
+
+    static String requireName(@Nullable String name, String field) {
+        if (name == null || name.isBlank()) {
+            throw ApiException.invalid(field, field + " is required.");
+        }
+        String trimmed = name.strip();
+        if (trimmed.length() > 200) {
+            throw ApiException.invalid(field, field + " must be at most 200 characters.");
+        }
+        return trimmed;
+    }
+}

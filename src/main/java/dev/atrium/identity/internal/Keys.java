@@ -1,0 +1,187 @@
+package dev.atrium.identity.internal;
+
+import dev.atrium.common.KeyId;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.UserId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.identity.Caller;
+import dev.atrium.identity.KeyInfo;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** Personal tokens and organization keys, stored by SHA-256 digest only. */
+@Repository
+public class Keys {
+    private static final String ORG_KEY_COLUMNS =
+            "id, name, prefix, workspace_id, user_id, created_at, expires_at, revoked_at, last_used_at";
+    private final JdbcClient jdbc;
+
+    Keys(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public void insertPersonal(KeyId id, UserId user, String name, String prefix, byte[] hash, Instant at, @Nullable Instant expires) {
+        jdbc.sql("""
+                        INSERT INTO personal_tokens (id, user_id, name, prefix, secret_hash, created_at, expires_at)
+                        VALUES (:id, :user, :name, :prefix, :hash, :at, :expires)
+                        """)
+                .param("id", id.value())
+                .param("user", user.value())
+                .param("name", name)
+                .param("prefix", prefix)
+                .param("hash", hash)
+                .param("at", Timestamp.from(at))
+                .param("expires", expires == null ? null : Timestamp.from(expires))
+                .update();
+    }
+
+    public void insertOrgKey(
+            OrgId org,
+            KeyId id,
+            String kind,
+            @Nullable WorkspaceId workspace,
+            @Nullable UserId user,
+            String name,
+            String prefix,
+            byte[] hash,
+            @Nullable String createdBy,
+            Instant at) {
+        jdbc.sql("""
+                        INSERT INTO org_keys (org_id, id, kind, workspace_id, user_id, name, prefix, secret_hash, created_by, created_at)
+                        VALUES (:org, :id, :kind, :ws, :user, :name, :prefix, :hash, :by, :at)
+                        """)
+                .param("org", org.value())
+                .param("id", id.value())
+                .param("kind", kind)
+                .param("ws", workspace == null ? null : workspace.value())
+                .param("user", user == null ? null : user.value())
+                .param("name", name)
+                .param("prefix", prefix)
+                .param("hash", hash)
+                .param("by", createdBy)
+                .param("at", Timestamp.from(at))
+                .update();
+    }
+
+    /** The caller a secret digest stands for, if it is known, unrevoked and unexpired. */
+    public Optional<Caller> resolve(byte[] hash, Instant now) {
+        Timestamp ts = Timestamp.from(now);
+        Optional<Caller> personal = jdbc.sql("""
+                        SELECT id, user_id FROM personal_tokens
+                        WHERE secret_hash = :hash AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)
+                        """)
+                .param("hash", hash)
+                .param("now", ts)
+                .query((rs, n) -> (Caller) new Caller.User(new UserId(rs.getString("user_id")), new KeyId(rs.getString("id"))))
+                .optional();
+        if (personal.isPresent()) {
+            return personal;
+        }
+        return jdbc.sql("""
+                        SELECT k.org_id, k.id, k.kind, k.workspace_id, k.user_id FROM org_keys k
+                        WHERE k.secret_hash = :hash AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > :now)
+                        """)
+                .param("hash", hash)
+                .param("now", ts)
+                .query((rs, n) -> {
+                    OrgId org = new OrgId(rs.getString("org_id"));
+                    KeyId id = new KeyId(rs.getString("id"));
+                    if ("admin".equals(rs.getString("kind"))) {
+                        return (Caller) new Caller.AdminKey(org, id);
+                    }
+                    String user = rs.getString("user_id");
+                    return (Caller) new Caller.WorkspaceKey(
+                            org, new WorkspaceId(rs.getString("workspace_id")), id, user == null ? null : new UserId(user));
+                })
+                .optional();
+    }
+
+    /** Records use at most once a minute per key, so authentication stays a read on the hot path. */
+    public void touch(Caller caller, Instant now) {
+        String sql = caller instanceof Caller.User
+                ? "UPDATE personal_tokens SET last_used_at = :now WHERE id = :id AND (last_used_at IS NULL OR last_used_at < :stale)"
+                : "UPDATE org_keys SET last_used_at = :now WHERE id = :id AND (last_used_at IS NULL OR last_used_at < :stale)";
+        jdbc.sql(sql)
+                .param("now", Timestamp.from(now))
+                .param("stale", Timestamp.from(now.minusSeconds(60)))
+                .param("id", caller.credential().value())
+                .update();
+    }
+
+    public List<KeyInfo> listOrgKeys(OrgId org, String kind, @Nullable WorkspaceId workspace) {
+        return jdbc.sql("SELECT " + ORG_KEY_COLUMNS + """
+                         FROM org_keys WHERE org_id = :org AND kind = :kind
+                         AND (CAST(:ws AS text) IS NULL OR workspace_id = :ws) ORDER BY id
+                        """)
+                .param("org", org.value())
+                .param("kind", kind)
+                .param("ws", workspace == null ? null : workspace.value())
+                .query(Keys::mapOrgKey)
+                .list();
+    }
+
+    public Optional<KeyInfo> findOrgKey(OrgId org, KeyId id, String kind, @Nullable WorkspaceId workspace) {
+        return jdbc.sql("SELECT " + ORG_KEY_COLUMNS + """
+                         FROM org_keys WHERE org_id = :org AND id = :id AND kind = :kind
+                         AND (CAST(:ws AS text) IS NULL OR workspace_id = :ws)
+                        """)
+                .param("org", org.value())
+                .param("id", id.value())
+                .param("kind", kind)
+                .param("ws", workspace == null ? null : workspace.value())
+                .query(Keys::mapOrgKey)
+                .optional();
+    }
+
+    public void revokeOrgKey(OrgId org, KeyId id, Instant now) {
+        jdbc.sql("UPDATE org_keys SET revoked_at = :now WHERE org_id = :org AND id = :id AND revoked_at IS NULL")
+                .param("now", Timestamp.from(now))
+                .param("org", org.value())
+                .param("id", id.value())
+                .update();
+    }
+
+    public int revokeWorkspaceKeys(OrgId org, WorkspaceId workspace, Instant now) {
+        return jdbc.sql("""
+                        UPDATE org_keys SET revoked_at = :now
+                        WHERE org_id = :org AND workspace_id = :ws AND revoked_at IS NULL
+                        """)
+                .param("now", Timestamp.from(now))
+                .param("org", org.value())
+                .param("ws", workspace.value())
+                .update();
+    }
+
+    public int revokeKeysBoundTo(OrgId org, UserId user, Instant now) {
+        return jdbc.sql("""
+                        UPDATE org_keys SET revoked_at = :now
+                        WHERE org_id = :org AND user_id = :user AND revoked_at IS NULL
+                        """)
+                .param("now", Timestamp.from(now))
+                .param("org", org.value())
+                .param("user", user.value())
+                .update();
+    }
+
+    private static KeyInfo mapOrgKey(ResultSet rs, int n) throws SQLException {
+        String ws = rs.getString("workspace_id");
+        String user = rs.getString("user_id");
+        return new KeyInfo(
+                new KeyId(rs.getString("id")),
+                rs.getString("name"),
+                rs.getString("prefix"),
+                ws == null ? null : new WorkspaceId(ws),
+                user == null ? null : new UserId(user),
+                rs.getTimestamp("created_at").toInstant(),
+                Users.instant(rs, "expires_at"),
+                Users.instant(rs, "revoked_at"),
+                Users.instant(rs, "last_used_at"));
+    }
+}

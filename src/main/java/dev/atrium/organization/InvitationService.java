@@ -1,0 +1,118 @@
+package dev.atrium.organization;
+
+import dev.atrium.audit.AuditLog;
+import dev.atrium.common.ApiException;
+import dev.atrium.common.InvitationId;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.identity.Caller;
+import dev.atrium.identity.Identity;
+import dev.atrium.identity.TokenCodec;
+import dev.atrium.identity.User;
+import dev.atrium.organization.internal.Invitations;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Invitations: issued by admins, accepted once by the invited address, before they expire. */
+@Service
+public class InvitationService {
+    private final Invitations invitations;
+    private final OrganizationService organizations;
+    private final WorkspaceDirectory workspaces;
+    private final Identity identity;
+    private final AuditLog audit;
+    private final Clock clock;
+    private final Duration validity;
+
+    InvitationService(
+            Invitations invitations,
+            OrganizationService organizations,
+            WorkspaceDirectory workspaces,
+            Identity identity,
+            AuditLog audit,
+            Clock clock,
+            @Value("${atrium.invitations.validity:P7D}") Duration validity) {
+        this.invitations = invitations;
+        this.organizations = organizations;
+        this.workspaces = workspaces;
+        this.identity = identity;
+        this.audit = audit;
+        this.clock = clock;
+        this.validity = validity;
+    }
+
+    @Transactional
+    public Invitation invite(OrgAccess access, String email, @Nullable OrgRole role, @Nullable WorkspaceId workspace) {
+        access.requireAdmin();
+        String normal = Identity.normaliseEmail(email, "email");
+        OrgRole r = role == null ? OrgRole.MEMBER : role;
+        if (r == OrgRole.OWNER && !access.isOwner()) {
+            throw ApiException.forbidden("Only an owner can invite another owner.");
+        }
+        if (workspace != null && !workspaces.exists(access.org(), workspace)) {
+            throw ApiException.invalid("workspace_id", "No such workspace in this organization.");
+        }
+        identity.findByEmail(normal).ifPresent(u -> {
+            if (organizations.isMember(access.org(), u.id())) {
+                throw ApiException.conflict("already_member", "The user is already a member of this organization.");
+            }
+        });
+        String token = TokenCodec.generate(TokenCodec.INVITATION);
+        Instant now = clock.instant();
+        var pending = new Invitations.Pending(access.org(), InvitationId.next(), normal, r, workspace, now.plus(validity), null);
+        invitations.insert(pending, TokenCodec.sha256(token), access.caller().actorId(), now);
+        audit.record(access.org(), access.caller(), "invitation.created", "invitation", pending.id().value(), null,
+                Map.of("email", normal, "role", r.wire(), "workspace_id", workspace == null ? "" : workspace.value(),
+                        "expires_at", pending.expiresAt().toString()));
+        return new Invitation(pending.id(), token, normal, r, workspace, pending.expiresAt());
+    }
+
+    /** The outcome of accepting: the user (new or existing) and the organization joined. */
+    public record Accepted(User user, OrgId organizationId, Member member) {}
+
+    /**
+     * Accepts an invitation. A new user supplies a name and password; an existing user proves who
+     * they are with their session/personal token or their password.
+     */
+    @Transactional
+    public Accepted accept(String token, @Nullable Caller caller, @Nullable String name, @Nullable String password) {
+        if (!token.startsWith(TokenCodec.INVITATION) || token.length() > 200) {
+            throw ApiException.notFound("invitation");
+        }
+        Invitations.Pending inv = invitations.findForUpdate(TokenCodec.sha256(token))
+                .orElseThrow(() -> ApiException.notFound("invitation"));
+        if (inv.acceptedAt() != null) {
+            throw ApiException.conflict("invitation_used", "This invitation has already been accepted.");
+        }
+        if (!inv.expiresAt().isAfter(clock.instant())) {
+            throw new ApiException(HttpStatus.GONE, "invitation_expired", "This invitation has expired.");
+        }
+        Optional<User> existing = identity.findByEmail(inv.email());
+        User user;
+        if (existing.isPresent()) {
+            user = existing.get();
+            boolean provenBySession = caller instanceof Caller.User u && u.user().equals(user.id());
+            boolean provenByPassword = password != null && identity.passwordMatches(user.id(), password);
+            if (!provenBySession && !provenByPassword) {
+                throw ApiException.unauthorized();
+            }
+        } else {
+            if (caller instanceof Caller.User) {
+                throw ApiException.forbidden("This invitation is for another email address.");
+            }
+            user = identity.createUser(inv.email(), password == null ? "" : password, name == null ? "" : name);
+        }
+        // The accepting person is the actor of their own joining.
+        Member member = organizations.join(inv.org(), user.id(), inv.role(), inv.workspace(), "user", user.id().value());
+        invitations.markAccepted(inv.org(), inv.id(), user.id(), clock.instant());
+        return new Accepted(user, inv.org(), member);
+    }
+}

@@ -1,0 +1,191 @@
+package dev.atrium.organization;
+
+import dev.atrium.audit.AuditLog;
+import dev.atrium.common.ApiException;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.Page;
+import dev.atrium.common.PageRequest;
+import dev.atrium.common.UserId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.identity.Caller;
+import dev.atrium.organization.internal.Members;
+import dev.atrium.organization.internal.Organizations;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Organizations and their members. Every change is audited in the same transaction. */
+@Service
+public class OrganizationService {
+    private final Organizations organizations;
+    private final Members members;
+    private final WorkspaceDirectory workspaces;
+    private final AuditLog audit;
+    private final ApplicationEventPublisher events;
+    private final Clock clock;
+
+    OrganizationService(
+            Organizations organizations,
+            Members members,
+            WorkspaceDirectory workspaces,
+            AuditLog audit,
+            ApplicationEventPublisher events,
+            Clock clock) {
+        this.organizations = organizations;
+        this.members = members;
+        this.workspaces = workspaces;
+        this.audit = audit;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /** Creates an organization, its Primary Workspace and the owner's membership: all or nothing. */
+    @Transactional
+    public Organization create(UserId owner, Caller actor, String name) {
+        Organization org = new Organization(OrgId.next(), requireName(name), WorkspaceId.next(), clock.instant());
+        organizations.insert(org, owner);
+        members.upsertActive(org.id(), owner, OrgRole.OWNER, org.primaryWorkspaceId(), org.createdAt());
+        events.publishEvent(new OrganizationCreated(org.id(), org.primaryWorkspaceId(), owner));
+        audit.record(org.id(), actor, "organization.created", "organization", org.id().value(), null, org);
+        return org;
+    }
+
+    @Transactional(readOnly = true)
+    public Organization get(OrgAccess access) {
+        return organizations.find(access.org()).orElseThrow(() -> ApiException.notFound("organization"));
+    }
+
+    @Transactional
+    public Organization rename(OrgAccess access, String name) {
+        access.requireAdmin();
+        Organization before = get(access);
+        String clean = requireName(name);
+        organizations.rename(access.org(), clean);
+        Organization after = new Organization(before.id(), clean, before.primaryWorkspaceId(), before.createdAt());
+        audit.record(access.org(), access.caller(), "organization.updated", "organization", access.org().value(), before, after);
+        return after;
+    }
+
+    @Transactional(readOnly = true)
+    public List<Membership> membershipsOf(UserId user) {
+        return members.membershipsOf(user);
+    }
+
+    @Transactional(readOnly = true)
+    public Page<Member> members(OrgAccess access, PageRequest page) {
+        access.requireMember();
+        return Page.of(members.list(access.org(), page), page, m -> m.userId().value());
+    }
+
+    @Transactional(readOnly = true)
+    public Member member(OrgAccess access, UserId user) {
+        access.requireMember();
+        return members.findActive(access.org(), user).orElseThrow(() -> ApiException.notFound("member"));
+    }
+
+    /** True when the user is an active member of the organization. */
+    @Transactional(readOnly = true)
+    public boolean isMember(OrgId org, UserId user) {
+        return members.role(org, user).isPresent();
+    }
+
+    /** Adds a user to the organization with a role; they join {@code workspace} (the Primary when null). */
+    @Transactional
+    public Member join(OrgId org, UserId user, OrgRole role, @Nullable WorkspaceId workspace, String actorType, String actorId) {
+        Organization o = organizations.find(org).orElseThrow(() -> ApiException.notFound("organization"));
+        WorkspaceId target = workspace != null && workspaces.exists(org, workspace) ? workspace : o.primaryWorkspaceId();
+        if (!members.upsertActive(org, user, role, target, clock.instant())) {
+            throw ApiException.conflict("already_member", "The user is already a member of this organization.");
+        }
+        events.publishEvent(new MemberJoined(org, user, target));
+        Member member = members.findActive(org, user).orElseThrow();
+        audit.record(org, actorType, actorId, "member.added", "user", user.value(), null, member);
+        return member;
+    }
+
+    /** Changes a member's role and/or default workspace. The last owner cannot be demoted. */
+    @Transactional
+    public Member update(OrgAccess access, UserId user, @Nullable OrgRole role, @Nullable WorkspaceId defaultWorkspace) {
+        access.requireMember();
+        boolean self = user.equals(access.user());
+        if (!access.isAdmin() && !(self && role == null)) {
+            throw ApiException.forbidden("This action needs the owner or admin role.");
+        }
+        Member before = members.findActiveForUpdate(access.org(), user).orElseThrow(() -> ApiException.notFound("member"));
+        if (role != null && role != before.role()) {
+            if ((role == OrgRole.OWNER || before.role() == OrgRole.OWNER) && !access.isOwner()) {
+                throw ApiException.forbidden("Only an owner can grant or take away the owner role.");
+            }
+            if (before.role() == OrgRole.OWNER && members.lockAndCountOwners(access.org()) <= 1) {
+                throw ApiException.conflict("last_owner", "The organization's last owner cannot be demoted.");
+            }
+            members.setRole(access.org(), user, role);
+        }
+        if (defaultWorkspace != null && !defaultWorkspace.equals(before.defaultWorkspaceId())) {
+            if (!workspaces.exists(access.org(), defaultWorkspace)) {
+                throw ApiException.invalid("default_workspace_id", "No such workspace in this organization.");
+            }
+            if (!workspaces.isMember(access.org(), defaultWorkspace, user)) {
+                throw ApiException.invalid(
+                        "default_workspace_id", "The member must be assigned to a workspace before it becomes their default.");
+            }
+            members.setDefaultWorkspace(access.org(), user, defaultWorkspace);
+        }
+        Member after = members.findActive(access.org(), user).orElseThrow();
+        audit.record(access.org(), access.caller(), "member.updated", "user", user.value(), before, after);
+        return after;
+    }
+
+    /** Removes a member (or lets a member leave). Usage, ledger and audit records stay. */
+    @Transactional
+    public void remove(OrgAccess access, UserId user) {
+        access.requireMember();
+        boolean self = user.equals(access.user());
+        if (!access.isAdmin() && !self) {
+            throw ApiException.forbidden("This action needs the owner or admin role.");
+        }
+        Member before = members.findActiveForUpdate(access.org(), user).orElseThrow(() -> ApiException.notFound("member"));
+        if (before.role() == OrgRole.OWNER) {
+            if (!access.isOwner()) {
+                throw ApiException.forbidden("Only an owner can remove an owner.");
+            }
+            if (members.lockAndCountOwners(access.org()) <= 1) {
+                throw ApiException.conflict("last_owner", "The organization's last owner cannot be removed.");
+            }
+        }
+        members.markRemoved(access.org(), user, clock.instant());
+        events.publishEvent(new MemberRemoved(access.org(), user));
+        audit.record(access.org(), access.caller(), "member.removed", "user", user.value(), before, Map.of("status", "removed"));
+    }
+
+    /** Moves members whose default is a workspace being deleted to the Primary Workspace. */
+    @Transactional
+    public List<UserId> moveDefaultsToPrimary(OrgId org, WorkspaceId from) {
+        Organization o = organizations.find(org).orElseThrow(() -> ApiException.notFound("organization"));
+        return members.moveDefaults(org, from, o.primaryWorkspaceId());
+    }
+
+    @Transactional(readOnly = true)
+    public Organization find(OrgId org) {
+        return organizations.find(org).orElseThrow(() -> ApiException.notFound("organization"));
+    }
+
+    static String requireName(@Nullable String name) {
+        return requireName(name, "name");
+    }
+
+    static String requireName(@Nullable String name, String field) {
+        if (name == null || name.isBlank()) {
+            throw ApiException.invalid(field, field + " is required.");
+        }
+        String clean = name.strip();
+        if (clean.length() > 200) {
+            throw ApiException.invalid(field, field + " must be at most 200 characters.");
+        }
+        return clean;
+    }
+}

@@ -1,0 +1,7 @@
+package dev.atrium.workspace;
+
+import dev.atrium.common.UserId;
+import java.time.Instant;
+
+/** A user assigned to a workspace with a workspace role. */
+public record WorkspaceMember(UserId userId, String email, String name, WorkspaceRole role, Instant addedAt) {}

@@ -1,0 +1,223 @@
+package dev.atrium.workspace;
+
+import dev.atrium.audit.AuditLog;
+import dev.atrium.common.ApiException;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.Page;
+import dev.atrium.common.PageRequest;
+import dev.atrium.common.UserId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.identity.Caller;
+import dev.atrium.identity.Identity;
+import dev.atrium.organization.OrgAccess;
+import dev.atrium.organization.OrganizationService;
+import dev.atrium.workspace.internal.Policies;
+import dev.atrium.workspace.internal.WorkspaceMembers;
+import dev.atrium.workspace.internal.Workspaces;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Workspaces: lifecycle, visibility and the access of a caller inside one. Every change is audited. */
+@Service
+public class WorkspaceService {
+    private final Workspaces workspaces;
+    private final WorkspaceMembers members;
+    private final Policies policies;
+    private final OrganizationService organizations;
+    private final Identity identity;
+    private final AuditLog audit;
+    private final ApplicationEventPublisher events;
+    private final Clock clock;
+
+    WorkspaceService(
+            Workspaces workspaces,
+            WorkspaceMembers members,
+            Policies policies,
+            OrganizationService organizations,
+            Identity identity,
+            AuditLog audit,
+            ApplicationEventPublisher events,
+            Clock clock) {
+        this.workspaces = workspaces;
+        this.members = members;
+        this.policies = policies;
+        this.organizations = organizations;
+        this.identity = identity;
+        this.audit = audit;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    /**
+     * The caller's access to a workspace. Out of reach (another organization, a workspace the member
+     * is not assigned to, another workspace's key, deleted) is a 404, like a missing id.
+     */
+    @Transactional(readOnly = true)
+    public WorkspaceAccess access(OrgAccess org, WorkspaceId id) {
+        Workspace ws = workspaces.find(org.org(), id).orElseThrow(() -> ApiException.notFound("workspace"));
+        return accessTo(org, ws);
+    }
+
+    private WorkspaceAccess accessTo(OrgAccess org, Workspace ws) {
+        WorkspaceId keyWs = org.keyWorkspace();
+        if (keyWs != null) {
+            if (!keyWs.equals(ws.id())) throw ApiException.notFound("workspace");
+            return new WorkspaceAccess(org, ws, null);
+        }
+        WorkspaceRole role = org.user() == null ? null : members.role(org.org(), ws.id(), org.user()).orElse(null);
+        if (role == null && !org.seesAllWorkspaces()) {
+            throw ApiException.notFound("workspace");
+        }
+        return new WorkspaceAccess(org, ws, role);
+    }
+
+    @Transactional
+    public Workspace create(OrgAccess org, String name, @Nullable WorkspaceKind kind, @Nullable String description) {
+        org.requireAdmin();
+        Workspace ws = new Workspace(WorkspaceId.next(), org.org(), requireName(name), kind == null ? WorkspaceKind.OTHER : kind,
+                description(description), false, "active", org.caller().actorId(), clock.instant(), null);
+        workspaces.insert(ws);
+        policies.upsert(ws.org(), ws.id(), Policy.DEFAULT, ws.createdAt());
+        if (org.user() != null) {
+            members.add(ws.org(), ws.id(), org.user(), WorkspaceRole.ADMIN, ws.createdAt());
+        }
+        audit.record(org.org(), org.caller(), "workspace.created", "workspace", ws.id().value(), null, ws);
+        return ws;
+    }
+
+    /** Creates the Primary Workspace of a new organization (called inside its creating transaction). */
+    @Transactional
+    public Workspace createPrimary(OrgId org, WorkspaceId id, UserId owner) {
+        Instant now = clock.instant();
+        Workspace ws = new Workspace(id, org, "Primary Workspace", WorkspaceKind.OTHER,
+                "Where all activity goes unless a member or key is assigned elsewhere.", true, "active", owner.value(), now, null);
+        workspaces.insert(ws);
+        policies.upsert(org, id, Policy.DEFAULT, now);
+        members.add(org, id, owner, WorkspaceRole.ADMIN, now);
+        return ws;
+    }
+
+    /** The workspaces the caller can see: all for owners/admins/billing, assigned ones for members. */
+    @Transactional(readOnly = true)
+    public Page<Workspace> list(OrgAccess org, boolean includeArchived, PageRequest page) {
+        if (org.keyWorkspace() != null) {
+            throw ApiException.forbidden("Workspace keys are for the gateway.");
+        }
+        UserId only = org.seesAllWorkspaces() ? null : org.user();
+        return Page.of(workspaces.list(org.org(), only, includeArchived, page), page, w -> w.id().value());
+    }
+
+    @Transactional
+    public Workspace update(WorkspaceAccess access, @Nullable String name, @Nullable WorkspaceKind kind, @Nullable String description) {
+        access.requireManage().requireActive();
+        Workspace before = lock(access);
+        Workspace after = new Workspace(before.id(), before.org(), name == null ? before.name() : requireName(name),
+                kind == null ? before.kind() : kind, description == null ? before.description() : description(description),
+                before.primary(), before.status(), before.createdBy(), before.createdAt(), before.archivedAt());
+        workspaces.update(before.org(), before.id(), after.name(), after.kind(), after.description());
+        audit.record(before.org(), access.org().caller(), "workspace.updated", "workspace", before.id().value(), before, after);
+        return after;
+    }
+
+    @Transactional
+    public Workspace archive(WorkspaceAccess access) {
+        access.requireManage();
+        Workspace before = lock(access);
+        if (before.primary()) {
+            throw ApiException.conflict("primary_workspace", "The Primary Workspace cannot be archived.");
+        }
+        if (!before.active()) return before;
+        workspaces.setStatus(before.org(), before.id(), "archived", clock.instant());
+        Workspace after = workspaces.find(before.org(), before.id()).orElseThrow();
+        audit.record(before.org(), access.org().caller(), "workspace.archived", "workspace", before.id().value(), before, after);
+        return after;
+    }
+
+    @Transactional
+    public Workspace unarchive(WorkspaceAccess access) {
+        access.requireManage();
+        Workspace before = lock(access);
+        if (before.active()) return before;
+        workspaces.setStatus(before.org(), before.id(), "active", clock.instant());
+        Workspace after = workspaces.find(before.org(), before.id()).orElseThrow();
+        audit.record(before.org(), access.org().caller(), "workspace.unarchived", "workspace", before.id().value(), before, after);
+        return after;
+    }
+
+    /** What deleting a workspace did. */
+    public record Deletion(WorkspaceId id, String status, int keysRevoked, List<UserId> membersMovedToPrimary) {}
+
+    /**
+     * Deletes a workspace (never the Primary): keys revoked, assignments removed, members whose
+     * default it was move to the Primary. The row stays, with its last name, for billing records;
+     * {@link WorkspaceDeleted} lets other capabilities return budgets and erase history.
+     */
+    @Transactional
+    public Deletion delete(WorkspaceAccess access) {
+        access.org().requireAdmin();
+        Workspace before = lock(access);
+        if (before.primary()) {
+            throw ApiException.conflict("primary_workspace", "The Primary Workspace cannot be deleted.");
+        }
+        OrgId org = before.org();
+        Instant now = clock.instant();
+        int keys = identity.revokeWorkspaceKeys(org, before.id());
+        List<UserId> moved = organizations.moveDefaultsToPrimary(org, before.id());
+        WorkspaceId primary = organizations.find(org).primaryWorkspaceId();
+        for (UserId user : moved) {
+            members.add(org, primary, user, WorkspaceRole.MEMBER, now);
+        }
+        members.removeAll(org, before.id());
+        workspaces.setStatus(org, before.id(), "deleted", now);
+        events.publishEvent(new WorkspaceDeleted(org, before.id()));
+        audit.record(org, access.org().caller(), "workspace.deleted", "workspace", before.id().value(), before,
+                Map.of("status", "deleted", "keys_revoked", keys, "members_moved_to_primary", moved));
+        return new Deletion(before.id(), "deleted", keys, moved);
+    }
+
+    @Transactional(readOnly = true)
+    public Policy policy(WorkspaceAccess access) {
+        return policies.find(access.workspace().org(), access.workspace().id()).orElse(Policy.DEFAULT);
+    }
+
+    @Transactional
+    public Policy updatePolicy(WorkspaceAccess access, Policy policy) {
+        access.requireManage().requireActive();
+        lock(access);
+        Policy before = policy(access);
+        policies.upsert(access.workspace().org(), access.workspace().id(), policy, clock.instant());
+        audit.record(access.workspace().org(), access.org().caller(), "workspace.policy_updated", "workspace",
+                access.workspace().id().value(), before, policy);
+        return policy;
+    }
+
+    /** The policy of a workspace, for the gateway. */
+    @Transactional(readOnly = true)
+    public Policy policy(OrgId org, WorkspaceId ws) {
+        return policies.find(org, ws).orElse(Policy.DEFAULT);
+    }
+
+    private Workspace lock(WorkspaceAccess access) {
+        return workspaces.findForUpdate(access.workspace().org(), access.workspace().id())
+                .orElseThrow(() -> ApiException.notFound("workspace"));
+    }
+
+    static String requireName(@Nullable String name) {
+        if (name == null || name.isBlank()) throw ApiException.invalid("name", "name is required.");
+        String clean = name.strip();
+        if (clean.length() > 200) throw ApiException.invalid("name", "name must be at most 200 characters.");
+        return clean;
+    }
+
+    static String description(@Nullable String description) {
+        if (description == null) return "";
+        if (description.length() > 2000) throw ApiException.invalid("description", "description must be at most 2000 characters.");
+        return description.strip();
+    }
+}

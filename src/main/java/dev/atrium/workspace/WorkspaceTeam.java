@@ -1,0 +1,148 @@
+package dev.atrium.workspace;
+
+import dev.atrium.audit.AuditLog;
+import dev.atrium.common.ApiException;
+import dev.atrium.common.KeyId;
+import dev.atrium.common.Page;
+import dev.atrium.common.PageRequest;
+import dev.atrium.common.UserId;
+import dev.atrium.identity.Identity;
+import dev.atrium.identity.IssuedToken;
+import dev.atrium.identity.KeyInfo;
+import dev.atrium.organization.Member;
+import dev.atrium.organization.OrganizationService;
+import dev.atrium.workspace.internal.WorkspaceMembers;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Who works in a workspace (assignments and roles) and the workspace's API keys. */
+@Service
+public class WorkspaceTeam {
+    private final WorkspaceMembers members;
+    private final OrganizationService organizations;
+    private final Identity identity;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    WorkspaceTeam(WorkspaceMembers members, OrganizationService organizations, Identity identity, AuditLog audit, Clock clock) {
+        this.members = members;
+        this.organizations = organizations;
+        this.identity = identity;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    @Transactional(readOnly = true)
+    public Page<WorkspaceMember> list(WorkspaceAccess access, PageRequest page) {
+        requirePerson(access);
+        var ws = access.workspace();
+        return Page.of(members.list(ws.org(), ws.id(), page), page, m -> m.userId().value());
+    }
+
+    @Transactional
+    public WorkspaceMember add(WorkspaceAccess access, UserId user, @Nullable WorkspaceRole role) {
+        access.requireManage().requireActive();
+        var ws = access.workspace();
+        Member member;
+        try {
+            member = organizations.member(access.org(), user);
+        } catch (ApiException e) {
+            throw ApiException.invalid("user_id", "The user is not a member of this organization.");
+        }
+        if (!members.add(ws.org(), ws.id(), member.userId(), role == null ? WorkspaceRole.MEMBER : role, clock.instant())) {
+            throw ApiException.conflict("already_member", "The user is already assigned to this workspace.");
+        }
+        WorkspaceMember added = members.find(ws.org(), ws.id(), user).orElseThrow();
+        audit.record(ws.org(), access.org().caller(), "workspace_member.added", "workspace", ws.id().value(), null,
+                Map.of("user_id", user.value(), "role", added.role().wire()));
+        return added;
+    }
+
+    @Transactional
+    public WorkspaceMember changeRole(WorkspaceAccess access, UserId user, WorkspaceRole role) {
+        access.requireManage();
+        var ws = access.workspace();
+        WorkspaceMember before = members.find(ws.org(), ws.id(), user).orElseThrow(() -> ApiException.notFound("member"));
+        members.setRole(ws.org(), ws.id(), user, role);
+        WorkspaceMember after = members.find(ws.org(), ws.id(), user).orElseThrow();
+        audit.record(ws.org(), access.org().caller(), "workspace_member.updated", "workspace", ws.id().value(),
+                Map.of("user_id", user.value(), "role", before.role().wire()), Map.of("user_id", user.value(), "role", role.wire()));
+        return after;
+    }
+
+    /** Unassigns a member (admins, or the member themselves). Not while it is their default workspace. */
+    @Transactional
+    public void remove(WorkspaceAccess access, UserId user) {
+        boolean self = user.equals(access.org().user());
+        if (!self) access.requireManage();
+        var ws = access.workspace();
+        WorkspaceMember before = members.find(ws.org(), ws.id(), user).orElseThrow(() -> ApiException.notFound("member"));
+        Member orgMember = organizations.member(access.org(), user);
+        if (ws.id().equals(orgMember.defaultWorkspaceId())) {
+            throw ApiException.conflict("default_workspace",
+                    "This is the member's default workspace: change their default workspace first.");
+        }
+        members.remove(ws.org(), ws.id(), user);
+        audit.record(ws.org(), access.org().caller(), "workspace_member.removed", "workspace", ws.id().value(),
+                Map.of("user_id", user.value(), "role", before.role().wire()), null);
+    }
+
+    /** Issues a workspace key. Admins may bind it to any member of the workspace; members only to themselves. */
+    @Transactional
+    public IssuedToken issueKey(WorkspaceAccess access, String name, @Nullable UserId boundUser) {
+        access.requireActive();
+        if (!access.canManage()) {
+            if (!access.canUse() || (boundUser != null && !boundUser.equals(access.org().user()))) {
+                throw ApiException.forbidden("This action needs the workspace admin role.");
+            }
+            boundUser = access.org().user();
+        }
+        var ws = access.workspace();
+        if (boundUser != null && members.role(ws.org(), ws.id(), boundUser).isEmpty()) {
+            throw ApiException.invalid("user_id", "The user is not assigned to this workspace.");
+        }
+        IssuedToken key = identity.issueWorkspaceKey(ws.org(), ws.id(), name, boundUser, access.org().caller());
+        audit.record(ws.org(), access.org().caller(), "workspace_key.created", "key", key.id().value(), null,
+                Map.of("workspace_id", ws.id().value(), "prefix", key.prefix(),
+                        "user_id", boundUser == null ? "" : boundUser.value()));
+        return key;
+    }
+
+    /** Keys of the workspace: all of them for admins, a member's own for members. */
+    @Transactional(readOnly = true)
+    public List<KeyInfo> keys(WorkspaceAccess access) {
+        requirePerson(access);
+        var ws = access.workspace();
+        List<KeyInfo> all = identity.workspaceKeys(ws.org(), ws.id());
+        if (access.canManage() || access.org().seesAllWorkspaces()) return all;
+        UserId self = access.org().user();
+        return all.stream().filter(k -> Objects.equals(k.userId(), self)).toList();
+    }
+
+    @Transactional
+    public void revokeKey(WorkspaceAccess access, KeyId id) {
+        var ws = access.workspace();
+        KeyInfo key = identity.workspaceKeys(ws.org(), ws.id()).stream()
+                .filter(k -> k.id().equals(id))
+                .findFirst()
+                .orElseThrow(() -> ApiException.notFound("key"));
+        boolean own = key.userId() != null && key.userId().equals(access.org().user());
+        if (!access.canManage() && !own) {
+            throw ApiException.forbidden("This action needs the workspace admin role.");
+        }
+        identity.revokeWorkspaceKey(ws.org(), ws.id(), id);
+        audit.record(ws.org(), access.org().caller(), "workspace_key.revoked", "key", id.value(),
+                Map.of("workspace_id", ws.id().value(), "prefix", key.prefix()), Map.of("status", "revoked"));
+    }
+
+    private static void requirePerson(WorkspaceAccess access) {
+        if (access.org().keyWorkspace() != null) {
+            throw ApiException.forbidden("Workspace keys are for the gateway.");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.atrium.workspace.internal;
+
+import dev.atrium.common.Credits;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.workspace.Policy;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** The workspace_policies table. */
+@Repository
+public class Policies {
+    private final JdbcClient jdbc;
+
+    Policies(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public Optional<Policy> find(OrgId org, WorkspaceId ws) {
+        return jdbc.sql("""
+                        SELECT allowed_models, denied_models, record_history, retention_days, max_credits_per_request
+                        FROM workspace_policies WHERE org_id = :org AND workspace_id = :ws
+                        """)
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .query(Policies::map)
+                .optional();
+    }
+
+    public void upsert(OrgId org, WorkspaceId ws, Policy policy, Instant at) {
+        jdbc.sql("""
+                        INSERT INTO workspace_policies (org_id, workspace_id, allowed_models, denied_models, record_history,
+                                                        retention_days, max_credits_per_request, updated_at)
+                        VALUES (:org, :ws, CAST(:allowed AS text[]), CAST(:denied AS text[]), :record, :retention, :max, :at)
+                        ON CONFLICT (org_id, workspace_id) DO UPDATE SET
+                          allowed_models = EXCLUDED.allowed_models, denied_models = EXCLUDED.denied_models,
+                          record_history = EXCLUDED.record_history, retention_days = EXCLUDED.retention_days,
+                          max_credits_per_request = EXCLUDED.max_credits_per_request, updated_at = EXCLUDED.updated_at
+                        """)
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("allowed", literal(policy.allowedModels()))
+                .param("denied", literal(policy.deniedModels()))
+                .param("record", policy.recordHistory())
+                .param("retention", policy.retentionDays())
+                .param("max", policy.maxCreditsPerRequest() == null ? null : policy.maxCreditsPerRequest().micros())
+                .param("at", Timestamp.from(at))
+                .update();
+    }
+
+    /** A PostgreSQL array literal; elements are quoted and escaped. */
+    private static @Nullable String literal(@Nullable List<String> values) {
+        if (values == null) return null;
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append('"').append(values.get(i).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+        }
+        return sb.append('}').toString();
+    }
+
+    private static Policy map(ResultSet rs, int n) throws SQLException {
+        long max = rs.getLong("max_credits_per_request");
+        boolean maxNull = rs.wasNull();
+        int retention = rs.getInt("retention_days");
+        boolean retentionNull = rs.wasNull();
+        return new Policy(
+                list(rs.getArray("allowed_models")),
+                list(rs.getArray("denied_models")),
+                rs.getBoolean("record_history"),
+                retentionNull ? null : retention,
+                maxNull ? null : Credits.ofMicros(max));
+    }
+
+    private static @Nullable List<String> list(@Nullable Array array) throws SQLException {
+        return array == null ? null : Arrays.asList((String[]) array.getArray());
+    }
+}

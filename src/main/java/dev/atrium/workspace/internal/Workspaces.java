@@ -1,0 +1,126 @@
+package dev.atrium.workspace.internal;
+
+import dev.atrium.common.OrgId;
+import dev.atrium.common.PageRequest;
+import dev.atrium.common.UserId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.workspace.Workspace;
+import dev.atrium.workspace.WorkspaceKind;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** The workspaces table. Deleted workspaces keep their row (id and last name) for billing records. */
+@Repository
+public class Workspaces {
+    private static final String COLUMNS =
+            "org_id, id, name, kind, description, is_primary, status, created_by, created_at, archived_at";
+    private final JdbcClient jdbc;
+
+    Workspaces(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public void insert(Workspace ws) {
+        jdbc.sql("""
+                        INSERT INTO workspaces (org_id, id, name, kind, description, is_primary, status, created_by, created_at)
+                        VALUES (:org, :id, :name, :kind, :description, :primary, 'active', :by, :at)
+                        """)
+                .param("org", ws.org().value())
+                .param("id", ws.id().value())
+                .param("name", ws.name())
+                .param("kind", ws.kind().wire())
+                .param("description", ws.description())
+                .param("primary", ws.primary())
+                .param("by", ws.createdBy())
+                .param("at", Timestamp.from(ws.createdAt()))
+                .update();
+    }
+
+    /** A workspace that is not deleted. */
+    public Optional<Workspace> find(OrgId org, WorkspaceId id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM workspaces WHERE org_id = :org AND id = :id AND status <> 'deleted'")
+                .param("org", org.value())
+                .param("id", id.value())
+                .query(Workspaces::map)
+                .optional();
+    }
+
+    public Optional<Workspace> findForUpdate(OrgId org, WorkspaceId id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM workspaces WHERE org_id = :org AND id = :id AND status <> 'deleted' FOR UPDATE")
+                .param("org", org.value())
+                .param("id", id.value())
+                .query(Workspaces::map)
+                .optional();
+    }
+
+    /**
+     * Workspaces in id order; {@code member} restricts to those the user is assigned to. Archived
+     * ones only when asked.
+     */
+    public List<Workspace> list(OrgId org, @Nullable UserId member, boolean includeArchived, PageRequest page) {
+        return jdbc.sql("SELECT " + COLUMNS + """
+                         FROM workspaces w
+                         WHERE w.org_id = :org
+                           AND w.status IN ('active', CASE WHEN :archived THEN 'archived' ELSE 'active' END)
+                           AND (CAST(:member AS text) IS NULL OR EXISTS (
+                                 SELECT 1 FROM workspace_members m
+                                 WHERE m.org_id = w.org_id AND m.workspace_id = w.id AND m.user_id = :member))
+                           AND (CAST(:after AS text) IS NULL OR w.id > :after)
+                         ORDER BY w.id LIMIT :limit
+                        """)
+                .param("org", org.value())
+                .param("archived", includeArchived)
+                .param("member", member == null ? null : member.value())
+                .param("after", page.after())
+                .param("limit", page.fetchSize())
+                .query(Workspaces::map)
+                .list();
+    }
+
+    public void update(OrgId org, WorkspaceId id, String name, WorkspaceKind kind, String description) {
+        jdbc.sql("UPDATE workspaces SET name = :name, kind = :kind, description = :description WHERE org_id = :org AND id = :id")
+                .param("org", org.value())
+                .param("id", id.value())
+                .param("name", name)
+                .param("kind", kind.wire())
+                .param("description", description)
+                .update();
+    }
+
+    public void setStatus(OrgId org, WorkspaceId id, String status, Instant at) {
+        jdbc.sql("""
+                        UPDATE workspaces SET status = :status,
+                          archived_at = CASE WHEN :status = 'archived' THEN CAST(:at AS timestamptz)
+                                             WHEN :status = 'active' THEN NULL ELSE archived_at END,
+                          deleted_at = CASE WHEN :status = 'deleted' THEN CAST(:at AS timestamptz) ELSE deleted_at END
+                        WHERE org_id = :org AND id = :id
+                        """)
+                .param("org", org.value())
+                .param("id", id.value())
+                .param("status", status)
+                .param("at", Timestamp.from(at))
+                .update();
+    }
+
+    static Workspace map(ResultSet rs, int n) throws SQLException {
+        Timestamp archived = rs.getTimestamp("archived_at");
+        return new Workspace(
+                new WorkspaceId(rs.getString("id")),
+                new OrgId(rs.getString("org_id")),
+                rs.getString("name"),
+                WorkspaceKind.parse(rs.getString("kind")),
+                rs.getString("description"),
+                rs.getBoolean("is_primary"),
+                rs.getString("status"),
+                rs.getString("created_by"),
+                rs.getTimestamp("created_at").toInstant(),
+                archived == null ? null : archived.toInstant());
+    }
+}
