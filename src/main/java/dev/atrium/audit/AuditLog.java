@@ -32,7 +32,13 @@ public class AuditLog {
     /** Appends an event; it commits or rolls back with the action it records. */
     @Transactional(propagation = Propagation.MANDATORY)
     public AuditEventId record(
-            OrgId org, Caller actor, String action, String targetType, String targetId, @Nullable Object before, @Nullable Object after) {
+            OrgId org,
+            Caller actor,
+            String action,
+            String targetType,
+            String targetId,
+            @Nullable Object before,
+            @Nullable Object after) {
         return record(org, actor.actorType(), actor.actorId(), action, targetType, targetId, before, after);
     }
 
@@ -70,7 +76,8 @@ public class AuditLog {
 
     /** Newest first; {@code after} is the last id of the previous page. Optional filters by action and actor. */
     @Transactional(readOnly = true)
-    public Page<AuditEvent> list(OrgId org, PageRequest page, @Nullable String action, @Nullable String actorId, @Nullable String targetId) {
+    public Page<AuditEvent> list(
+            OrgId org, PageRequest page, @Nullable String action, @Nullable String actorId, @Nullable String targetId) {
         var rows = jdbc.sql("""
                         SELECT id, actor_type, actor_id, action, target_type, target_id, before::text AS before,
                                after::text AS after, request_id, created_at

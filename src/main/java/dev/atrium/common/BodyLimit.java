@@ -32,10 +32,13 @@ class BodyLimit extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String type = request.getContentType();
-        boolean multipart = type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/");
+        boolean multipart =
+                type != null && type.toLowerCase(java.util.Locale.ROOT).startsWith("multipart/");
         long length = request.getContentLengthLong();
         if (!multipart && length > maxBytes) {
-            var problem = ProblemDetails.of(HttpStatus.CONTENT_TOO_LARGE, "payload_too_large",
+            var problem = ProblemDetails.of(
+                    HttpStatus.CONTENT_TOO_LARGE,
+                    "payload_too_large",
                     "The request body exceeds " + maxBytes + " bytes.");
             response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
             response.setContentType("application/problem+json");

@@ -57,5 +57,4 @@ class EmbeddedDatabaseConfiguration {
         config.setPoolName("atrium-embedded");
         return new HikariDataSource(config);
     }
-
 }

@@ -7,7 +7,8 @@ import org.jspecify.annotations.Nullable;
 
 /** One page of a list: {@code {"data": [...], "has_more": bool, "next": "<id>|null"}}. */
 @JsonInclude(JsonInclude.Include.ALWAYS)
-public record Page<T>(List<T> data, boolean hasMore, @Nullable String next) {
+public record Page<T>(
+        List<T> data, boolean hasMore, @Nullable String next) {
 
     /**
      * Builds a page from rows fetched with {@code limit + 1}: the extra row only signals that more

@@ -32,17 +32,20 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
-        ProblemDetail problem =
-                ProblemDetails.of(HttpStatus.BAD_REQUEST, "invalid_parameter", "Parameter '" + e.getName() + "' has an invalid value.");
+        ProblemDetail problem = ProblemDetails.of(
+                HttpStatus.BAD_REQUEST, "invalid_parameter", "Parameter '" + e.getName() + "' has an invalid value.");
         problem.setProperty("errors", List.of(Map.of("field", e.getName(), "message", "invalid value")));
         return ResponseEntity.badRequest().body(problem);
     }
 
     @ExceptionHandler(DataIntegrityViolationException.class)
     ResponseEntity<ProblemDetail> integrity(DataIntegrityViolationException e) {
-        log.info("constraint violation answered 409: {}", e.getMostSpecificCause().getMessage());
+        log.info(
+                "constraint violation answered 409: {}",
+                e.getMostSpecificCause().getMessage());
         return ResponseEntity.status(HttpStatus.CONFLICT)
-                .body(ProblemDetails.of(HttpStatus.CONFLICT, "conflict", "The request conflicts with the current state."));
+                .body(ProblemDetails.of(
+                        HttpStatus.CONFLICT, "conflict", "The request conflicts with the current state."));
     }
 
     @ExceptionHandler(IllegalArgumentException.class)
@@ -55,7 +58,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
         log.error("unexpected error", e);
         return ResponseEntity.internalServerError()
-                .body(ProblemDetails.of(HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", "An unexpected error occurred."));
+                .body(ProblemDetails.of(
+                        HttpStatus.INTERNAL_SERVER_ERROR, "internal_error", "An unexpected error occurred."));
     }
 
     @Override
@@ -66,7 +70,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 .toList();
         String detail = errors.isEmpty()
                 ? "The request is invalid."
-                : errors.stream().map(m -> m.get("field") + " " + m.get("message")).reduce((a, b) -> a + "; " + b).orElseThrow();
+                : errors.stream()
+                        .map(m -> m.get("field") + " " + m.get("message"))
+                        .reduce((a, b) -> a + "; " + b)
+                        .orElseThrow();
         ProblemDetail problem = ProblemDetails.of(HttpStatus.UNPROCESSABLE_CONTENT, "validation_failed", detail);
         problem.setProperty("errors", errors);
         return ResponseEntity.unprocessableContent().body(problem);

@@ -45,8 +45,11 @@ public sealed interface Caller {
     }
 
     /** A workspace key: the gateway credential of one workspace, optionally bound to a member. */
-    record WorkspaceKey(OrgId org, WorkspaceId workspace, KeyId credential, @Nullable UserId boundUser)
-            implements Caller {
+    record WorkspaceKey(
+            OrgId org,
+            WorkspaceId workspace,
+            KeyId credential,
+            @Nullable UserId boundUser) implements Caller {
         @Override
         public String actorType() {
             return "workspace_key";

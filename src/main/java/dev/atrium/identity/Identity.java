@@ -101,7 +101,9 @@ public class Identity {
         String account = email == null ? "" : email.trim().toLowerCase(Locale.ROOT);
         Instant now = clock.instant();
         if (throttle.blocked(account, address, now)) {
-            throw new ApiException(HttpStatus.TOO_MANY_REQUESTS, "too_many_attempts",
+            throw new ApiException(
+                    HttpStatus.TOO_MANY_REQUESTS,
+                    "too_many_attempts",
                     "Too many failed sign-in attempts. Try again later.");
         }
         Optional<User> user = users.findByEmail(account);
@@ -120,7 +122,9 @@ public class Identity {
     @Transactional(readOnly = true)
     public boolean passwordMatches(UserId user, String password) {
         return password.getBytes(StandardCharsets.UTF_8).length <= MAX_PASSWORD_BYTES
-                && users.passwordHash(user).map(h -> passwords.matches(password, h)).orElse(false);
+                && users.passwordHash(user)
+                        .map(h -> passwords.matches(password, h))
+                        .orElse(false);
     }
 
     @Transactional
@@ -139,17 +143,34 @@ public class Identity {
     }
 
     @Transactional
-    public IssuedToken issueWorkspaceKey(OrgId org, WorkspaceId workspace, String name, @Nullable UserId boundUser, Caller createdBy) {
+    public IssuedToken issueWorkspaceKey(
+            OrgId org, WorkspaceId workspace, String name, @Nullable UserId boundUser, Caller createdBy) {
         return issueOrgKey(org, "workspace", workspace, boundUser, name, createdBy, TokenCodec.WORKSPACE);
     }
 
     private IssuedToken issueOrgKey(
-            OrgId org, String kind, @Nullable WorkspaceId ws, @Nullable UserId user, String name, Caller by, String type) {
+            OrgId org,
+            String kind,
+            @Nullable WorkspaceId ws,
+            @Nullable UserId user,
+            String name,
+            Caller by,
+            String type) {
         String secret = TokenCodec.generate(type);
         KeyId id = KeyId.next();
         Instant now = clock.instant();
         String prefix = TokenCodec.displayPrefix(secret, type);
-        keys.insertOrgKey(org, id, kind, ws, user, requireName(name, "name"), prefix, TokenCodec.sha256(secret), by.actorId(), now);
+        keys.insertOrgKey(
+                org,
+                id,
+                kind,
+                ws,
+                user,
+                requireName(name, "name"),
+                prefix,
+                TokenCodec.sha256(secret),
+                by.actorId(),
+                now);
         return new IssuedToken(id, secret, prefix, now, null);
     }
 

@@ -5,4 +5,9 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /** A freshly issued credential: {@code secret} exists only in this value and is never stored. */
-public record IssuedToken(KeyId id, String secret, String prefix, Instant createdAt, @Nullable Instant expiresAt) {}
+public record IssuedToken(
+        KeyId id,
+        String secret,
+        String prefix,
+        Instant createdAt,
+        @Nullable Instant expiresAt) {}

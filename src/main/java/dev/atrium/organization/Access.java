@@ -19,9 +19,10 @@ public class Access {
     @Transactional(readOnly = true)
     public OrgAccess to(Caller caller, OrgId org) {
         return switch (caller) {
-            case Caller.User u -> members.role(org, u.user())
-                    .map(role -> new OrgAccess(org, caller, role, u.user()))
-                    .orElseThrow(() -> ApiException.notFound("organization"));
+            case Caller.User u ->
+                members.role(org, u.user())
+                        .map(role -> new OrgAccess(org, caller, role, u.user()))
+                        .orElseThrow(() -> ApiException.notFound("organization"));
             case Caller.AdminKey k when k.org().equals(org) -> new OrgAccess(org, caller, OrgRole.ADMIN, null);
             case Caller.WorkspaceKey k when k.org().equals(org) -> new OrgAccess(org, caller, null, k.boundUser());
             default -> throw ApiException.notFound("organization");

@@ -7,4 +7,9 @@ import org.jspecify.annotations.Nullable;
 
 /** An issued invitation; {@code token} is shown only here. */
 public record Invitation(
-        InvitationId id, String token, String email, OrgRole role, @Nullable WorkspaceId workspaceId, Instant expiresAt) {}
+        InvitationId id,
+        String token,
+        String email,
+        OrgRole role,
+        @Nullable WorkspaceId workspaceId,
+        Instant expiresAt) {}

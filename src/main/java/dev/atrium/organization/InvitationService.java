@@ -67,11 +67,25 @@ public class InvitationService {
         });
         String token = TokenCodec.generate(TokenCodec.INVITATION);
         Instant now = clock.instant();
-        var pending = new Invitations.Pending(access.org(), InvitationId.next(), normal, r, workspace, now.plus(validity), null);
+        var pending = new Invitations.Pending(
+                access.org(), InvitationId.next(), normal, r, workspace, now.plus(validity), null);
         invitations.insert(pending, TokenCodec.sha256(token), access.caller().actorId(), now);
-        audit.record(access.org(), access.caller(), "invitation.created", "invitation", pending.id().value(), null,
-                Map.of("email", normal, "role", r.wire(), "workspace_id", workspace == null ? "" : workspace.value(),
-                        "expires_at", pending.expiresAt().toString()));
+        audit.record(
+                access.org(),
+                access.caller(),
+                "invitation.created",
+                "invitation",
+                pending.id().value(),
+                null,
+                Map.of(
+                        "email",
+                        normal,
+                        "role",
+                        r.wire(),
+                        "workspace_id",
+                        workspace == null ? "" : workspace.value(),
+                        "expires_at",
+                        pending.expiresAt().toString()));
         return new Invitation(pending.id(), token, normal, r, workspace, pending.expiresAt());
     }
 
@@ -87,7 +101,8 @@ public class InvitationService {
         if (!token.startsWith(TokenCodec.INVITATION) || token.length() > 200) {
             throw ApiException.notFound("invitation");
         }
-        Invitations.Pending inv = invitations.findForUpdate(TokenCodec.sha256(token))
+        Invitations.Pending inv = invitations
+                .findForUpdate(TokenCodec.sha256(token))
                 .orElseThrow(() -> ApiException.notFound("invitation"));
         if (inv.acceptedAt() != null) {
             throw ApiException.conflict("invitation_used", "This invitation has already been accepted.");
@@ -99,7 +114,8 @@ public class InvitationService {
         User user;
         if (existing.isPresent()) {
             user = existing.get();
-            boolean provenBySession = caller instanceof Caller.User u && u.user().equals(user.id());
+            boolean provenBySession =
+                    caller instanceof Caller.User u && u.user().equals(user.id());
             boolean provenByPassword = password != null && identity.passwordMatches(user.id(), password);
             if (!provenBySession && !provenByPassword) {
                 throw ApiException.unauthorized();
@@ -111,7 +127,13 @@ public class InvitationService {
             user = identity.createUser(inv.email(), password == null ? "" : password, name == null ? "" : name);
         }
         // The accepting person is the actor of their own joining.
-        Member member = organizations.join(inv.org(), user.id(), inv.role(), inv.workspace(), "user", user.id().value());
+        Member member = organizations.join(
+                inv.org(),
+                user.id(),
+                inv.role(),
+                inv.workspace(),
+                "user",
+                user.id().value());
         invitations.markAccepted(inv.org(), inv.id(), user.id(), clock.instant());
         return new Accepted(user, inv.org(), member);
     }

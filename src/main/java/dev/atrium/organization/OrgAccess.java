@@ -11,7 +11,11 @@ import org.jspecify.annotations.Nullable;
  * What a caller is inside one organization: a member with a role, an admin key (acts as
  * {@code admin}), or a workspace key (reaches only its own workspace).
  */
-public record OrgAccess(OrgId org, Caller caller, @Nullable OrgRole role, @Nullable UserId user) {
+public record OrgAccess(
+        OrgId org,
+        Caller caller,
+        @Nullable OrgRole role,
+        @Nullable UserId user) {
 
     public boolean isAdminKey() {
         return caller instanceof Caller.AdminKey;

@@ -50,7 +50,14 @@ public class OrganizationService {
         organizations.insert(org, owner);
         members.upsertActive(org.id(), owner, OrgRole.OWNER, org.primaryWorkspaceId(), org.createdAt());
         events.publishEvent(new OrganizationCreated(org.id(), org.primaryWorkspaceId(), owner));
-        audit.record(org.id(), actor, "organization.created", "organization", org.id().value(), null, org);
+        audit.record(
+                org.id(),
+                actor,
+                "organization.created",
+                "organization",
+                org.id().value(),
+                null,
+                org);
         return org;
     }
 
@@ -66,7 +73,14 @@ public class OrganizationService {
         String clean = requireName(name);
         organizations.rename(access.org(), clean);
         Organization after = new Organization(before.id(), clean, before.primaryWorkspaceId(), before.createdAt());
-        audit.record(access.org(), access.caller(), "organization.updated", "organization", access.org().value(), before, after);
+        audit.record(
+                access.org(),
+                access.caller(),
+                "organization.updated",
+                "organization",
+                access.org().value(),
+                before,
+                after);
         return after;
     }
 
@@ -95,9 +109,11 @@ public class OrganizationService {
 
     /** Adds a user to the organization with a role; they join {@code workspace} (the Primary when null). */
     @Transactional
-    public Member join(OrgId org, UserId user, OrgRole role, @Nullable WorkspaceId workspace, String actorType, String actorId) {
+    public Member join(
+            OrgId org, UserId user, OrgRole role, @Nullable WorkspaceId workspace, String actorType, String actorId) {
         Organization o = organizations.find(org).orElseThrow(() -> ApiException.notFound("organization"));
-        WorkspaceId target = workspace != null && workspaces.exists(org, workspace) ? workspace : o.primaryWorkspaceId();
+        WorkspaceId target =
+                workspace != null && workspaces.exists(org, workspace) ? workspace : o.primaryWorkspaceId();
         if (!members.upsertActive(org, user, role, target, clock.instant())) {
             throw ApiException.conflict("already_member", "The user is already a member of this organization.");
         }
@@ -109,13 +125,15 @@ public class OrganizationService {
 
     /** Changes a member's role and/or default workspace. The last owner cannot be demoted. */
     @Transactional
-    public Member update(OrgAccess access, UserId user, @Nullable OrgRole role, @Nullable WorkspaceId defaultWorkspace) {
+    public Member update(
+            OrgAccess access, UserId user, @Nullable OrgRole role, @Nullable WorkspaceId defaultWorkspace) {
         access.requireMember();
         boolean self = user.equals(access.user());
         if (!access.isAdmin() && !(self && role == null)) {
             throw ApiException.forbidden("This action needs the owner or admin role.");
         }
-        Member before = members.findActiveForUpdate(access.org(), user).orElseThrow(() -> ApiException.notFound("member"));
+        Member before =
+                members.findActiveForUpdate(access.org(), user).orElseThrow(() -> ApiException.notFound("member"));
         if (role != null && role != before.role()) {
             if ((role == OrgRole.OWNER || before.role() == OrgRole.OWNER) && !access.isOwner()) {
                 throw ApiException.forbidden("Only an owner can grant or take away the owner role.");
@@ -131,7 +149,8 @@ public class OrganizationService {
             }
             if (!workspaces.isMember(access.org(), defaultWorkspace, user)) {
                 throw ApiException.invalid(
-                        "default_workspace_id", "The member must be assigned to a workspace before it becomes their default.");
+                        "default_workspace_id",
+                        "The member must be assigned to a workspace before it becomes their default.");
             }
             members.setDefaultWorkspace(access.org(), user, defaultWorkspace);
         }
@@ -148,7 +167,8 @@ public class OrganizationService {
         if (!access.isAdmin() && !self) {
             throw ApiException.forbidden("This action needs the owner or admin role.");
         }
-        Member before = members.findActiveForUpdate(access.org(), user).orElseThrow(() -> ApiException.notFound("member"));
+        Member before =
+                members.findActiveForUpdate(access.org(), user).orElseThrow(() -> ApiException.notFound("member"));
         if (before.role() == OrgRole.OWNER) {
             if (!access.isOwner()) {
                 throw ApiException.forbidden("Only an owner can remove an owner.");
@@ -159,7 +179,14 @@ public class OrganizationService {
         }
         members.markRemoved(access.org(), user, clock.instant());
         events.publishEvent(new MemberRemoved(access.org(), user));
-        audit.record(access.org(), access.caller(), "member.removed", "user", user.value(), before, Map.of("status", "removed"));
+        audit.record(
+                access.org(),
+                access.caller(),
+                "member.removed",
+                "user",
+                user.value(),
+                before,
+                Map.of("status", "removed"));
     }
 
     /** Moves members whose default is a workspace being deleted to the Primary Workspace. */

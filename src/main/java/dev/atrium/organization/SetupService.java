@@ -75,8 +75,7 @@ public class SetupService {
                  API: curl -X POST http://localhost:{}/api/v1/setup -H 'X-Setup-Token: {}' \\
                         -H 'Content-Type: application/json' \\
                         -d '{{"email":"you@example.com","password":"a long password","name":"You","organization_name":"Acme"}}'
-                ================================================================""",
-                port, value, tokenFile, port, value);
+                ================================================================""", port, value, tokenFile, port, value);
     }
 
     /** The token that currently unlocks setup. */
@@ -93,7 +92,8 @@ public class SetupService {
         token = TokenCodec.generate("atr_setup_");
         Files.writeString(tokenFile, token + "\n", StandardCharsets.UTF_8);
         try {
-            Files.setPosixFilePermissions(tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.setPosixFilePermissions(
+                    tokenFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         } catch (UnsupportedOperationException ignored) {
             // not a POSIX file system
         }
@@ -101,14 +101,20 @@ public class SetupService {
     }
 
     @Transactional
-    public Result setup(@Nullable String presentedToken, String email, String password, String name, String organizationName)
+    public Result setup(
+            @Nullable String presentedToken, String email, String password, String name, String organizationName)
             throws IOException {
         String expected = currentToken();
         if (presentedToken == null
-                || !MessageDigest.isEqual(expected.getBytes(StandardCharsets.UTF_8), presentedToken.strip().getBytes(StandardCharsets.UTF_8))) {
+                || !MessageDigest.isEqual(
+                        expected.getBytes(StandardCharsets.UTF_8),
+                        presentedToken.strip().getBytes(StandardCharsets.UTF_8))) {
             throw ApiException.unauthorized();
         }
-        jdbc.sql("SELECT pg_advisory_xact_lock(:key)").param("key", SETUP_LOCK).query(Object.class).single();
+        jdbc.sql("SELECT pg_advisory_xact_lock(:key)")
+                .param("key", SETUP_LOCK)
+                .query(Object.class)
+                .single();
         if (identity.anyUser()) {
             throw ApiException.conflict("setup_complete", "Setup has already been completed.");
         }

@@ -8,7 +8,8 @@ import org.jspecify.annotations.Nullable;
  * A caller inside one workspace: their organization access plus their workspace role (none for
  * org owners/admins/billing who are not assigned, and for keys).
  */
-public record WorkspaceAccess(OrgAccess org, Workspace workspace, @Nullable WorkspaceRole role) {
+public record WorkspaceAccess(
+        OrgAccess org, Workspace workspace, @Nullable WorkspaceRole role) {
 
     /** Org owner/admin (or admin key), or the workspace's own admin. */
     public boolean canManage() {

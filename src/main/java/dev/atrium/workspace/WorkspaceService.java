@@ -7,7 +7,6 @@ import dev.atrium.common.Page;
 import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
-import dev.atrium.identity.Caller;
 import dev.atrium.identity.Identity;
 import dev.atrium.organization.OrgAccess;
 import dev.atrium.organization.OrganizationService;
@@ -70,7 +69,9 @@ public class WorkspaceService {
             if (!keyWs.equals(ws.id())) throw ApiException.notFound("workspace");
             return new WorkspaceAccess(org, ws, null);
         }
-        WorkspaceRole role = org.user() == null ? null : members.role(org.org(), ws.id(), org.user()).orElse(null);
+        WorkspaceRole role = org.user() == null
+                ? null
+                : members.role(org.org(), ws.id(), org.user()).orElse(null);
         if (role == null && !org.seesAllWorkspaces()) {
             throw ApiException.notFound("workspace");
         }
@@ -80,14 +81,30 @@ public class WorkspaceService {
     @Transactional
     public Workspace create(OrgAccess org, String name, @Nullable WorkspaceKind kind, @Nullable String description) {
         org.requireAdmin();
-        Workspace ws = new Workspace(WorkspaceId.next(), org.org(), requireName(name), kind == null ? WorkspaceKind.OTHER : kind,
-                description(description), false, "active", org.caller().actorId(), clock.instant(), null);
+        Workspace ws = new Workspace(
+                WorkspaceId.next(),
+                org.org(),
+                requireName(name),
+                kind == null ? WorkspaceKind.OTHER : kind,
+                description(description),
+                false,
+                "active",
+                org.caller().actorId(),
+                clock.instant(),
+                null);
         workspaces.insert(ws);
         policies.upsert(ws.org(), ws.id(), Policy.DEFAULT, ws.createdAt());
         if (org.user() != null) {
             members.add(ws.org(), ws.id(), org.user(), WorkspaceRole.ADMIN, ws.createdAt());
         }
-        audit.record(org.org(), org.caller(), "workspace.created", "workspace", ws.id().value(), null, ws);
+        audit.record(
+                org.org(),
+                org.caller(),
+                "workspace.created",
+                "workspace",
+                ws.id().value(),
+                null,
+                ws);
         return ws;
     }
 
@@ -95,8 +112,17 @@ public class WorkspaceService {
     @Transactional
     public Workspace createPrimary(OrgId org, WorkspaceId id, UserId owner) {
         Instant now = clock.instant();
-        Workspace ws = new Workspace(id, org, "Primary Workspace", WorkspaceKind.OTHER,
-                "Where all activity goes unless a member or key is assigned elsewhere.", true, "active", owner.value(), now, null);
+        Workspace ws = new Workspace(
+                id,
+                org,
+                "Primary Workspace",
+                WorkspaceKind.OTHER,
+                "Where all activity goes unless a member or key is assigned elsewhere.",
+                true,
+                "active",
+                owner.value(),
+                now,
+                null);
         workspaces.insert(ws);
         policies.upsert(org, id, Policy.DEFAULT, now);
         members.add(org, id, owner, WorkspaceRole.ADMIN, now);
@@ -114,14 +140,30 @@ public class WorkspaceService {
     }
 
     @Transactional
-    public Workspace update(WorkspaceAccess access, @Nullable String name, @Nullable WorkspaceKind kind, @Nullable String description) {
+    public Workspace update(
+            WorkspaceAccess access, @Nullable String name, @Nullable WorkspaceKind kind, @Nullable String description) {
         access.requireManage().requireActive();
         Workspace before = lock(access);
-        Workspace after = new Workspace(before.id(), before.org(), name == null ? before.name() : requireName(name),
-                kind == null ? before.kind() : kind, description == null ? before.description() : description(description),
-                before.primary(), before.status(), before.createdBy(), before.createdAt(), before.archivedAt());
+        Workspace after = new Workspace(
+                before.id(),
+                before.org(),
+                name == null ? before.name() : requireName(name),
+                kind == null ? before.kind() : kind,
+                description == null ? before.description() : description(description),
+                before.primary(),
+                before.status(),
+                before.createdBy(),
+                before.createdAt(),
+                before.archivedAt());
         workspaces.update(before.org(), before.id(), after.name(), after.kind(), after.description());
-        audit.record(before.org(), access.org().caller(), "workspace.updated", "workspace", before.id().value(), before, after);
+        audit.record(
+                before.org(),
+                access.org().caller(),
+                "workspace.updated",
+                "workspace",
+                before.id().value(),
+                before,
+                after);
         return after;
     }
 
@@ -135,7 +177,14 @@ public class WorkspaceService {
         if (!before.active()) return before;
         workspaces.setStatus(before.org(), before.id(), "archived", clock.instant());
         Workspace after = workspaces.find(before.org(), before.id()).orElseThrow();
-        audit.record(before.org(), access.org().caller(), "workspace.archived", "workspace", before.id().value(), before, after);
+        audit.record(
+                before.org(),
+                access.org().caller(),
+                "workspace.archived",
+                "workspace",
+                before.id().value(),
+                before,
+                after);
         return after;
     }
 
@@ -146,7 +195,14 @@ public class WorkspaceService {
         if (before.active()) return before;
         workspaces.setStatus(before.org(), before.id(), "active", clock.instant());
         Workspace after = workspaces.find(before.org(), before.id()).orElseThrow();
-        audit.record(before.org(), access.org().caller(), "workspace.unarchived", "workspace", before.id().value(), before, after);
+        audit.record(
+                before.org(),
+                access.org().caller(),
+                "workspace.unarchived",
+                "workspace",
+                before.id().value(),
+                before,
+                after);
         return after;
     }
 
@@ -176,7 +232,13 @@ public class WorkspaceService {
         members.removeAll(org, before.id());
         workspaces.setStatus(org, before.id(), "deleted", now);
         events.publishEvent(new WorkspaceDeleted(org, before.id()));
-        audit.record(org, access.org().caller(), "workspace.deleted", "workspace", before.id().value(), before,
+        audit.record(
+                org,
+                access.org().caller(),
+                "workspace.deleted",
+                "workspace",
+                before.id().value(),
+                before,
                 Map.of("status", "deleted", "keys_revoked", keys, "members_moved_to_primary", moved));
         return new Deletion(before.id(), "deleted", keys, moved);
     }
@@ -192,8 +254,14 @@ public class WorkspaceService {
         lock(access);
         Policy before = policy(access);
         policies.upsert(access.workspace().org(), access.workspace().id(), policy, clock.instant());
-        audit.record(access.workspace().org(), access.org().caller(), "workspace.policy_updated", "workspace",
-                access.workspace().id().value(), before, policy);
+        audit.record(
+                access.workspace().org(),
+                access.org().caller(),
+                "workspace.policy_updated",
+                "workspace",
+                access.workspace().id().value(),
+                before,
+                policy);
         return policy;
     }
 
@@ -204,7 +272,8 @@ public class WorkspaceService {
     }
 
     private Workspace lock(WorkspaceAccess access) {
-        return workspaces.findForUpdate(access.workspace().org(), access.workspace().id())
+        return workspaces
+                .findForUpdate(access.workspace().org(), access.workspace().id())
                 .orElseThrow(() -> ApiException.notFound("workspace"));
     }
 
@@ -217,7 +286,8 @@ public class WorkspaceService {
 
     static String description(@Nullable String description) {
         if (description == null) return "";
-        if (description.length() > 2000) throw ApiException.invalid("description", "description must be at most 2000 characters.");
+        if (description.length() > 2000)
+            throw ApiException.invalid("description", "description must be at most 2000 characters.");
         return description.strip();
     }
 }

@@ -29,7 +29,12 @@ public class WorkspaceTeam {
     private final AuditLog audit;
     private final Clock clock;
 
-    WorkspaceTeam(WorkspaceMembers members, OrganizationService organizations, Identity identity, AuditLog audit, Clock clock) {
+    WorkspaceTeam(
+            WorkspaceMembers members,
+            OrganizationService organizations,
+            Identity identity,
+            AuditLog audit,
+            Clock clock) {
         this.members = members;
         this.organizations = organizations;
         this.identity = identity;
@@ -41,7 +46,8 @@ public class WorkspaceTeam {
     public Page<WorkspaceMember> list(WorkspaceAccess access, PageRequest page) {
         requirePerson(access);
         var ws = access.workspace();
-        return Page.of(members.list(ws.org(), ws.id(), page), page, m -> m.userId().value());
+        return Page.of(
+                members.list(ws.org(), ws.id(), page), page, m -> m.userId().value());
     }
 
     @Transactional
@@ -54,11 +60,18 @@ public class WorkspaceTeam {
         } catch (ApiException e) {
             throw ApiException.invalid("user_id", "The user is not a member of this organization.");
         }
-        if (!members.add(ws.org(), ws.id(), member.userId(), role == null ? WorkspaceRole.MEMBER : role, clock.instant())) {
+        if (!members.add(
+                ws.org(), ws.id(), member.userId(), role == null ? WorkspaceRole.MEMBER : role, clock.instant())) {
             throw ApiException.conflict("already_member", "The user is already assigned to this workspace.");
         }
         WorkspaceMember added = members.find(ws.org(), ws.id(), user).orElseThrow();
-        audit.record(ws.org(), access.org().caller(), "workspace_member.added", "workspace", ws.id().value(), null,
+        audit.record(
+                ws.org(),
+                access.org().caller(),
+                "workspace_member.added",
+                "workspace",
+                ws.id().value(),
+                null,
                 Map.of("user_id", user.value(), "role", added.role().wire()));
         return added;
     }
@@ -67,11 +80,18 @@ public class WorkspaceTeam {
     public WorkspaceMember changeRole(WorkspaceAccess access, UserId user, WorkspaceRole role) {
         access.requireManage();
         var ws = access.workspace();
-        WorkspaceMember before = members.find(ws.org(), ws.id(), user).orElseThrow(() -> ApiException.notFound("member"));
+        WorkspaceMember before =
+                members.find(ws.org(), ws.id(), user).orElseThrow(() -> ApiException.notFound("member"));
         members.setRole(ws.org(), ws.id(), user, role);
         WorkspaceMember after = members.find(ws.org(), ws.id(), user).orElseThrow();
-        audit.record(ws.org(), access.org().caller(), "workspace_member.updated", "workspace", ws.id().value(),
-                Map.of("user_id", user.value(), "role", before.role().wire()), Map.of("user_id", user.value(), "role", role.wire()));
+        audit.record(
+                ws.org(),
+                access.org().caller(),
+                "workspace_member.updated",
+                "workspace",
+                ws.id().value(),
+                Map.of("user_id", user.value(), "role", before.role().wire()),
+                Map.of("user_id", user.value(), "role", role.wire()));
         return after;
     }
 
@@ -81,15 +101,23 @@ public class WorkspaceTeam {
         boolean self = user.equals(access.org().user());
         if (!self) access.requireManage();
         var ws = access.workspace();
-        WorkspaceMember before = members.find(ws.org(), ws.id(), user).orElseThrow(() -> ApiException.notFound("member"));
+        WorkspaceMember before =
+                members.find(ws.org(), ws.id(), user).orElseThrow(() -> ApiException.notFound("member"));
         Member orgMember = organizations.member(access.org(), user);
         if (ws.id().equals(orgMember.defaultWorkspaceId())) {
-            throw ApiException.conflict("default_workspace",
+            throw ApiException.conflict(
+                    "default_workspace",
                     "This is the member's default workspace: change their default workspace first.");
         }
         members.remove(ws.org(), ws.id(), user);
-        audit.record(ws.org(), access.org().caller(), "workspace_member.removed", "workspace", ws.id().value(),
-                Map.of("user_id", user.value(), "role", before.role().wire()), null);
+        audit.record(
+                ws.org(),
+                access.org().caller(),
+                "workspace_member.removed",
+                "workspace",
+                ws.id().value(),
+                Map.of("user_id", user.value(), "role", before.role().wire()),
+                null);
     }
 
     /** Issues a workspace key. Admins may bind it to any member of the workspace; members only to themselves. */
@@ -97,7 +125,8 @@ public class WorkspaceTeam {
     public IssuedToken issueKey(WorkspaceAccess access, String name, @Nullable UserId boundUser) {
         access.requireActive();
         if (!access.canManage()) {
-            if (!access.canUse() || (boundUser != null && !boundUser.equals(access.org().user()))) {
+            if (!access.canUse()
+                    || (boundUser != null && !boundUser.equals(access.org().user()))) {
                 throw ApiException.forbidden("This action needs the workspace admin role.");
             }
             boundUser = access.org().user();
@@ -106,10 +135,22 @@ public class WorkspaceTeam {
         if (boundUser != null && members.role(ws.org(), ws.id(), boundUser).isEmpty()) {
             throw ApiException.invalid("user_id", "The user is not assigned to this workspace.");
         }
-        IssuedToken key = identity.issueWorkspaceKey(ws.org(), ws.id(), name, boundUser, access.org().caller());
-        audit.record(ws.org(), access.org().caller(), "workspace_key.created", "key", key.id().value(), null,
-                Map.of("workspace_id", ws.id().value(), "prefix", key.prefix(),
-                        "user_id", boundUser == null ? "" : boundUser.value()));
+        IssuedToken key = identity.issueWorkspaceKey(
+                ws.org(), ws.id(), name, boundUser, access.org().caller());
+        audit.record(
+                ws.org(),
+                access.org().caller(),
+                "workspace_key.created",
+                "key",
+                key.id().value(),
+                null,
+                Map.of(
+                        "workspace_id",
+                        ws.id().value(),
+                        "prefix",
+                        key.prefix(),
+                        "user_id",
+                        boundUser == null ? "" : boundUser.value()));
         return key;
     }
 
@@ -136,8 +177,14 @@ public class WorkspaceTeam {
             throw ApiException.forbidden("This action needs the workspace admin role.");
         }
         identity.revokeWorkspaceKey(ws.org(), ws.id(), id);
-        audit.record(ws.org(), access.org().caller(), "workspace_key.revoked", "key", id.value(),
-                Map.of("workspace_id", ws.id().value(), "prefix", key.prefix()), Map.of("status", "revoked"));
+        audit.record(
+                ws.org(),
+                access.org().caller(),
+                "workspace_key.revoked",
+                "key",
+                id.value(),
+                Map.of("workspace_id", ws.id().value(), "prefix", key.prefix()),
+                Map.of("status", "revoked"));
     }
 
     private static void requirePerson(WorkspaceAccess access) {

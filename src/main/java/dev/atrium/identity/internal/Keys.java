@@ -27,7 +27,8 @@ public class Keys {
         this.jdbc = jdbc;
     }
 
-    public void insertPersonal(KeyId id, UserId user, String name, String prefix, byte[] hash, Instant at, @Nullable Instant expires) {
+    public void insertPersonal(
+            KeyId id, UserId user, String name, String prefix, byte[] hash, Instant at, @Nullable Instant expires) {
         jdbc.sql("""
                         INSERT INTO personal_tokens (id, user_id, name, prefix, secret_hash, created_at, expires_at)
                         VALUES (:id, :user, :name, :prefix, :hash, :at, :expires)
@@ -79,7 +80,8 @@ public class Keys {
                         """)
                 .param("hash", hash)
                 .param("now", ts)
-                .query((rs, n) -> (Caller) new Caller.User(new UserId(rs.getString("user_id")), new KeyId(rs.getString("id"))))
+                .query((rs, n) ->
+                        (Caller) new Caller.User(new UserId(rs.getString("user_id")), new KeyId(rs.getString("id"))))
                 .optional();
         if (personal.isPresent()) {
             return personal;
@@ -98,7 +100,10 @@ public class Keys {
                     }
                     String user = rs.getString("user_id");
                     return (Caller) new Caller.WorkspaceKey(
-                            org, new WorkspaceId(rs.getString("workspace_id")), id, user == null ? null : new UserId(user));
+                            org,
+                            new WorkspaceId(rs.getString("workspace_id")),
+                            id,
+                            user == null ? null : new UserId(user));
                 })
                 .optional();
     }

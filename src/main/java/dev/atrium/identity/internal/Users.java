@@ -56,7 +56,9 @@ public class Users {
     }
 
     public boolean any() {
-        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM users)").query(Boolean.class).single();
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM users)")
+                .query(Boolean.class)
+                .single();
     }
 
     static User map(ResultSet rs, int row) throws SQLException {

@@ -63,12 +63,22 @@ class BearerAuthentication extends OncePerRequestFilter {
         if (request.getRequestURI().startsWith("/v1/")) {
             // The gateway speaks OpenAI's error shape.
             response.setContentType("application/json");
-            json.writeValue(response.getOutputStream(), java.util.Map.of("error", java.util.Map.of(
-                    "message", "Invalid or missing API key.", "type", "invalid_request_error", "code", "invalid_api_key")));
+            json.writeValue(
+                    response.getOutputStream(),
+                    java.util.Map.of(
+                            "error",
+                            java.util.Map.of(
+                                    "message",
+                                    "Invalid or missing API key.",
+                                    "type",
+                                    "invalid_request_error",
+                                    "code",
+                                    "invalid_api_key")));
             return;
         }
         response.setContentType("application/problem+json");
-        json.writeValue(response.getOutputStream(),
+        json.writeValue(
+                response.getOutputStream(),
                 ProblemDetails.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Missing or invalid credentials."));
     }
 
@@ -78,7 +88,8 @@ class BearerAuthentication extends OncePerRequestFilter {
         private final transient Caller caller;
 
         CallerAuthentication(Caller caller) {
-            super(List.of(new SimpleGrantedAuthority("ROLE_" + caller.actorType().toUpperCase(java.util.Locale.ROOT))));
+            super(List.of(
+                    new SimpleGrantedAuthority("ROLE_" + caller.actorType().toUpperCase(java.util.Locale.ROOT))));
             this.caller = caller;
             setAuthenticated(true);
         }

@@ -20,29 +20,44 @@ class SecurityConfiguration {
 
     @Bean
     SecurityFilterChain apiSecurity(HttpSecurity http, Identity identity, JsonMapper json) throws Exception {
-        http.securityMatcher("/api/**", "/v1/**", "/actuator/**", "/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html", "/error")
+        http.securityMatcher(
+                        "/api/**",
+                        "/v1/**",
+                        "/actuator/**",
+                        "/v3/api-docs/**",
+                        "/swagger-ui/**",
+                        "/swagger-ui.html",
+                        "/error")
                 .csrf(csrf -> csrf.disable())
                 .httpBasic(b -> b.disable())
                 .formLogin(f -> f.disable())
                 .logout(l -> l.disable())
                 .requestCache(c -> c.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .authorizeHttpRequests(auth -> auth.requestMatchers(HttpMethod.POST, "/api/v1/setup", "/api/v1/auth/tokens")
-                        .permitAll()
-                        .requestMatchers(HttpMethod.POST, "/api/v1/invitations/*/accept")
-                        .permitAll()
-                        .requestMatchers("/actuator/health", "/actuator/health/**", "/v3/api-docs", "/v3/api-docs/**",
-                                "/swagger-ui/**", "/swagger-ui.html", "/error")
-                        .permitAll()
-                        .anyRequest()
-                        .authenticated())
+                .authorizeHttpRequests(
+                        auth -> auth.requestMatchers(HttpMethod.POST, "/api/v1/setup", "/api/v1/auth/tokens")
+                                .permitAll()
+                                .requestMatchers(HttpMethod.POST, "/api/v1/invitations/*/accept")
+                                .permitAll()
+                                .requestMatchers(
+                                        "/actuator/health",
+                                        "/actuator/health/**",
+                                        "/v3/api-docs",
+                                        "/v3/api-docs/**",
+                                        "/swagger-ui/**",
+                                        "/swagger-ui.html",
+                                        "/error")
+                                .permitAll()
+                                .anyRequest()
+                                .authenticated())
                 .addFilterBefore(new BearerAuthentication(identity, json), AnonymousAuthenticationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(
                                 (req, res, ex) -> BearerAuthentication.writeUnauthorized(req, res, json))
                         .accessDeniedHandler((req, res, ex) -> {
                             res.setStatus(HttpStatus.FORBIDDEN.value());
                             res.setContentType("application/problem+json");
-                            json.writeValue(res.getOutputStream(),
+                            json.writeValue(
+                                    res.getOutputStream(),
                                     ProblemDetails.of(HttpStatus.FORBIDDEN, "forbidden", "Not allowed."));
                         }));
         return http.build();

@@ -21,17 +21,29 @@ class TokenController {
         this.identity = identity;
     }
 
-    record TokenRequest(@Nullable String email, @Nullable String password, @Nullable String name, @Nullable Instant expiresAt) {}
+    record TokenRequest(
+            @Nullable String email,
+            @Nullable String password,
+            @Nullable String name,
+            @Nullable Instant expiresAt) {}
 
-    record TokenResponse(String id, String token, String prefix, Instant createdAt, @Nullable Instant expiresAt) {}
+    record TokenResponse(
+            String id,
+            String token,
+            String prefix,
+            Instant createdAt,
+            @Nullable Instant expiresAt) {}
 
     @PostMapping("/api/v1/auth/tokens")
     @ResponseStatus(HttpStatus.CREATED)
     TokenResponse issue(@RequestBody TokenRequest body, HttpServletRequest request) {
         User user = identity.authenticate(
-                body.email() == null ? "" : body.email(), body.password() == null ? "" : body.password(), request.getRemoteAddr());
+                body.email() == null ? "" : body.email(),
+                body.password() == null ? "" : body.password(),
+                request.getRemoteAddr());
         IssuedToken token = identity.issuePersonalToken(
                 user.id(), body.name() == null || body.name().isBlank() ? "api" : body.name(), body.expiresAt());
-        return new TokenResponse(token.id().value(), token.secret(), token.prefix(), token.createdAt(), token.expiresAt());
+        return new TokenResponse(
+                token.id().value(), token.secret(), token.prefix(), token.createdAt(), token.expiresAt());
     }
 }

@@ -41,7 +41,11 @@ public class Invitations {
                 .param("hash", tokenHash)
                 .param("email", invitation.email())
                 .param("role", invitation.role().wire())
-                .param("ws", invitation.workspace() == null ? null : invitation.workspace().value())
+                .param(
+                        "ws",
+                        invitation.workspace() == null
+                                ? null
+                                : invitation.workspace().value())
                 .param("by", invitedBy)
                 .param("at", Timestamp.from(at))
                 .param("expires", Timestamp.from(invitation.expiresAt()))

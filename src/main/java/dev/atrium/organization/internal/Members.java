@@ -89,7 +89,8 @@ public class Members {
 
     /** Locks the organization's owners and counts them, so two demotions cannot both pass. */
     public int lockAndCountOwners(OrgId org) {
-        return jdbc.sql("SELECT user_id FROM org_members WHERE org_id = :org AND role = 'owner' AND status = 'active' FOR UPDATE")
+        return jdbc.sql(
+                        "SELECT user_id FROM org_members WHERE org_id = :org AND role = 'owner' AND status = 'active' FOR UPDATE")
                 .param("org", org.value())
                 .query(String.class)
                 .list()

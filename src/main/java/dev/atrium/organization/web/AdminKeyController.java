@@ -46,15 +46,22 @@ class AdminKeyController {
     IssuedKey create(@AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody KeyRequest body) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireAdmin();
         IssuedToken key = identity.issueAdminKey(a.org(), body.name() == null ? "" : body.name(), caller);
-        audit.record(a.org(), caller, "admin_key.created", "key", key.id().value(), null,
-                Map.of("name", body.name(), "prefix", key.prefix()));
+        audit.record(
+                a.org(),
+                caller,
+                "admin_key.created",
+                "key",
+                key.id().value(),
+                null,
+                Map.of("name", body.name() == null ? "" : body.name().strip(), "prefix", key.prefix()));
         return new IssuedKey(key.id().value(), key.secret(), key.prefix(), key.createdAt());
     }
 
     @GetMapping("/api/v1/organizations/{org}/admin-keys")
     Map<String, List<KeyView>> list(@AuthenticationPrincipal Caller caller, @PathVariable String org) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireAdmin();
-        return Map.of("data", identity.adminKeys(a.org()).stream().map(KeyView::of).toList());
+        return Map.of(
+                "data", identity.adminKeys(a.org()).stream().map(KeyView::of).toList());
     }
 
     @DeleteMapping("/api/v1/organizations/{org}/admin-keys/{id}")

@@ -31,12 +31,26 @@ class InvitationController {
         this.invitations = invitations;
     }
 
-    record InvitationRequest(@Nullable String email, @Nullable OrgRole role, @Nullable String workspaceId) {}
+    record InvitationRequest(
+            @Nullable String email,
+            @Nullable OrgRole role,
+            @Nullable String workspaceId) {}
 
-    record InvitationResponse(String id, String token, String email, OrgRole role, @Nullable String workspaceId, Instant expiresAt) {
+    record InvitationResponse(
+            String id,
+            String token,
+            String email,
+            OrgRole role,
+            @Nullable String workspaceId,
+            Instant expiresAt) {
         static InvitationResponse of(Invitation i) {
-            return new InvitationResponse(i.id().value(), i.token(), i.email(), i.role(),
-                    i.workspaceId() == null ? null : i.workspaceId().value(), i.expiresAt());
+            return new InvitationResponse(
+                    i.id().value(),
+                    i.token(),
+                    i.email(),
+                    i.role(),
+                    i.workspaceId() == null ? null : i.workspaceId().value(),
+                    i.expiresAt());
         }
     }
 
@@ -46,7 +60,8 @@ class InvitationController {
 
     @PostMapping("/api/v1/organizations/{org}/invitations")
     @ResponseStatus(HttpStatus.CREATED)
-    InvitationResponse invite(@AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody InvitationRequest body) {
+    InvitationResponse invite(
+            @AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody InvitationRequest body) {
         var a = access.to(caller, OrgId.parse(org));
         WorkspaceId ws = null;
         if (body.workspaceId() != null) {
@@ -60,7 +75,9 @@ class InvitationController {
 
     @PostMapping("/api/v1/invitations/{token}/accept")
     AcceptResponse accept(
-            @AuthenticationPrincipal @Nullable Caller caller, @PathVariable String token, @RequestBody(required = false) @Nullable AcceptRequest body) {
+            @AuthenticationPrincipal @Nullable Caller caller,
+            @PathVariable String token,
+            @RequestBody(required = false) @Nullable AcceptRequest body) {
         AcceptRequest b = body == null ? new AcceptRequest(null, null) : body;
         var accepted = invitations.accept(token, caller, b.name(), b.password());
         return new AcceptResponse(accepted.user(), accepted.organizationId().value());

@@ -60,7 +60,8 @@ class MemberController {
         WorkspaceId ws = null;
         if (body.defaultWorkspaceId() != null) {
             if (!dev.atrium.common.Ids.isValid(body.defaultWorkspaceId(), WorkspaceId.PREFIX)) {
-                throw dev.atrium.common.ApiException.invalid("default_workspace_id", "No such workspace in this organization.");
+                throw dev.atrium.common.ApiException.invalid(
+                        "default_workspace_id", "No such workspace in this organization.");
             }
             ws = new WorkspaceId(body.defaultWorkspaceId());
         }

@@ -42,7 +42,8 @@ class OrganizationController {
     }
 
     @PatchMapping("/api/v1/organizations/{org}")
-    Organization rename(@AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody OrganizationRequest body) {
+    Organization rename(
+            @AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody OrganizationRequest body) {
         var a = access.to(caller, OrgId.parse(org));
         return body.name() == null ? organizations.get(a.requireAdmin()) : organizations.rename(a, body.name());
     }

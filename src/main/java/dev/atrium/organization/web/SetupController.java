@@ -22,16 +22,23 @@ class SetupController {
     }
 
     record SetupRequest(
-            @Nullable String email, @Nullable String password, @Nullable String name, @Nullable String organizationName) {}
+            @Nullable String email,
+            @Nullable String password,
+            @Nullable String name,
+            @Nullable String organizationName) {}
 
     record SetupResponse(User user, Organization organization, String token) {}
 
     @PostMapping("/api/v1/setup")
     @ResponseStatus(HttpStatus.CREATED)
-    SetupResponse setup(@RequestHeader(name = "X-Setup-Token", required = false) @Nullable String token, @RequestBody SetupRequest body)
+    SetupResponse setup(
+            @RequestHeader(name = "X-Setup-Token", required = false) @Nullable String token,
+            @RequestBody SetupRequest body)
             throws IOException {
-        var result = setup.setup(token, nz(body.email()), nz(body.password()), nz(body.name()), nz(body.organizationName()));
-        return new SetupResponse(result.user(), result.organization(), result.token().secret());
+        var result =
+                setup.setup(token, nz(body.email()), nz(body.password()), nz(body.name()), nz(body.organizationName()));
+        return new SetupResponse(
+                result.user(), result.organization(), result.token().secret());
     }
 
     private static String nz(@Nullable String s) {

@@ -52,7 +52,11 @@ public class Policies {
                 .param("denied", literal(policy.deniedModels()))
                 .param("record", policy.recordHistory())
                 .param("retention", policy.retentionDays())
-                .param("max", policy.maxCreditsPerRequest() == null ? null : policy.maxCreditsPerRequest().micros())
+                .param(
+                        "max",
+                        policy.maxCreditsPerRequest() == null
+                                ? null
+                                : policy.maxCreditsPerRequest().micros())
                 .param("at", Timestamp.from(at))
                 .update();
     }
@@ -63,7 +67,9 @@ public class Policies {
         StringBuilder sb = new StringBuilder("{");
         for (int i = 0; i < values.size(); i++) {
             if (i > 0) sb.append(',');
-            sb.append('"').append(values.get(i).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            sb.append('"')
+                    .append(values.get(i).replace("\\", "\\\\").replace("\"", "\\\""))
+                    .append('"');
         }
         return sb.append('}').toString();
     }

@@ -38,7 +38,8 @@ public class WorkspaceMembers {
     }
 
     public Optional<WorkspaceRole> role(OrgId org, WorkspaceId ws, UserId user) {
-        return jdbc.sql("SELECT role FROM workspace_members WHERE org_id = :org AND workspace_id = :ws AND user_id = :user")
+        return jdbc.sql(
+                        "SELECT role FROM workspace_members WHERE org_id = :org AND workspace_id = :ws AND user_id = :user")
                 .param("org", org.value())
                 .param("ws", ws.value())
                 .param("user", user.value())
@@ -76,7 +77,8 @@ public class WorkspaceMembers {
     }
 
     public void setRole(OrgId org, WorkspaceId ws, UserId user, WorkspaceRole role) {
-        jdbc.sql("UPDATE workspace_members SET role = :role WHERE org_id = :org AND workspace_id = :ws AND user_id = :user")
+        jdbc.sql(
+                        "UPDATE workspace_members SET role = :role WHERE org_id = :org AND workspace_id = :ws AND user_id = :user")
                 .param("org", org.value())
                 .param("ws", ws.value())
                 .param("user", user.value())

@@ -45,7 +45,8 @@ public class Workspaces {
 
     /** A workspace that is not deleted. */
     public Optional<Workspace> find(OrgId org, WorkspaceId id) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM workspaces WHERE org_id = :org AND id = :id AND status <> 'deleted'")
+        return jdbc.sql("SELECT " + COLUMNS
+                        + " FROM workspaces WHERE org_id = :org AND id = :id AND status <> 'deleted'")
                 .param("org", org.value())
                 .param("id", id.value())
                 .query(Workspaces::map)
@@ -53,7 +54,8 @@ public class Workspaces {
     }
 
     public Optional<Workspace> findForUpdate(OrgId org, WorkspaceId id) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM workspaces WHERE org_id = :org AND id = :id AND status <> 'deleted' FOR UPDATE")
+        return jdbc.sql("SELECT " + COLUMNS
+                        + " FROM workspaces WHERE org_id = :org AND id = :id AND status <> 'deleted' FOR UPDATE")
                 .param("org", org.value())
                 .param("id", id.value())
                 .query(Workspaces::map)
@@ -85,7 +87,8 @@ public class Workspaces {
     }
 
     public void update(OrgId org, WorkspaceId id, String name, WorkspaceKind kind, String description) {
-        jdbc.sql("UPDATE workspaces SET name = :name, kind = :kind, description = :description WHERE org_id = :org AND id = :id")
+        jdbc.sql(
+                        "UPDATE workspaces SET name = :name, kind = :kind, description = :description WHERE org_id = :org AND id = :id")
                 .param("org", org.value())
                 .param("id", id.value())
                 .param("name", name)

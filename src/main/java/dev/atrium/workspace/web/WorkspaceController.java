@@ -42,7 +42,10 @@ class WorkspaceController {
         this.workspaces = workspaces;
     }
 
-    record WorkspaceRequest(@Nullable String name, @Nullable WorkspaceKind kind, @Nullable String description) {}
+    record WorkspaceRequest(
+            @Nullable String name,
+            @Nullable WorkspaceKind kind,
+            @Nullable String description) {}
 
     record PolicyBody(
             @Nullable List<String> allowedModels,
@@ -52,8 +55,14 @@ class WorkspaceController {
             @Nullable String maxCreditsPerRequest) {
 
         static PolicyBody of(Policy p) {
-            return new PolicyBody(p.allowedModels(), p.deniedModels(), p.recordHistory(), p.retentionDays(),
-                    p.maxCreditsPerRequest() == null ? null : p.maxCreditsPerRequest().toDecimal());
+            return new PolicyBody(
+                    p.allowedModels(),
+                    p.deniedModels(),
+                    p.recordHistory(),
+                    p.retentionDays(),
+                    p.maxCreditsPerRequest() == null
+                            ? null
+                            : p.maxCreditsPerRequest().toDecimal());
         }
     }
 
@@ -69,8 +78,13 @@ class WorkspaceController {
 
     @PostMapping
     @ResponseStatus(HttpStatus.CREATED)
-    Workspace create(@AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody WorkspaceRequest body) {
-        return workspaces.create(access.to(caller, OrgId.parse(org)), body.name() == null ? "" : body.name(), body.kind(), body.description());
+    Workspace create(
+            @AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody WorkspaceRequest body) {
+        return workspaces.create(
+                access.to(caller, OrgId.parse(org)),
+                body.name() == null ? "" : body.name(),
+                body.kind(),
+                body.description());
     }
 
     @GetMapping("/{ws}")
@@ -79,13 +93,17 @@ class WorkspaceController {
     }
 
     @PatchMapping("/{ws}")
-    Workspace update(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws,
+    Workspace update(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
             @RequestBody WorkspaceRequest body) {
         return workspaces.update(resolve(caller, org, ws), body.name(), body.kind(), body.description());
     }
 
     @DeleteMapping("/{ws}")
-    WorkspaceService.Deletion delete(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws) {
+    WorkspaceService.Deletion delete(
+            @AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws) {
         return workspaces.delete(resolve(caller, org, ws));
     }
 
@@ -105,7 +123,10 @@ class WorkspaceController {
     }
 
     @PutMapping("/{ws}/policy")
-    PolicyBody putPolicy(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws,
+    PolicyBody putPolicy(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
             @RequestBody PolicyBody body) {
         WorkspaceAccess a = resolve(caller, org, ws);
         return PolicyBody.of(workspaces.updatePolicy(a, validate(body)));
@@ -121,17 +142,24 @@ class WorkspaceController {
             try {
                 max = Credits.parse(body.maxCreditsPerRequest());
             } catch (IllegalArgumentException e) {
-                throw ApiException.invalid("max_credits_per_request", "max_credits_per_request must be a decimal amount with at most 6 decimals.");
+                throw ApiException.invalid(
+                        "max_credits_per_request",
+                        "max_credits_per_request must be a decimal amount with at most 6 decimals.");
             }
             if (max.micros() <= 0) {
-                throw ApiException.invalid("max_credits_per_request", "max_credits_per_request must be greater than 0.");
+                throw ApiException.invalid(
+                        "max_credits_per_request", "max_credits_per_request must be greater than 0.");
             }
         }
         if (body.retentionDays() != null && (body.retentionDays() < 1 || body.retentionDays() > 36500)) {
             throw ApiException.invalid("retention_days", "retention_days must be between 1 and 36500.");
         }
-        return new Policy(models(body.allowedModels(), "allowed_models"), models(body.deniedModels(), "denied_models"),
-                body.recordHistory() == null || body.recordHistory(), body.retentionDays(), max);
+        return new Policy(
+                models(body.allowedModels(), "allowed_models"),
+                models(body.deniedModels(), "denied_models"),
+                body.recordHistory() == null || body.recordHistory(),
+                body.retentionDays(),
+                max);
     }
 
     private static @Nullable List<String> models(@Nullable List<String> models, String field) {

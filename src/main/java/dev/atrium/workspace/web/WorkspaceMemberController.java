@@ -52,33 +52,64 @@ class WorkspaceMemberController {
 
     record KeyRequest(@Nullable String name, @Nullable String userId) {}
 
-    record IssuedKey(String id, String key, String prefix, String workspaceId, @Nullable String userId, Instant createdAt) {}
+    record IssuedKey(
+            String id,
+            String key,
+            String prefix,
+            String workspaceId,
+            @Nullable String userId,
+            Instant createdAt) {}
 
-    record KeyView(String id, String name, String prefix, @Nullable String userId, Instant createdAt,
-            @Nullable Instant lastUsedAt, @Nullable Instant revokedAt, String status) {
+    record KeyView(
+            String id,
+            String name,
+            String prefix,
+            @Nullable String userId,
+            Instant createdAt,
+            @Nullable Instant lastUsedAt,
+            @Nullable Instant revokedAt,
+            String status) {
         static KeyView of(KeyInfo k) {
-            return new KeyView(k.id().value(), k.name(), k.prefix(), k.userId() == null ? null : k.userId().value(),
-                    k.createdAt(), k.lastUsedAt(), k.revokedAt(), k.revokedAt() == null ? "active" : "revoked");
+            return new KeyView(
+                    k.id().value(),
+                    k.name(),
+                    k.prefix(),
+                    k.userId() == null ? null : k.userId().value(),
+                    k.createdAt(),
+                    k.lastUsedAt(),
+                    k.revokedAt(),
+                    k.revokedAt() == null ? "active" : "revoked");
         }
     }
 
     @GetMapping("/members")
-    Page<WorkspaceMember> members(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws,
-            @RequestParam(required = false) @Nullable Integer limit, @RequestParam(required = false) @Nullable String after) {
+    Page<WorkspaceMember> members(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
+            @RequestParam(required = false) @Nullable Integer limit,
+            @RequestParam(required = false) @Nullable String after) {
         return team.list(resolve(caller, org, ws), PageRequest.of(limit, after));
     }
 
     @PostMapping("/members")
     @ResponseStatus(HttpStatus.CREATED)
-    WorkspaceMember add(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws,
+    WorkspaceMember add(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
             @RequestBody MemberRequest body) {
         WorkspaceAccess a = resolve(caller, org, ws);
         return team.add(a, userId(body.userId(), true), body.role());
     }
 
     @PatchMapping("/members/{user}")
-    WorkspaceMember changeRole(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws,
-            @PathVariable String user, @RequestBody MemberRequest body) {
+    WorkspaceMember changeRole(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
+            @PathVariable String user,
+            @RequestBody MemberRequest body) {
         WorkspaceAccess a = resolve(caller, org, ws);
         if (body.role() == null) throw ApiException.invalid("role", "role is required.");
         return team.changeRole(a, UserId.parse(user), body.role());
@@ -86,30 +117,49 @@ class WorkspaceMemberController {
 
     @DeleteMapping("/members/{user}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
-    void remove(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws, @PathVariable String user) {
+    void remove(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
+            @PathVariable String user) {
         team.remove(resolve(caller, org, ws), UserId.parse(user));
     }
 
     @PostMapping("/api-keys")
     @ResponseStatus(HttpStatus.CREATED)
-    IssuedKey issueKey(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws,
+    IssuedKey issueKey(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
             @RequestBody KeyRequest body) {
         WorkspaceAccess a = resolve(caller, org, ws);
         if (a.org().keyWorkspace() != null) throw ApiException.forbidden("Workspace keys are for the gateway.");
         UserId bound = body.userId() == null ? null : userId(body.userId(), false);
         IssuedToken key = team.issueKey(a, body.name() == null ? "" : body.name(), bound);
-        return new IssuedKey(key.id().value(), key.secret(), key.prefix(), a.workspace().id().value(),
-                bound == null ? (a.canManage() ? null : a.org().user().value()) : bound.value(), key.createdAt());
+        return new IssuedKey(
+                key.id().value(),
+                key.secret(),
+                key.prefix(),
+                a.workspace().id().value(),
+                bound == null ? (a.canManage() ? null : a.org().user().value()) : bound.value(),
+                key.createdAt());
     }
 
     @GetMapping("/api-keys")
-    Map<String, List<KeyView>> keys(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws) {
-        return Map.of("data", team.keys(resolve(caller, org, ws)).stream().map(KeyView::of).toList());
+    Map<String, List<KeyView>> keys(
+            @AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws) {
+        return Map.of(
+                "data",
+                team.keys(resolve(caller, org, ws)).stream().map(KeyView::of).toList());
     }
 
     @DeleteMapping("/api-keys/{id}")
     @ResponseStatus(HttpStatus.NO_CONTENT)
-    void revokeKey(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws, @PathVariable String id) {
+    void revokeKey(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
+            @PathVariable String id) {
         WorkspaceAccess a = resolve(caller, org, ws);
         if (a.org().keyWorkspace() != null) throw ApiException.forbidden("Workspace keys are for the gateway.");
         team.revokeKey(a, KeyId.parse(id));
