@@ -69,7 +69,7 @@ public class SetupService {
 
                 ================================================================
                  Atrium is ready for first-run setup.
-                 Setup URL:   http://localhost:{}/setup
+                 Setup URL:   POST http://localhost:{}/api/v1/setup
                  Setup token: {}
                  (also written to {})
                  API: curl -X POST http://localhost:{}/api/v1/setup -H 'X-Setup-Token: {}' \\
