@@ -1,0 +1,245 @@
+package dev.atrium.ledger;
+
+import dev.atrium.common.ApiException;
+import dev.atrium.common.Credits;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.ledger.internal.Account;
+import dev.atrium.ledger.internal.Book;
+import dev.atrium.ledger.internal.FundingRows;
+import dev.atrium.ledger.internal.Holds;
+import dev.atrium.ledger.internal.Lots;
+import dev.atrium.ledger.internal.Posting;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Moving credits by hand: grants, allocations, reclaims, transfers between budgets, funding settings, expiry. */
+@Service
+public class CreditAdmin {
+    private final Book book;
+    private final Lots lots;
+    private final Holds holds;
+    private final FundingRows funding;
+    private final Clock clock;
+
+    CreditAdmin(Book book, Lots lots, Holds holds, FundingRows funding, Clock clock) {
+        this.book = book;
+        this.lots = lots;
+        this.holds = holds;
+        this.funding = funding;
+        this.clock = clock;
+    }
+
+    /** Opens the ledger accounts of a new organization. */
+    @Transactional
+    public void open(OrgId org) {
+        book.open(org);
+    }
+
+    /** Credits enter the pool. A grant with {@code expiresAt} is consumed before grants without. */
+    @Transactional
+    public Grant grant(
+            OrgId org, Credits amount, String kind, @Nullable Instant expiresAt, @Nullable String note, Actor actor) {
+        requirePositive(amount);
+        if (!Grant.KINDS.contains(kind)) {
+            throw ApiException.invalid("kind", "kind must be one of purchase, subscription, promotional, adjustment.");
+        }
+        Instant now = clock.instant();
+        if (expiresAt != null && !expiresAt.isAfter(now)) {
+            throw ApiException.invalid("expires_at", "expires_at must be in the future.");
+        }
+        if (note != null && note.length() > 1000)
+            throw ApiException.invalid("note", "note must be at most 1000 characters.");
+        book.open(org);
+        lots.catchUp(org);
+        Grant grant = new Grant(GrantId.next(), kind, amount, amount, Credits.ZERO, expiresAt, "active", note, now);
+        lots.insert(org, grant, actor.type(), actor.id());
+        book.post(
+                org,
+                Account.GRANTS,
+                Account.POOL,
+                amount.micros(),
+                Posting.of("grant", actor).grant(grant.id().value()).note(note));
+        return grant;
+    }
+
+    /** Pool → a budget-funded workspace's budget. */
+    @Transactional
+    public void allocate(OrgId org, WorkspaceId ws, Credits amount, Actor actor) {
+        requirePositive(amount);
+        FundingRows.Funded w = budgetWorkspace(org, ws, "workspace_id");
+        if (!"active".equals(w.status())) {
+            throw ApiException.conflict("workspace_archived", "Archived workspaces take no new allocations.");
+        }
+        book.ensure(org, Account.budget(ws));
+        if (book.tryPost(
+                        org,
+                        Account.POOL,
+                        Account.budget(ws),
+                        amount.micros(),
+                        Posting.of("allocation", actor).workspace(ws.value()))
+                == null) {
+            throw new InsufficientCredits("The organization's credit pool has not enough unallocated credits.");
+        }
+    }
+
+    /** A budget's unspent, unheld credits → pool. */
+    @Transactional
+    public void reclaim(OrgId org, WorkspaceId ws, Credits amount, Actor actor) {
+        requirePositive(amount);
+        budgetWorkspace(org, ws, "workspace_id");
+        if (book.tryPost(
+                        org,
+                        Account.budget(ws),
+                        Account.POOL,
+                        amount.micros(),
+                        Posting.of("reclaim", actor).workspace(ws.value()))
+                == null) {
+            throw new InsufficientCredits("The workspace's budget has not that many unheld credits.");
+        }
+    }
+
+    /** One budget → another. */
+    @Transactional
+    public void transfer(OrgId org, WorkspaceId from, WorkspaceId to, Credits amount, Actor actor) {
+        requirePositive(amount);
+        if (from.equals(to))
+            throw ApiException.invalid("to_workspace_id", "to_workspace_id must differ from from_workspace_id.");
+        budgetWorkspace(org, from, "from_workspace_id");
+        FundingRows.Funded target = budgetWorkspace(org, to, "to_workspace_id");
+        if (!"active".equals(target.status())) {
+            throw ApiException.conflict("workspace_archived", "Archived workspaces take no new credits.");
+        }
+        book.ensure(org, Account.budget(to));
+        if (book.tryPost(
+                        org,
+                        Account.budget(from),
+                        Account.budget(to),
+                        amount.micros(),
+                        Posting.of("transfer", actor).workspace(from.value()).note("to " + to.value()))
+                == null) {
+            throw new InsufficientCredits("The source budget has not that many unheld credits.");
+        }
+    }
+
+    @Transactional(readOnly = true)
+    public Funding funding(OrgId org, WorkspaceId ws) {
+        return funding.find(org, ws)
+                .orElseThrow(() -> ApiException.notFound("workspace"))
+                .funding();
+    }
+
+    /**
+     * Changes a workspace's funding. The Primary Workspace stays pool-funded. Leaving budget mode
+     * returns the budget's balance to the pool and needs the budget's holds settled first.
+     */
+    @Transactional
+    public Funding setFunding(OrgId org, WorkspaceId ws, Funding next, Actor actor) {
+        FundingRows.Funded w = funding.find(org, ws).orElseThrow(() -> ApiException.notFound("workspace"));
+        if (w.primary() && next.mode() != Funding.Mode.POOL) {
+            throw ApiException.conflict("primary_workspace", "The Primary Workspace is always funded from the pool.");
+        }
+        if (next.mode() == Funding.Mode.POOL && (next.overflowToPool() || next.refill() != null)) {
+            throw ApiException.invalid("mode", "overflow_to_pool and refill apply to budget mode only.");
+        }
+        if (w.funding().mode() == Funding.Mode.BUDGET && next.mode() == Funding.Mode.POOL) {
+            Account budget = Account.budget(ws);
+            if (holds.openOn(org, budget.id()) > 0) {
+                throw ApiException.conflict(
+                        "open_holds", "The budget has open holds: settle them before leaving budget mode.");
+            }
+            long left = book.balance(org, budget);
+            if (left > 0) {
+                book.post(
+                        org,
+                        budget,
+                        Account.POOL,
+                        left,
+                        Posting.of("reclaim", actor).workspace(ws.value()).note("left budget mode"));
+            }
+        }
+        if (next.mode() == Funding.Mode.BUDGET) {
+            book.ensure(org, Account.budget(ws));
+        }
+        funding.upsert(org, ws, next, clock.instant());
+        return next;
+    }
+
+    /** A deleted workspace's budget returns to the pool (its open holds settle there as they resolve). */
+    @Transactional
+    public void returnBudget(OrgId org, WorkspaceId ws) {
+        Account budget = Account.budget(ws);
+        long left = book.balance(org, budget);
+        if (left > 0) {
+            book.post(
+                    org,
+                    budget,
+                    Account.POOL,
+                    left,
+                    Posting.of("deletion_return", Actor.SYSTEM).workspace(ws.value()));
+        }
+    }
+
+    /**
+     * Expires what remains of due grants: first from the pool, then from budgets (largest
+     * first). Credits reserved by open holds are never taken: that part stays due and expires
+     * when the holds release it.
+     */
+    @Transactional
+    public long expireDue(OrgId org) {
+        Instant now = clock.instant();
+        lots.catchUp(org);
+        List<Grant> due = lots.due(org, now);
+        if (due.isEmpty()) return 0;
+        long expiredTotal = 0;
+        for (Grant g : due) {
+            long left = g.remaining().micros();
+            if (left == 0) {
+                lots.expire(org, g.id(), 0);
+                continue;
+            }
+            for (Account source : book.expirySources(org)) {
+                if (left == 0) break;
+                long take = Math.min(left, book.balance(org, source));
+                if (take <= 0) continue;
+                book.post(
+                        org,
+                        source,
+                        Account.EXPIRED,
+                        take,
+                        Posting.of("expiry", Actor.SYSTEM).grant(g.id().value()).workspace(source.workspaceId()));
+                lots.expire(org, g.id(), take);
+                left -= take;
+                expiredTotal += take;
+            }
+        }
+        return expiredTotal;
+    }
+
+    @Transactional(readOnly = true)
+    public List<Grant> grants(OrgId org, @Nullable String after, int limit) {
+        return lots.list(org, after, limit);
+    }
+
+    private FundingRows.Funded budgetWorkspace(OrgId org, WorkspaceId ws, String field) {
+        FundingRows.Funded w =
+                funding.find(org, ws).orElseThrow(() -> ApiException.invalid(field, "No such workspace."));
+        if (w.funding().mode() != Funding.Mode.BUDGET) {
+            throw new ApiException(
+                    HttpStatus.CONFLICT,
+                    "not_budget_funded",
+                    "The workspace is funded from the pool: switch it to budget mode first.",
+                    field);
+        }
+        return w;
+    }
+
+    static void requirePositive(Credits amount) {
+        if (amount.micros() <= 0) throw ApiException.invalid("amount", "amount must be greater than 0.");
+    }
+}

@@ -1,0 +1,251 @@
+package dev.atrium.ledger;
+
+import dev.atrium.common.ApiException;
+import dev.atrium.common.Credits;
+import dev.atrium.common.OrgId;
+import dev.atrium.ledger.internal.Account;
+import dev.atrium.ledger.internal.Book;
+import dev.atrium.ledger.internal.FundingRows;
+import dev.atrium.ledger.internal.Holds;
+import dev.atrium.ledger.internal.Posting;
+import dev.atrium.ledger.internal.SpendCounters;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Two-phase spending, the gateway's entry to the ledger: {@link #hold} reserves against every
+ * limit that applies (all or nothing), then {@link #capture} or {@link #release} resolves the hold
+ * exactly once. Row locks are always taken in one order (hold, spend counters, then accounts by
+ * id) so that concurrent operations queue instead of deadlocking.
+ */
+@Service
+public class Ledger {
+    private final Book book;
+    private final Holds holds;
+    private final SpendCounters counters;
+    private final FundingRows funding;
+    private final Clock clock;
+    private final Duration defaultTtl;
+    private final Duration maxTtl;
+
+    Ledger(
+            Book book,
+            Holds holds,
+            SpendCounters counters,
+            FundingRows funding,
+            Clock clock,
+            @Value("${atrium.ledger.hold-ttl:PT10M}") Duration defaultTtl,
+            @Value("${atrium.ledger.max-hold-ttl:PT24H}") Duration maxTtl) {
+        this.book = book;
+        this.holds = holds;
+        this.counters = counters;
+        this.funding = funding;
+        this.clock = clock;
+        this.defaultTtl = defaultTtl;
+        this.maxTtl = maxTtl;
+    }
+
+    /**
+     * Reserves credits for an operation. Refused with {@link InsufficientCredits} (402) when the
+     * budget or pool lacks them or a workspace or member spend limit would be exceeded; then
+     * nothing changes. Archived workspaces take no holds (403 {@code workspace_archived}).
+     */
+    @Transactional
+    public Hold hold(HoldRequest r) {
+        FundingRows.Funded ws =
+                funding.find(r.org(), r.workspace()).orElseThrow(() -> ApiException.notFound("workspace"));
+        if (!"active".equals(ws.status())) {
+            throw new ApiException(
+                    HttpStatus.FORBIDDEN, "workspace_archived", "The workspace is archived: no AI activity.");
+        }
+        Duration ttl = r.ttl() == null ? defaultTtl : r.ttl();
+        if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(maxTtl) > 0) {
+            throw ApiException.invalid("ttl_seconds", "ttl_seconds must be between 1 and " + maxTtl.toSeconds() + ".");
+        }
+        Instant now = clock.instant();
+        long amount = r.amount().micros();
+        Funding f = ws.funding();
+        Instant wsPeriod = null;
+        if (f.spendLimit() != null) {
+            wsPeriod = f.spendLimit().period().start(now);
+            if (!counters.admit(
+                    r.org(),
+                    "workspace",
+                    ws.workspace().value(),
+                    "",
+                    wsPeriod,
+                    amount,
+                    f.spendLimit().amount().micros())) {
+                throw new InsufficientCredits("The workspace's spend limit for this "
+                        + f.spendLimit().period().wire() + " would be exceeded.");
+            }
+        }
+        Instant memberPeriod = null;
+        if (f.memberSpendLimit() != null && r.user() != null) {
+            memberPeriod = f.memberSpendLimit().period().start(now);
+            if (!counters.admit(
+                    r.org(),
+                    "member",
+                    ws.workspace().value(),
+                    r.user().value(),
+                    memberPeriod,
+                    amount,
+                    f.memberSpendLimit().amount().micros())) {
+                throw new InsufficientCredits("The member's spend limit for this "
+                        + f.memberSpendLimit().period().wire() + " would be exceeded.");
+            }
+        }
+        HoldId id = HoldId.next();
+        Account held = Account.held(ws.workspace());
+        Posting posting = Posting.of("hold", r.actor())
+                .workspace(ws.workspace().value())
+                .hold(id.value())
+                .user(r.user() == null ? null : r.user().value());
+        Account source;
+        if (f.mode() == Funding.Mode.BUDGET) {
+            source = Account.budget(ws.workspace());
+            if (book.tryPost(r.org(), source, held, amount, posting) == null) {
+                if (!f.overflowToPool()) {
+                    throw new InsufficientCredits("The workspace's budget has not enough credits.");
+                }
+                source = Account.POOL;
+                postOrRefuse(
+                        r.org(),
+                        source,
+                        held,
+                        amount,
+                        posting,
+                        "The workspace's budget and the organization's pool have not enough credits.");
+            }
+        } else {
+            source = Account.POOL;
+            postOrRefuse(
+                    r.org(), source, held, amount, posting, "The organization's credit pool has not enough credits.");
+        }
+        Hold hold = new Hold(
+                id,
+                ws.workspace(),
+                r.user(),
+                "held",
+                r.amount(),
+                null,
+                r.category(),
+                r.model(),
+                now,
+                now.plus(ttl),
+                null);
+        holds.insert(r.org(), hold, source.id(), wsPeriod, memberPeriod);
+        return hold;
+    }
+
+    private void postOrRefuse(OrgId org, Account from, Account to, long amount, Posting posting, String message) {
+        if (book.tryPost(org, from, to, amount, posting) == null) {
+            throw new InsufficientCredits(message);
+        }
+    }
+
+    /**
+     * Charges {@code amount} (at most the held amount) and returns the rest at once. A hold
+     * resolves once: a second resolution answers 409 {@code hold_resolved}; after its expiry,
+     * 409 {@code hold_expired}, and the ledger is unchanged.
+     */
+    @Transactional
+    public Hold capture(OrgId org, HoldId id, Credits amount, Actor actor) {
+        if (amount.isNegative()) throw ApiException.invalid("amount", "amount must not be negative.");
+        Instant now = clock.instant();
+        Holds.Row row = holds.resolve(org, id, "captured", amount.micros(), now, false)
+                .orElseThrow(() -> refusal(org, id, amount.micros(), now));
+        settle(row, amount.micros(), actor, "capture");
+        return holds.find(org, id).orElseThrow().hold();
+    }
+
+    /** Returns everything a hold reserved: the operation produced nothing billable. */
+    @Transactional
+    public Hold release(OrgId org, HoldId id, Actor actor) {
+        Instant now = clock.instant();
+        Holds.Row row = holds.resolve(org, id, "voided", 0, now, false).orElseThrow(() -> refusal(org, id, 0, now));
+        settle(row, 0, actor, "void");
+        return holds.find(org, id).orElseThrow().hold();
+    }
+
+    /** Settles up to {@code limit} expired holds (void), skipping holds another node is settling. */
+    @Transactional
+    public int sweepExpired(int limit) {
+        Instant now = clock.instant();
+        List<Holds.Row> expired = holds.claimExpired(now, limit);
+        int settled = 0;
+        for (Holds.Row claimed : expired) {
+            var row = holds.resolve(claimed.org(), claimed.hold().id(), "expired", 0, now, true);
+            if (row.isPresent()) {
+                settle(row.get(), 0, Actor.SYSTEM, "expiry");
+                settled++;
+            }
+        }
+        return settled;
+    }
+
+    @Transactional(readOnly = true)
+    public Hold find(OrgId org, HoldId id) {
+        return holds.find(org, id)
+                .orElseThrow(() -> ApiException.notFound("hold"))
+                .hold();
+    }
+
+    private void settle(Holds.Row row, long captured, Actor actor, String reason) {
+        Hold h = row.hold();
+        long amount = h.amount().micros();
+        long rest = amount - captured;
+        String ws = h.workspaceId().value();
+        if (rest > 0) {
+            if (row.wsPeriodStart() != null) {
+                counters.release(row.org(), "workspace", ws, "", row.wsPeriodStart(), rest);
+            }
+            if (row.memberPeriodStart() != null && h.userId() != null) {
+                counters.release(row.org(), "member", ws, h.userId().value(), row.memberPeriodStart(), rest);
+            }
+        }
+        Account held = Account.held(h.workspaceId());
+        Posting base = Posting.of("release", actor)
+                .workspace(ws)
+                .hold(h.id().value())
+                .user(h.userId() == null ? null : h.userId().value())
+                .note(reason.equals("expiry") ? "hold expired" : null);
+        if (rest > 0) {
+            String kind = reason.equals("capture") ? "release" : "void";
+            book.post(row.org(), held, Account.of(row.sourceAccount()), rest, base.kind(kind));
+        }
+        if (captured > 0) {
+            book.post(row.org(), held, Account.spent(h.workspaceId(), h.category()), captured, base.kind("capture"));
+        }
+    }
+
+    private ApiException refusal(OrgId org, HoldId id, long amount, Instant now) {
+        Holds.Row row = holds.find(org, id).orElseThrow(() -> ApiException.notFound("hold"));
+        Hold h = row.hold();
+        if (!"held".equals(h.status())) {
+            return ApiException.conflict("hold_resolved", "The hold is already " + h.status() + ".");
+        }
+        if (!h.expiresAt().isAfter(now)) {
+            return ApiException.conflict("hold_expired", "The hold expired at " + h.expiresAt() + ".");
+        }
+        if (amount > h.amount().micros()) {
+            return new ApiException(
+                    HttpStatus.UNPROCESSABLE_CONTENT,
+                    "capture_exceeds_hold",
+                    "The capture exceeds the held amount of " + h.amount() + ".",
+                    "amount");
+        }
+        return ApiException.conflict("hold_resolved", "The hold was resolved concurrently.");
+    }
+
+    /** The default TTL of a hold. */
+    public Duration defaultTtl() {
+        return defaultTtl;
+    }
+}

@@ -1,0 +1,158 @@
+package dev.atrium.ledger.internal;
+
+import dev.atrium.common.Ids;
+import dev.atrium.common.OrgId;
+import dev.atrium.ledger.InsufficientCredits;
+import java.sql.Timestamp;
+import java.time.Clock;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Double-entry postings: each moves an amount from one account to another and appends a transfer.
+ * Balances change by conditional UPDATEs (never below zero), and the two rows of a posting are
+ * always touched in account-id order, so concurrent postings cannot deadlock on each other.
+ */
+@Repository
+public class Book {
+    private final JdbcClient jdbc;
+    private final Clock clock;
+
+    Book(JdbcClient jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /** Creates the organization's fixed accounts. */
+    public void open(OrgId org) {
+        for (Account a : new Account[] {Account.GRANTS, Account.POOL, Account.EXPIRED}) {
+            ensure(org, a);
+        }
+        jdbc.sql("INSERT INTO credit_lot_cursors (org_id) VALUES (:org) ON CONFLICT DO NOTHING")
+                .param("org", org.value())
+                .update();
+    }
+
+    public void ensure(OrgId org, Account a) {
+        jdbc.sql("""
+                        INSERT INTO ledger_accounts (org_id, id, kind, workspace_id, category, balance)
+                        VALUES (:org, :id, :kind, :ws, :cat, 0) ON CONFLICT DO NOTHING
+                        """)
+                .param("org", org.value())
+                .param("id", a.id())
+                .param("kind", a.kind())
+                .param("ws", a.workspaceId())
+                .param("cat", a.category())
+                .update();
+    }
+
+    /** Moves {@code amount} or throws {@link InsufficientCredits} when the debited account lacks it. */
+    public String post(OrgId org, Account debit, Account credit, long amount, Posting posting) {
+        String id = tryPost(org, debit, credit, amount, posting);
+        if (id == null) {
+            throw new InsufficientCredits("Not enough credits in " + debit.kind() + ".");
+        }
+        return id;
+    }
+
+    /**
+     * Moves {@code amount} when the debited account holds it and returns the transfer id; null,
+     * with no change, otherwise.
+     */
+    public @Nullable String tryPost(OrgId org, Account debit, Account credit, long amount, Posting posting) {
+        if (amount <= 0) throw new IllegalArgumentException("amount must be positive");
+        boolean debitFirst = debit.id().compareTo(credit.id()) < 0;
+        if (debitFirst) {
+            if (!debit(org, debit, amount)) return null;
+            credit(org, credit, amount);
+        } else {
+            credit(org, credit, amount);
+            if (!debit(org, debit, amount)) {
+                // Undo the credit inside this transaction, so a refused posting leaves no trace.
+                credit(org, credit, -amount);
+                return null;
+            }
+        }
+        return record(org, debit, credit, amount, posting);
+    }
+
+    private boolean debit(OrgId org, Account a, long amount) {
+        String sql = a.kind().equals("grants")
+                ? "UPDATE ledger_accounts SET balance = balance - :amount WHERE org_id = :org AND id = :id"
+                : "UPDATE ledger_accounts SET balance = balance - :amount WHERE org_id = :org AND id = :id AND balance >= :amount";
+        return jdbc.sql(sql)
+                        .param("amount", amount)
+                        .param("org", org.value())
+                        .param("id", a.id())
+                        .update()
+                == 1;
+    }
+
+    private void credit(OrgId org, Account a, long amount) {
+        jdbc.sql("""
+                        INSERT INTO ledger_accounts (org_id, id, kind, workspace_id, category, balance)
+                        VALUES (:org, :id, :kind, :ws, :cat, :amount)
+                        ON CONFLICT (org_id, id) DO UPDATE SET balance = ledger_accounts.balance + EXCLUDED.balance
+                        """)
+                .param("org", org.value())
+                .param("id", a.id())
+                .param("kind", a.kind())
+                .param("ws", a.workspaceId())
+                .param("cat", a.category())
+                .param("amount", amount)
+                .update();
+    }
+
+    private String record(OrgId org, Account debit, Account credit, long amount, Posting p) {
+        String id = Ids.next("trf_");
+        jdbc.sql("""
+                        INSERT INTO ledger_transfers (org_id, id, debit_account, credit_account, amount, kind, workspace_id,
+                                                      hold_id, grant_id, user_id, actor_type, actor_id, note, created_at)
+                        VALUES (:org, :id, :debit, :credit, :amount, :kind, :ws, :hold, :grant, :user, :actorType, :actorId, :note, :at)
+                        """)
+                .param("org", org.value())
+                .param("id", id)
+                .param("debit", debit.id())
+                .param("credit", credit.id())
+                .param("amount", amount)
+                .param("kind", p.kind())
+                .param("ws", p.workspaceId())
+                .param("hold", p.holdId())
+                .param("grant", p.grantId())
+                .param("user", p.userId())
+                .param("actorType", p.actor().type())
+                .param("actorId", p.actor().id())
+                .param("note", p.note())
+                .param("at", Timestamp.from(clock.instant()))
+                .update();
+        return id;
+    }
+
+    /**
+     * Locks and lists the accounts expiry may draw from, in expiry order (pool, then budgets by
+     * balance); the locks are taken in id order first, as every posting does.
+     */
+    public java.util.List<Account> expirySources(OrgId org) {
+        jdbc.sql(
+                        "SELECT id FROM ledger_accounts WHERE org_id = :org AND kind IN ('pool', 'budget', 'expired') ORDER BY id FOR UPDATE")
+                .param("org", org.value())
+                .query(String.class)
+                .list();
+        return jdbc.sql("""
+                        SELECT id FROM ledger_accounts WHERE org_id = :org AND kind IN ('pool', 'budget') AND balance > 0
+                        ORDER BY kind = 'budget', balance DESC, id
+                        """)
+                .param("org", org.value())
+                .query((rs, n) -> Account.of(rs.getString(1)))
+                .list();
+    }
+
+    public long balance(OrgId org, Account a) {
+        return jdbc.sql("SELECT coalesce((SELECT balance FROM ledger_accounts WHERE org_id = :org AND id = :id), 0)")
+                .param("org", org.value())
+                .param("id", a.id())
+                .query(Long.class)
+                .single();
+    }
+}

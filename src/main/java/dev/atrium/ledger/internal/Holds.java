@@ -1,0 +1,137 @@
+package dev.atrium.ledger.internal;
+
+import dev.atrium.common.Credits;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.UserId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.ledger.Category;
+import dev.atrium.ledger.Hold;
+import dev.atrium.ledger.HoldId;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** The holds table. A hold leaves the {@code held} status exactly once, by a conditional UPDATE. */
+@Repository
+public class Holds {
+    private static final String COLUMNS =
+            "org_id, id, workspace_id, user_id, source_account, amount, captured, category, "
+                    + "model, status, ws_period_start, member_period_start, created_at, expires_at, resolved_at";
+    private final JdbcClient jdbc;
+
+    Holds(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** A hold with what its settlement needs to know. */
+    public record Row(
+            OrgId org,
+            Hold hold,
+            String sourceAccount,
+            @Nullable Instant wsPeriodStart,
+            @Nullable Instant memberPeriodStart) {}
+
+    public void insert(OrgId org, Hold h, String source, @Nullable Instant wsPeriod, @Nullable Instant memberPeriod) {
+        jdbc.sql("INSERT INTO holds (" + COLUMNS
+                        + ") VALUES (:org, :id, :ws, :user, :source, :amount, NULL, :category, "
+                        + ":model, 'held', :wsPeriod, :memberPeriod, :created, :expires, NULL)")
+                .param("org", org.value())
+                .param("id", h.id().value())
+                .param("ws", h.workspaceId().value())
+                .param("user", h.userId() == null ? null : h.userId().value())
+                .param("source", source)
+                .param("amount", h.amount().micros())
+                .param("category", h.category().wire())
+                .param("model", h.model())
+                .param("wsPeriod", ts(wsPeriod))
+                .param("memberPeriod", ts(memberPeriod))
+                .param("created", ts(h.createdAt()))
+                .param("expires", ts(h.expiresAt()))
+                .update();
+    }
+
+    /**
+     * Resolves a held, unexpired hold (or, for the sweeper, an expired one); empty when it was
+     * not in that state, so concurrent resolutions have exactly one winner.
+     */
+    public Optional<Row> resolve(OrgId org, HoldId id, String status, long captured, Instant now, boolean expiredOnly) {
+        String timing = expiredOnly ? "expires_at <= :now" : "expires_at > :now";
+        return jdbc.sql("UPDATE holds SET status = :status, captured = :captured, resolved_at = :now "
+                        + "WHERE org_id = :org AND id = :id AND status = 'held' AND :captured <= amount AND " + timing
+                        + " RETURNING " + COLUMNS)
+                .param("status", status)
+                .param("captured", captured)
+                .param("now", ts(now))
+                .param("org", org.value())
+                .param("id", id.value())
+                .query(Holds::map)
+                .optional();
+    }
+
+    public Optional<Row> find(OrgId org, HoldId id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM holds WHERE org_id = :org AND id = :id")
+                .param("org", org.value())
+                .param("id", id.value())
+                .query(Holds::map)
+                .optional();
+    }
+
+    /** Expired open holds, claimed by this transaction; other sweepers skip them. */
+    public List<Row> claimExpired(Instant now, int limit) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM holds WHERE status = 'held' AND expires_at <= :now "
+                        + "ORDER BY expires_at LIMIT :limit FOR UPDATE SKIP LOCKED")
+                .param("now", ts(now))
+                .param("limit", limit)
+                .query(Holds::map)
+                .list();
+    }
+
+    /** Sum of open holds drawing on an account. */
+    public long openOn(OrgId org, String account) {
+        return jdbc.sql(
+                        "SELECT coalesce(sum(amount), 0) FROM holds WHERE org_id = :org AND source_account = :acc AND status = 'held'")
+                .param("org", org.value())
+                .param("acc", account)
+                .query(Long.class)
+                .single();
+    }
+
+    static @Nullable Timestamp ts(@Nullable Instant i) {
+        return i == null ? null : Timestamp.from(i);
+    }
+
+    static @Nullable Instant instant(ResultSet rs, String col) throws SQLException {
+        Timestamp t = rs.getTimestamp(col);
+        return t == null ? null : t.toInstant();
+    }
+
+    static Row map(ResultSet rs, int n) throws SQLException {
+        long captured = rs.getLong("captured");
+        boolean noCapture = rs.wasNull();
+        String user = rs.getString("user_id");
+        Hold hold = new Hold(
+                new HoldId(rs.getString("id")),
+                new WorkspaceId(rs.getString("workspace_id")),
+                user == null ? null : new UserId(user),
+                rs.getString("status"),
+                Credits.ofMicros(rs.getLong("amount")),
+                noCapture ? null : Credits.ofMicros(captured),
+                Category.parse(rs.getString("category")),
+                rs.getString("model"),
+                rs.getTimestamp("created_at").toInstant(),
+                rs.getTimestamp("expires_at").toInstant(),
+                instant(rs, "resolved_at"));
+        return new Row(
+                new OrgId(rs.getString("org_id")),
+                hold,
+                rs.getString("source_account"),
+                instant(rs, "ws_period_start"),
+                instant(rs, "member_period_start"));
+    }
+}
