@@ -70,7 +70,11 @@ public class Book {
             credit(org, credit, amount);
             if (!debit(org, debit, amount)) {
                 // Undo the credit inside this transaction, so a refused posting leaves no trace.
-                credit(org, credit, -amount);
+                jdbc.sql("UPDATE ledger_accounts SET balance = balance - :amount WHERE org_id = :org AND id = :id")
+                        .param("amount", amount)
+                        .param("org", org.value())
+                        .param("id", credit.id())
+                        .update();
                 return null;
             }
         }
