@@ -2,6 +2,9 @@ package dev.atrium.ledger.internal;
 
 import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.Ledger;
+import dev.atrium.ledger.Plans;
+import dev.atrium.ledger.Alerts;
+import dev.atrium.ledger.Webhooks;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,13 +22,41 @@ class LedgerJobs {
     private final Ledger ledger;
     private final CreditAdmin credits;
     private final Lots lots;
+    private final Plans plans;
+    private final FundingRows funding;
+    private final Alerts alerts;
+    private final Webhooks webhooks;
     private final Clock clock;
 
-    LedgerJobs(Ledger ledger, CreditAdmin credits, Lots lots, Clock clock) {
+    LedgerJobs(Ledger ledger, CreditAdmin credits, Lots lots, Plans plans, FundingRows funding, Alerts alerts,
+            Webhooks webhooks, Clock clock) {
+        this.alerts = alerts;
+        this.webhooks = webhooks;
         this.ledger = ledger;
         this.credits = credits;
         this.lots = lots;
+        this.plans = plans;
+        this.funding = funding;
         this.clock = clock;
+    }
+
+    /** Subscription grants and budget refills of the current periods (each runs once per period). */
+    @Scheduled(fixedDelayString = "${atrium.ledger.plan-interval:PT60S}", initialDelayString = "PT3S")
+    void periodic() {
+        for (var org : plans.subscribed()) {
+            try {
+                plans.issueSubscriptionGrant(org, dev.atrium.ledger.Actor.SYSTEM);
+            } catch (RuntimeException e) {
+                log.warn("subscription grant for {} failed; retried next run", org, e);
+            }
+        }
+        for (var org : funding.orgsWithRefills()) {
+            try {
+                plans.refill(org);
+            } catch (RuntimeException e) {
+                log.warn("budget refill for {} failed; retried next run", org, e);
+            }
+        }
     }
 
     @Scheduled(fixedDelayString = "${atrium.ledger.sweep-interval:PT15S}", initialDelayString = "PT5S")
@@ -45,6 +76,24 @@ class LedgerJobs {
             } catch (RuntimeException e) {
                 log.warn("grant expiry for {} failed; retried next run", org, e);
             }
+        }
+    }
+
+    @Scheduled(fixedDelayString = "${atrium.alerts.interval:PT30S}", initialDelayString = "PT7S")
+    void evaluateAlerts() {
+        for (var org : alerts.configured()) {
+            try {
+                alerts.evaluate(org);
+            } catch (RuntimeException e) {
+                log.warn("alert evaluation for {} failed; retried next run", org, e);
+            }
+        }
+    }
+
+    @Scheduled(fixedDelayString = "${atrium.webhooks.interval:PT5S}", initialDelayString = "PT5S")
+    void deliverWebhooks() {
+        while (webhooks.deliverDue(50) == 50) {
+            // keep draining while full batches come back
         }
     }
 }
