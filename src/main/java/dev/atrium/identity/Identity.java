@@ -100,22 +100,35 @@ public class Identity {
     public User authenticate(String email, String password, String address) {
         String account = email == null ? "" : email.trim().toLowerCase(Locale.ROOT);
         Instant now = clock.instant();
-        if (throttle.blocked(account, address, now)) {
+        // The attempt is counted before the password is checked, so that concurrent guesses
+        // cannot all pass the limit; a success gives it back.
+        if (!throttle.tryAcquire(account, address, now)) {
             throw new ApiException(
                     HttpStatus.TOO_MANY_REQUESTS,
                     "too_many_attempts",
                     "Too many failed sign-in attempts. Try again later.");
         }
-        Optional<User> user = users.findByEmail(account);
-        String hash = user.flatMap(u -> users.passwordHash(u.id())).orElse(dummyHash);
-        boolean ok = password != null
-                && password.getBytes(StandardCharsets.UTF_8).length <= MAX_PASSWORD_BYTES
-                && passwords.matches(password, hash);
-        if (user.isEmpty() || !ok) {
-            throttle.recordFailure(account, address, now);
-            throw new ApiException(HttpStatus.UNAUTHORIZED, "invalid_credentials", "Email or password is incorrect.");
+        boolean ok = false;
+        try {
+            Optional<User> user = users.findByEmail(account);
+            String hash = user.flatMap(u -> users.passwordHash(u.id())).orElse(dummyHash);
+            // Unknown accounts are checked against a dummy hash: the same work, the same time.
+            boolean matches = password != null
+                    && password.getBytes(StandardCharsets.UTF_8).length <= MAX_PASSWORD_BYTES
+                    && passwords.matches(password, hash);
+            ok = matches && user.isPresent();
+            if (!ok) {
+                throw new ApiException(
+                        HttpStatus.UNAUTHORIZED, "invalid_credentials", "Email or password is incorrect.");
+            }
+            return user.get();
+        } finally {
+            if (ok) {
+                throttle.succeeded(account, address, now);
+            } else {
+                throttle.failed(now);
+            }
         }
-        return user.get();
     }
 
     /** True when the password is the user's. */
@@ -135,6 +148,20 @@ public class Identity {
         String prefix = TokenCodec.displayPrefix(secret, TokenCodec.PERSONAL);
         keys.insertPersonal(id, user, requireName(name, "name"), prefix, TokenCodec.sha256(secret), now, expiresAt);
         return new IssuedToken(id, secret, prefix, now, expiresAt);
+    }
+
+    /** The user's personal tokens, as they may be shown: never the secrets. */
+    @Transactional(readOnly = true)
+    public List<KeyInfo> personalTokens(UserId user) {
+        return keys.listPersonal(user);
+    }
+
+    /** Revokes one of the user's personal tokens with immediate effect; 404 when it is not theirs. */
+    @Transactional
+    public void revokePersonalToken(UserId user, KeyId id) {
+        if (!keys.revokePersonal(user, id, clock.instant())) {
+            throw ApiException.notFound("token");
+        }
     }
 
     @Transactional
@@ -203,6 +230,12 @@ public class Identity {
     @Transactional
     public int revokeWorkspaceKeys(OrgId org, WorkspaceId workspace) {
         return keys.revokeWorkspaceKeys(org, workspace, clock.instant());
+    }
+
+    /** Revokes the workspace's keys bound to a user (who is leaving the workspace). */
+    @Transactional
+    public int revokeWorkspaceKeysBoundTo(OrgId org, WorkspaceId workspace, UserId user) {
+        return keys.revokeWorkspaceKeysBoundTo(org, workspace, user, clock.instant());
     }
 
     @Transactional

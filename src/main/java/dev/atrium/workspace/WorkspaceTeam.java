@@ -95,7 +95,10 @@ public class WorkspaceTeam {
         return after;
     }
 
-    /** Unassigns a member (admins, or the member themselves). Not while it is their default workspace. */
+    /**
+     * Unassigns a member (admins, or the member themselves) and revokes the workspace's keys bound to
+     * them. Not while it is their default workspace.
+     */
     @Transactional
     public void remove(WorkspaceAccess access, UserId user) {
         boolean self = user.equals(access.org().user());
@@ -110,6 +113,8 @@ public class WorkspaceTeam {
                     "This is the member's default workspace: change their default workspace first.");
         }
         members.remove(ws.org(), ws.id(), user);
+        // A key bound to someone no longer in its workspace must not outlive the assignment.
+        identity.revokeWorkspaceKeysBoundTo(ws.org(), ws.id(), user);
         audit.record(
                 ws.org(),
                 access.org().caller(),

@@ -120,6 +120,36 @@ public class Keys {
                 .update();
     }
 
+    public List<KeyInfo> listPersonal(UserId user) {
+        return jdbc.sql("SELECT id, name, prefix, created_at, expires_at, revoked_at, last_used_at"
+                        + " FROM personal_tokens WHERE user_id = :user ORDER BY id")
+                .param("user", user.value())
+                .query((rs, n) -> new KeyInfo(
+                        new KeyId(rs.getString("id")),
+                        rs.getString("name"),
+                        rs.getString("prefix"),
+                        null,
+                        user,
+                        rs.getTimestamp("created_at").toInstant(),
+                        Users.instant(rs, "expires_at"),
+                        Users.instant(rs, "revoked_at"),
+                        Users.instant(rs, "last_used_at")))
+                .list();
+    }
+
+    /** Revokes one of the user's personal tokens; false when the user has no such token. */
+    public boolean revokePersonal(UserId user, KeyId id, Instant now) {
+        int found = jdbc.sql("""
+                        UPDATE personal_tokens SET revoked_at = COALESCE(revoked_at, :now)
+                        WHERE user_id = :user AND id = :id
+                        """)
+                .param("now", Timestamp.from(now))
+                .param("user", user.value())
+                .param("id", id.value())
+                .update();
+        return found == 1;
+    }
+
     public List<KeyInfo> listOrgKeys(OrgId org, String kind, @Nullable WorkspaceId workspace) {
         return jdbc.sql("SELECT " + ORG_KEY_COLUMNS + """
                          FROM org_keys WHERE org_id = :org AND kind = :kind
@@ -161,6 +191,18 @@ public class Keys {
                 .param("now", Timestamp.from(now))
                 .param("org", org.value())
                 .param("ws", workspace.value())
+                .update();
+    }
+
+    public int revokeWorkspaceKeysBoundTo(OrgId org, WorkspaceId workspace, UserId user, Instant now) {
+        return jdbc.sql("""
+                        UPDATE org_keys SET revoked_at = :now
+                        WHERE org_id = :org AND workspace_id = :ws AND user_id = :user AND revoked_at IS NULL
+                        """)
+                .param("now", Timestamp.from(now))
+                .param("org", org.value())
+                .param("ws", workspace.value())
+                .param("user", user.value())
                 .update();
     }
 

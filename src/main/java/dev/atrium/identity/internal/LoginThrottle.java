@@ -47,21 +47,67 @@ public class LoginThrottle {
                 .single();
     }
 
-    public void recordFailure(String account, String address, Instant now) {
+    /**
+     * Takes one attempt from the account's and the address's allowance, atomically, so that
+     * concurrent guesses (on any number of nodes) cannot all slip past a check made before any of
+     * them failed. False, with nothing taken, when either allowance is used up. A taken attempt
+     * counts as a failure unless {@link #succeeded} gives it back.
+     */
+    public boolean tryAcquire(String account, String address, Instant now) {
         Timestamp start = windowStart(now);
-        for (String[] scope : new String[][] {{"account", account}, {"address", address}}) {
-            jdbc.sql("""
-                            INSERT INTO login_failures (scope, subject, window_start, failures) VALUES (:scope, :subject, :start, 1)
-                            ON CONFLICT (scope, subject, window_start) DO UPDATE SET failures = login_failures.failures + 1
-                            """)
-                    .param("scope", scope[0])
-                    .param("subject", scope[1])
-                    .param("start", start)
-                    .update();
+        if (increment("account", account, start) > perAccount) {
+            decrement("account", account, start);
+            return false;
         }
+        if (increment("address", address, start) > perAddress) {
+            decrement("address", address, start);
+            decrement("account", account, start);
+            return false;
+        }
+        return true;
+    }
+
+    /** The attempt taken at {@code now} succeeded: it does not count as a failure. */
+    public void succeeded(String account, String address, Instant now) {
+        Timestamp start = windowStart(now);
+        decrement("address", address, start);
+        decrement("account", account, start);
+    }
+
+    /** The attempt taken at {@code now} failed: it stays counted; old windows are forgotten. */
+    public void failed(Instant now) {
         jdbc.sql("DELETE FROM login_failures WHERE window_start < :old")
                 .param("old", Timestamp.from(now.minus(window.multipliedBy(2))))
                 .update();
+    }
+
+    private int increment(String scope, String subject, Timestamp start) {
+        return jdbc.sql("""
+                        INSERT INTO login_failures (scope, subject, window_start, failures) VALUES (:scope, :subject, :start, 1)
+                        ON CONFLICT (scope, subject, window_start) DO UPDATE SET failures = login_failures.failures + 1
+                        RETURNING failures
+                        """)
+                .param("scope", scope)
+                .param("subject", subject)
+                .param("start", start)
+                .query(Integer.class)
+                .single();
+    }
+
+    /** Gives an attempt back; a counter back at zero is removed, so that successes leave no rows. */
+    private void decrement(String scope, String subject, Timestamp start) {
+        for (String sql : new String[] {
+            "UPDATE login_failures SET failures = failures - 1"
+                    + " WHERE scope = :scope AND subject = :subject AND window_start = :start AND failures > 0",
+            "DELETE FROM login_failures"
+                    + " WHERE scope = :scope AND subject = :subject AND window_start = :start AND failures <= 0"
+        }) {
+            jdbc.sql(sql)
+                    .param("scope", scope)
+                    .param("subject", subject)
+                    .param("start", start)
+                    .update();
+        }
     }
 
     private Timestamp windowStart(Instant now) {

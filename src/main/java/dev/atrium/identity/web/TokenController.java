@@ -1,18 +1,29 @@
 package dev.atrium.identity.web;
 
+import dev.atrium.common.ApiException;
+import dev.atrium.common.KeyId;
+import dev.atrium.common.UserId;
+import dev.atrium.identity.Caller;
 import dev.atrium.identity.Identity;
 import dev.atrium.identity.IssuedToken;
+import dev.atrium.identity.KeyInfo;
 import dev.atrium.identity.User;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Exchanges an email and password for a personal access token. */
+/** Exchanges an email and password for a personal access token; lists and revokes the caller's own tokens. */
 @RestController
 class TokenController {
     private final Identity identity;
@@ -45,5 +56,49 @@ class TokenController {
                 user.id(), body.name() == null || body.name().isBlank() ? "api" : body.name(), body.expiresAt());
         return new TokenResponse(
                 token.id().value(), token.secret(), token.prefix(), token.createdAt(), token.expiresAt());
+    }
+
+    /** A personal token as listed: never its secret. */
+    record TokenView(
+            String id,
+            String name,
+            String prefix,
+            Instant createdAt,
+            @Nullable Instant expiresAt,
+            @Nullable Instant lastUsedAt,
+            @Nullable Instant revokedAt,
+            String status) {
+        static TokenView of(KeyInfo k) {
+            return new TokenView(
+                    k.id().value(),
+                    k.name(),
+                    k.prefix(),
+                    k.createdAt(),
+                    k.expiresAt(),
+                    k.lastUsedAt(),
+                    k.revokedAt(),
+                    k.revokedAt() == null ? "active" : "revoked");
+        }
+    }
+
+    @GetMapping("/api/v1/auth/tokens")
+    Map<String, List<TokenView>> list(@AuthenticationPrincipal Caller caller) {
+        return Map.of(
+                "data",
+                identity.personalTokens(person(caller)).stream()
+                        .map(TokenView::of)
+                        .toList());
+    }
+
+    /** Revokes one of the caller's personal tokens (possibly the one in use) with immediate effect. */
+    @DeleteMapping("/api/v1/auth/tokens/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    void revoke(@AuthenticationPrincipal Caller caller, @PathVariable String id) {
+        identity.revokePersonalToken(person(caller), KeyId.parse(id));
+    }
+
+    private static UserId person(Caller caller) {
+        if (caller instanceof Caller.User user) return user.user();
+        throw ApiException.forbidden("This operation needs a personal access token.");
     }
 }
