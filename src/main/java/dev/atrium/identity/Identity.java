@@ -142,6 +142,9 @@ public class Identity {
 
     @Transactional
     public IssuedToken issuePersonalToken(UserId user, String name, @Nullable Instant expiresAt) {
+        if (expiresAt != null && !expiresAt.isAfter(clock.instant())) {
+            throw ApiException.invalid("expires_at", "expires_at must be in the future.");
+        }
         String secret = TokenCodec.generate(TokenCodec.PERSONAL);
         KeyId id = KeyId.next();
         Instant now = clock.instant();

@@ -71,11 +71,11 @@ public class SetupService {
                  Atrium is ready for first-run setup.
                  Setup URL:   POST http://localhost:{}/api/v1/setup
                  Setup token: {}
-                 (also written to {})
+                 {}
                  API: curl -X POST http://localhost:{}/api/v1/setup -H 'X-Setup-Token: {}' \\
                         -H 'Content-Type: application/json' \\
                         -d '{{"email":"you@example.com","password":"a long password","name":"You","organization_name":"Acme"}}'
-                ================================================================""", port, value, tokenFile, port, value);
+                ================================================================""", port, value, configuredToken.isBlank() ? "(also written to " + tokenFile + ")" : "(from ATRIUM_SETUP_TOKEN)", port, value);
     }
 
     /** The token that currently unlocks setup. */

@@ -29,24 +29,6 @@ public class LoginThrottle {
         this.perAddress = perAddress;
     }
 
-    /** True when either the account or the address has used up its failures in the current window. */
-    public boolean blocked(String account, String address, Instant now) {
-        Timestamp start = windowStart(now);
-        return jdbc.sql("""
-                        SELECT EXISTS (
-                          SELECT 1 FROM login_failures WHERE window_start = :start AND (
-                            (scope = 'account' AND subject = :account AND failures >= :perAccount) OR
-                            (scope = 'address' AND subject = :address AND failures >= :perAddress)))
-                        """)
-                .param("start", start)
-                .param("account", account)
-                .param("address", address)
-                .param("perAccount", perAccount)
-                .param("perAddress", perAddress)
-                .query(Boolean.class)
-                .single();
-    }
-
     /**
      * Takes one attempt from the account's and the address's allowance, atomically, so that
      * concurrent guesses (on any number of nodes) cannot all slip past a check made before any of

@@ -1,0 +1,171 @@
+package dev.atrium.ledger.web;
+
+import dev.atrium.audit.AuditLog;
+import dev.atrium.common.ApiException;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.identity.Caller;
+import dev.atrium.ledger.Actor;
+import dev.atrium.ledger.Alerts;
+import dev.atrium.ledger.Plans;
+import dev.atrium.ledger.Subscription;
+import dev.atrium.ledger.Webhooks;
+import dev.atrium.organization.Access;
+import dev.atrium.organization.OrgAccess;
+import dev.atrium.workspace.WorkspaceAccess;
+import dev.atrium.workspace.WorkspaceService;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+/** The subscription plan, alert thresholds and webhooks of an organization. */
+@RestController
+@RequestMapping("/api/v1/organizations/{org}")
+class PlanController {
+    private final Access access;
+    private final WorkspaceService workspaces;
+    private final Plans plans;
+    private final Alerts alerts;
+    private final Webhooks webhooks;
+    private final AuditLog audit;
+
+    PlanController(Access access, WorkspaceService workspaces, Plans plans, Alerts alerts, Webhooks webhooks, AuditLog audit) {
+        this.access = access;
+        this.workspaces = workspaces;
+        this.plans = plans;
+        this.alerts = alerts;
+        this.webhooks = webhooks;
+        this.audit = audit;
+    }
+
+    record SubscriptionBody(@Nullable String monthlyCredits, @Nullable Boolean rollover) {}
+
+    record SubscriptionView(String monthlyCredits, boolean rollover, String status, Instant createdAt, Instant updatedAt) {
+        static SubscriptionView of(Subscription s) {
+            return new SubscriptionView(s.monthlyCredits().toDecimal(), s.rollover(), s.status(), s.createdAt(), s.updatedAt());
+        }
+    }
+
+    record ThresholdsBody(@Nullable List<Integer> thresholdsPercent) {}
+
+    record PoolAlertBody(@Nullable String poolBelow) {}
+
+    record WebhookBody(@Nullable String url, @Nullable List<String> events) {}
+
+    @GetMapping("/subscription")
+    SubscriptionView subscription(@AuthenticationPrincipal Caller caller, @PathVariable String org) {
+        OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
+        return plans.subscription(a.org()).map(SubscriptionView::of).orElseThrow(() -> ApiException.notFound("subscription"));
+    }
+
+    @PutMapping("/subscription")
+    @Transactional
+    SubscriptionView subscribe(@AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody SubscriptionBody body) {
+        OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
+        var monthly = Amounts.positive(body.monthlyCredits(), "monthly_credits");
+        var before = plans.subscription(a.org()).map(SubscriptionView::of).orElse(null);
+        var after = SubscriptionView.of(plans.subscribe(a.org(), monthly, body.rollover() != null && body.rollover(), Actor.of(caller)));
+        audit.record(a.org(), caller, "subscription.updated", "organization", a.org().value(), before, after);
+        return after;
+    }
+
+    @DeleteMapping("/subscription")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    @Transactional
+    void cancel(@AuthenticationPrincipal Caller caller, @PathVariable String org) {
+        OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
+        plans.cancel(a.org());
+        audit.record(a.org(), caller, "subscription.cancelled", "organization", a.org().value(), null, null);
+    }
+
+    @GetMapping("/workspaces/{ws}/alerts")
+    Map<String, List<Integer>> thresholds(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws) {
+        WorkspaceAccess a = workspaces.access(access.to(caller, OrgId.parse(org)), WorkspaceId.parse(ws));
+        return Map.of("thresholds_percent", alerts.thresholds(a.workspace().org(), a.workspace().id()));
+    }
+
+    @PutMapping("/workspaces/{ws}/alerts")
+    @Transactional
+    Map<String, List<Integer>> setThresholds(@AuthenticationPrincipal Caller caller, @PathVariable String org,
+            @PathVariable String ws, @RequestBody ThresholdsBody body) {
+        WorkspaceAccess a = workspaces.access(access.to(caller, OrgId.parse(org)), WorkspaceId.parse(ws));
+        if (!a.org().seesAllWorkspaces() && !a.canManage()) throw ApiException.forbidden("Alerts are managed by admins and billing.");
+        if (body.thresholdsPercent() == null) throw ApiException.invalid("thresholds_percent", "thresholds_percent is required.");
+        var before = alerts.thresholds(a.workspace().org(), a.workspace().id());
+        var after = alerts.setThresholds(a.workspace().org(), a.workspace().id(), body.thresholdsPercent());
+        audit.record(a.workspace().org(), caller, "workspace.alerts_updated", "workspace", ws,
+                Map.of("thresholds_percent", before), Map.of("thresholds_percent", after));
+        return Map.of("thresholds_percent", after);
+    }
+
+    @GetMapping("/credits/alerts")
+    Map<String, @Nullable String> poolAlert(@AuthenticationPrincipal Caller caller, @PathVariable String org) {
+        OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
+        var below = alerts.poolBelow(a.org());
+        var body = new java.util.HashMap<String, @Nullable String>();
+        body.put("pool_below", below == null ? null : below.toDecimal());
+        return body;
+    }
+
+    @PutMapping("/credits/alerts")
+    @Transactional
+    Map<String, @Nullable String> setPoolAlert(@AuthenticationPrincipal Caller caller, @PathVariable String org,
+            @RequestBody PoolAlertBody body) {
+        OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
+        var amount = body.poolBelow() == null ? null : Amounts.positive(body.poolBelow(), "pool_below");
+        alerts.setPoolBelow(a.org(), amount);
+        audit.record(a.org(), caller, "credits.alerts_updated", "organization", a.org().value(), null,
+                Map.of("pool_below", amount == null ? "" : amount.toDecimal()));
+        return poolAlert(caller, org);
+    }
+
+    @GetMapping("/webhooks")
+    Map<String, List<Webhooks.Webhook>> webhooks(@AuthenticationPrincipal Caller caller, @PathVariable String org) {
+        OrgAccess a = access.to(caller, OrgId.parse(org)).requireAdmin();
+        return Map.of("data", webhooks.list(a.org()));
+    }
+
+    @PostMapping("/webhooks")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Transactional
+    Webhooks.Webhook createWebhook(@AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody WebhookBody body) {
+        OrgAccess a = access.to(caller, OrgId.parse(org)).requireAdmin();
+        if (body.url() == null) throw ApiException.invalid("url", "url is required.");
+        var hook = webhooks.create(a.org(), body.url(), body.events() == null ? List.of("*") : body.events());
+        audit.record(a.org(), caller, "webhook.created", "webhook", hook.id(), null,
+                Map.of("url", hook.url(), "events", hook.events()));
+        return hook;
+    }
+
+    @DeleteMapping("/webhooks/{id}")
+    @ResponseStatus(HttpStatus.NO_CONTENT)
+    @Transactional
+    void deleteWebhook(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String id) {
+        OrgAccess a = access.to(caller, OrgId.parse(org)).requireAdmin();
+        webhooks.delete(a.org(), id);
+        audit.record(a.org(), caller, "webhook.deleted", "webhook", id, null, null);
+    }
+
+    @GetMapping("/webhooks/{id}/deliveries")
+    Map<String, List<Webhooks.Delivery>> deliveries(@AuthenticationPrincipal Caller caller, @PathVariable String org,
+            @PathVariable String id, @RequestParam(required = false) @Nullable Integer limit) {
+        OrgAccess a = access.to(caller, OrgId.parse(org)).requireAdmin();
+        int n = limit == null ? 50 : limit;
+        if (n < 1 || n > 1000) throw ApiException.invalid("limit", "limit must be between 1 and 1000.");
+        return Map.of("data", webhooks.deliveries(a.org(), id, n));
+    }
+}
