@@ -77,8 +77,8 @@ final class AuthorizationMatrix {
             GET    /admin-keys                      200 200 403 403 403 403 403 200 403 403 | 404 404 404 404
             DELETE /admin-keys/{new-admin-key}      204 204 403 403 403 403 403 204 403 403 | 404 404 404 404
             POST   /invitations                     201 201 403 403 403 403 403 201 403 403 | 404 404 404 404  {'email': '{email}', 'role': 'member'}
-            GET    /members                         200 200 200 200 200 200 200 200 403 403 | 404 404 404 404
-            GET    /members/{member}                200 200 200 200 200 200 200 200 403 403 | 404 404 404 404
+            GET    /members                         200 200 200 403 403 403 403 200 403 403 | 404 404 404 404
+            GET    /members/{member}                200 200 200 403 403 403 403 200 403 403 | 404 404 404 404
             PATCH  /members/{member}                200 200 403 403 403 403 403 200 403 403 | 404 404 404 404  {'role': 'member'}
             DELETE /members/{new-member}            204 204 403 403 403 403 403 204 403 403 | 404 404 404 404
             GET    /workspaces                      200 200 200 200 200 200 200 200 403 403 | 404 404 404 404

@@ -40,8 +40,15 @@ public class Alerts {
     private final JsonMapper json;
     private final Clock clock;
 
-    Alerts(JdbcClient jdbc, Book book, FundingRows funding, SpendCounters counters, Webhooks webhooks, AuditLog audit,
-            JsonMapper json, Clock clock) {
+    Alerts(
+            JdbcClient jdbc,
+            Book book,
+            FundingRows funding,
+            SpendCounters counters,
+            Webhooks webhooks,
+            AuditLog audit,
+            JsonMapper json,
+            Clock clock) {
         this.jdbc = jdbc;
         this.book = book;
         this.funding = funding;
@@ -68,7 +75,8 @@ public class Alerts {
         var sorted = new TreeSet<Integer>();
         for (Integer p : percents) {
             if (p == null || p < 1 || p > 1000) {
-                throw ApiException.invalid("thresholds_percent", "thresholds_percent entries must be between 1 and 1000.");
+                throw ApiException.invalid(
+                        "thresholds_percent", "thresholds_percent entries must be between 1 and 1000.");
             }
             sorted.add(p);
         }
@@ -80,7 +88,12 @@ public class Alerts {
                         """)
                 .param("org", org.value())
                 .param("ws", ws.value())
-                .param("list", "{" + String.join(",", sorted.stream().map(String::valueOf).toList()) + "}")
+                .param(
+                        "list",
+                        "{"
+                                + String.join(
+                                        ",",
+                                        sorted.stream().map(String::valueOf).toList()) + "}")
                 .param("at", Timestamp.from(clock.instant()))
                 .update();
         return List.copyOf(sorted);
@@ -113,7 +126,9 @@ public class Alerts {
     /** Organizations with any alert configured. */
     @Transactional(readOnly = true)
     public List<OrgId> configured() {
-        return jdbc.sql("SELECT DISTINCT org_id FROM alert_settings").query((rs, n) -> new OrgId(rs.getString(1))).list();
+        return jdbc.sql("SELECT DISTINCT org_id FROM alert_settings")
+                .query((rs, n) -> new OrgId(rs.getString(1)))
+                .list();
     }
 
     /** Checks the organization's thresholds now; returns the alerts that fired (each at most once per period). */
@@ -130,7 +145,8 @@ public class Alerts {
                 details.put("organization_id", org.value());
                 details.put("pool_available", Credits.ofMicros(pool).toDecimal());
                 details.put("threshold", below.toDecimal());
-                fire(org, "pool", "below:" + below.micros(), Period.MONTH.start(now), details).ifPresent(fired::add);
+                fire(org, "pool", "below:" + below.micros(), Period.MONTH.start(now), details)
+                        .ifPresent(fired::add);
             }
         }
         for (FundingRows.Funded w : funding.all(org)) {
@@ -196,8 +212,15 @@ public class Alerts {
                 == 1;
         if (!claimed) return java.util.Optional.empty();
         String event = (String) details.get("type");
-        audit.record(org, "system", "atrium", event, subject.equals("pool") ? "organization" : "workspace",
-                subject.equals("pool") ? org.value() : subject, null, details);
+        audit.record(
+                org,
+                "system",
+                "atrium",
+                event,
+                subject.equals("pool") ? "organization" : "workspace",
+                subject.equals("pool") ? org.value() : subject,
+                null,
+                details);
         webhooks.enqueue(org, event, body);
         return java.util.Optional.of(details);
     }

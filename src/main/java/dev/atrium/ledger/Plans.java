@@ -40,17 +40,23 @@ public class Plans {
 
     @Transactional(readOnly = true)
     public Optional<Subscription> subscription(OrgId org) {
-        return jdbc.sql("SELECT monthly_credits, rollover, status, created_at, updated_at FROM subscriptions WHERE org_id = :org")
+        return jdbc.sql(
+                        "SELECT monthly_credits, rollover, status, created_at, updated_at FROM subscriptions WHERE org_id = :org")
                 .param("org", org.value())
-                .query((rs, n) -> new Subscription(Credits.ofMicros(rs.getLong(1)), rs.getBoolean(2), rs.getString(3),
-                        rs.getTimestamp(4).toInstant(), rs.getTimestamp(5).toInstant()))
+                .query((rs, n) -> new Subscription(
+                        Credits.ofMicros(rs.getLong(1)),
+                        rs.getBoolean(2),
+                        rs.getString(3),
+                        rs.getTimestamp(4).toInstant(),
+                        rs.getTimestamp(5).toInstant()))
                 .optional();
     }
 
     /** Sets the plan and issues the current month's grant if it has not been issued yet. */
     @Transactional
     public Subscription subscribe(OrgId org, Credits monthly, boolean rollover, Actor actor) {
-        if (monthly.micros() <= 0) throw ApiException.invalid("monthly_credits", "monthly_credits must be greater than 0.");
+        if (monthly.micros() <= 0)
+            throw ApiException.invalid("monthly_credits", "monthly_credits must be greater than 0.");
         Timestamp now = Timestamp.from(clock.instant());
         jdbc.sql("""
                         INSERT INTO subscriptions (org_id, monthly_credits, rollover, status, created_at, updated_at)
@@ -97,7 +103,13 @@ public class Plans {
                 == 1;
         if (!claimed) return false;
         Instant expires = plan.get().rollover() ? null : Period.MONTH.next(now);
-        credits.grant(org, plan.get().monthlyCredits(), "subscription", expires, "subscription " + start.toString().substring(0, 7), actor);
+        credits.grant(
+                org,
+                plan.get().monthlyCredits(),
+                "subscription",
+                expires,
+                "subscription " + start.toString().substring(0, 7),
+                actor);
         return true;
     }
 
@@ -140,8 +152,14 @@ public class Plans {
                     == 1;
             if (claimed && amount > 0) {
                 book.ensure(org, budget);
-                book.post(org, Account.POOL, budget, amount, Posting.of("refill", Actor.SYSTEM).workspace(ws.value())
-                        .note(f.refill().period().wire() + " refill"));
+                book.post(
+                        org,
+                        Account.POOL,
+                        budget,
+                        amount,
+                        Posting.of("refill", Actor.SYSTEM)
+                                .workspace(ws.value())
+                                .note(f.refill().period().wire() + " refill"));
                 refilled++;
             }
         }

@@ -56,14 +56,28 @@ public class Webhooks {
         this.clock = clock;
         this.maxAttempts = maxAttempts;
         this.baseBackoff = baseBackoff;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        this.http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     /** A webhook as listed; {@code secret} only in the creation response. */
-    public record Webhook(String id, String url, List<String> events, @Nullable String secret, Instant createdAt) {}
+    public record Webhook(
+            String id,
+            String url,
+            List<String> events,
+            @Nullable String secret,
+            Instant createdAt) {}
 
-    public record Delivery(String id, String webhookId, String event, String status, int attempts,
-            @Nullable Integer lastStatus, @Nullable String lastError, Instant createdAt, Instant nextAttemptAt,
+    public record Delivery(
+            String id,
+            String webhookId,
+            String event,
+            String status,
+            int attempts,
+            @Nullable Integer lastStatus,
+            @Nullable String lastError,
+            Instant createdAt,
+            Instant nextAttemptAt,
             @Nullable Instant deliveredAt) {}
 
     @Transactional
@@ -74,7 +88,9 @@ public class Webhooks {
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("url", "url must be an http or https URL.");
         }
-        if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https")) || uri.getHost() == null
+        if (uri.getScheme() == null
+                || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+                || uri.getHost() == null
                 || url.length() > 2000) {
             throw ApiException.invalid("url", "url must be an http or https URL.");
         }
@@ -93,7 +109,14 @@ public class Webhooks {
                 .param("org", org.value())
                 .param("id", id)
                 .param("url", url)
-                .param("events", "{" + String.join(",", events.stream().map(e -> "\"" + e + "\"").toList()) + "}")
+                .param(
+                        "events",
+                        "{"
+                                + String.join(
+                                        ",",
+                                        events.stream()
+                                                .map(e -> "\"" + e + "\"")
+                                                .toList()) + "}")
                 .param("secret", secret)
                 .param("at", Timestamp.from(now))
                 .update();
@@ -102,9 +125,14 @@ public class Webhooks {
 
     @Transactional(readOnly = true)
     public List<Webhook> list(OrgId org) {
-        return jdbc.sql("SELECT id, url, events, created_at FROM webhooks WHERE org_id = :org AND status = 'active' ORDER BY id")
+        return jdbc.sql(
+                        "SELECT id, url, events, created_at FROM webhooks WHERE org_id = :org AND status = 'active' ORDER BY id")
                 .param("org", org.value())
-                .query((rs, n) -> new Webhook(rs.getString(1), rs.getString(2), events(rs.getArray(3)), null,
+                .query((rs, n) -> new Webhook(
+                        rs.getString(1),
+                        rs.getString(2),
+                        events(rs.getArray(3)),
+                        null,
                         rs.getTimestamp(4).toInstant()))
                 .list();
     }
@@ -122,8 +150,12 @@ public class Webhooks {
 
     @Transactional(readOnly = true)
     public List<Delivery> deliveries(OrgId org, String webhookId, int limit) {
-        if (jdbc.sql("SELECT count(*) FROM webhooks WHERE org_id = :org AND id = :id").param("org", org.value())
-                        .param("id", webhookId).query(Long.class).single() == 0) {
+        if (jdbc.sql("SELECT count(*) FROM webhooks WHERE org_id = :org AND id = :id")
+                        .param("org", org.value())
+                        .param("id", webhookId)
+                        .query(Long.class)
+                        .single()
+                == 0) {
             throw ApiException.notFound("webhook");
         }
         return jdbc.sql("""
@@ -138,9 +170,16 @@ public class Webhooks {
                     int last = rs.getInt("last_status");
                     Integer lastStatus = rs.wasNull() ? null : last;
                     Timestamp delivered = rs.getTimestamp("delivered_at");
-                    return new Delivery(rs.getString("id"), rs.getString("webhook_id"), rs.getString("event"),
-                            rs.getString("status"), rs.getInt("attempts"), lastStatus, rs.getString("last_error"),
-                            rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("next_attempt_at").toInstant(),
+                    return new Delivery(
+                            rs.getString("id"),
+                            rs.getString("webhook_id"),
+                            rs.getString("event"),
+                            rs.getString("status"),
+                            rs.getInt("attempts"),
+                            lastStatus,
+                            rs.getString("last_error"),
+                            rs.getTimestamp("created_at").toInstant(),
+                            rs.getTimestamp("next_attempt_at").toInstant(),
                             delivered == null ? null : delivered.toInstant());
                 })
                 .list();
@@ -178,8 +217,14 @@ public class Webhooks {
                 .param("lease", Timestamp.from(now.plusSeconds(120)))
                 .param("now", Timestamp.from(now))
                 .param("limit", limit)
-                .query((rs, n) -> new Due(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getString(6), rs.getInt(7)))
+                .query((rs, n) -> new Due(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        rs.getString(6),
+                        rs.getInt(7)))
                 .list();
         for (Due d : due) {
             send(d);

@@ -91,14 +91,24 @@ public class OrganizationService {
 
     @Transactional(readOnly = true)
     public Page<Member> members(OrgAccess access, PageRequest page) {
-        access.requireMember();
+        // Member lists carry emails: guests and client-facing members do not see who else is in the organization.
+        access.requireSeesAll();
         return Page.of(members.list(access.org(), page), page, m -> m.userId().value());
     }
 
     @Transactional(readOnly = true)
     public Member member(OrgAccess access, UserId user) {
         access.requireMember();
-        return members.findActive(access.org(), user).orElseThrow(() -> ApiException.notFound("member"));
+        if (!access.seesAllWorkspaces() && !user.equals(access.user())) {
+            throw ApiException.forbidden("Members see their own membership only.");
+        }
+        return find(access.org(), user);
+    }
+
+    /** An active member, for other capabilities' own authorization decisions; 404 when not a member. */
+    @Transactional(readOnly = true)
+    public Member find(OrgId org, UserId user) {
+        return members.findActive(org, user).orElseThrow(() -> ApiException.notFound("member"));
     }
 
     /** True when the user is an active member of the organization. */

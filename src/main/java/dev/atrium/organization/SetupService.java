@@ -65,7 +65,8 @@ public class SetupService {
         String value = currentToken();
         Environment env = event.getApplicationContext().getEnvironment();
         String port = env.getProperty("local.server.port", env.getProperty("server.port", "8080"));
-        log.info("""
+        log.info(
+                """
 
                 ================================================================
                  Atrium is ready for first-run setup.
@@ -75,7 +76,12 @@ public class SetupService {
                  API: curl -X POST http://localhost:{}/api/v1/setup -H 'X-Setup-Token: {}' \\
                         -H 'Content-Type: application/json' \\
                         -d '{{"email":"you@example.com","password":"a long password","name":"You","organization_name":"Acme"}}'
-                ================================================================""", port, value, configuredToken.isBlank() ? "(also written to " + tokenFile + ")" : "(from ATRIUM_SETUP_TOKEN)", port, value);
+                ================================================================""",
+                port,
+                value,
+                configuredToken.isBlank() ? "(also written to " + tokenFile + ")" : "(from ATRIUM_SETUP_TOKEN)",
+                port,
+                value);
     }
 
     /** The token that currently unlocks setup. */

@@ -56,7 +56,7 @@ public class WorkspaceTeam {
         var ws = access.workspace();
         Member member;
         try {
-            member = organizations.member(access.org(), user);
+            member = organizations.find(ws.org(), user);
         } catch (ApiException e) {
             throw ApiException.invalid("user_id", "The user is not a member of this organization.");
         }
@@ -101,12 +101,13 @@ public class WorkspaceTeam {
      */
     @Transactional
     public void remove(WorkspaceAccess access, UserId user) {
+        requirePerson(access);
         boolean self = user.equals(access.org().user());
         if (!self) access.requireManage();
         var ws = access.workspace();
         WorkspaceMember before =
                 members.find(ws.org(), ws.id(), user).orElseThrow(() -> ApiException.notFound("member"));
-        Member orgMember = organizations.member(access.org(), user);
+        Member orgMember = organizations.find(ws.org(), user);
         if (ws.id().equals(orgMember.defaultWorkspaceId())) {
             throw ApiException.conflict(
                     "default_workspace",

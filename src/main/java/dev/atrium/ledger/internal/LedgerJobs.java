@@ -1,9 +1,9 @@
 package dev.atrium.ledger.internal;
 
+import dev.atrium.ledger.Alerts;
 import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.Ledger;
 import dev.atrium.ledger.Plans;
-import dev.atrium.ledger.Alerts;
 import dev.atrium.ledger.Webhooks;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -28,8 +28,15 @@ class LedgerJobs {
     private final Webhooks webhooks;
     private final Clock clock;
 
-    LedgerJobs(Ledger ledger, CreditAdmin credits, Lots lots, Plans plans, FundingRows funding, Alerts alerts,
-            Webhooks webhooks, Clock clock) {
+    LedgerJobs(
+            Ledger ledger,
+            CreditAdmin credits,
+            Lots lots,
+            Plans plans,
+            FundingRows funding,
+            Alerts alerts,
+            Webhooks webhooks,
+            Clock clock) {
         this.alerts = alerts;
         this.webhooks = webhooks;
         this.ledger = ledger;

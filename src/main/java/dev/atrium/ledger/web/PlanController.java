@@ -43,7 +43,8 @@ class PlanController {
     private final Webhooks webhooks;
     private final AuditLog audit;
 
-    PlanController(Access access, WorkspaceService workspaces, Plans plans, Alerts alerts, Webhooks webhooks, AuditLog audit) {
+    PlanController(
+            Access access, WorkspaceService workspaces, Plans plans, Alerts alerts, Webhooks webhooks, AuditLog audit) {
         this.access = access;
         this.workspaces = workspaces;
         this.plans = plans;
@@ -52,11 +53,14 @@ class PlanController {
         this.audit = audit;
     }
 
-    record SubscriptionBody(@Nullable String monthlyCredits, @Nullable Boolean rollover) {}
+    record SubscriptionBody(
+            @Nullable String monthlyCredits, @Nullable Boolean rollover) {}
 
-    record SubscriptionView(String monthlyCredits, boolean rollover, String status, Instant createdAt, Instant updatedAt) {
+    record SubscriptionView(
+            String monthlyCredits, boolean rollover, String status, Instant createdAt, Instant updatedAt) {
         static SubscriptionView of(Subscription s) {
-            return new SubscriptionView(s.monthlyCredits().toDecimal(), s.rollover(), s.status(), s.createdAt(), s.updatedAt());
+            return new SubscriptionView(
+                    s.monthlyCredits().toDecimal(), s.rollover(), s.status(), s.createdAt(), s.updatedAt());
         }
     }
 
@@ -69,17 +73,22 @@ class PlanController {
     @GetMapping("/subscription")
     SubscriptionView subscription(@AuthenticationPrincipal Caller caller, @PathVariable String org) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
-        return plans.subscription(a.org()).map(SubscriptionView::of).orElseThrow(() -> ApiException.notFound("subscription"));
+        return plans.subscription(a.org())
+                .map(SubscriptionView::of)
+                .orElseThrow(() -> ApiException.notFound("subscription"));
     }
 
     @PutMapping("/subscription")
     @Transactional
-    SubscriptionView subscribe(@AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody SubscriptionBody body) {
+    SubscriptionView subscribe(
+            @AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody SubscriptionBody body) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
         var monthly = Amounts.positive(body.monthlyCredits(), "monthly_credits");
         var before = plans.subscription(a.org()).map(SubscriptionView::of).orElse(null);
-        var after = SubscriptionView.of(plans.subscribe(a.org(), monthly, body.rollover() != null && body.rollover(), Actor.of(caller)));
-        audit.record(a.org(), caller, "subscription.updated", "organization", a.org().value(), before, after);
+        var after = SubscriptionView.of(
+                plans.subscribe(a.org(), monthly, body.rollover() != null && body.rollover(), Actor.of(caller)));
+        audit.record(
+                a.org(), caller, "subscription.updated", "organization", a.org().value(), before, after);
         return after;
     }
 
@@ -89,26 +98,47 @@ class PlanController {
     void cancel(@AuthenticationPrincipal Caller caller, @PathVariable String org) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
         plans.cancel(a.org());
-        audit.record(a.org(), caller, "subscription.cancelled", "organization", a.org().value(), null, null);
+        audit.record(
+                a.org(),
+                caller,
+                "subscription.cancelled",
+                "organization",
+                a.org().value(),
+                null,
+                null);
     }
 
     @GetMapping("/workspaces/{ws}/alerts")
-    Map<String, List<Integer>> thresholds(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws) {
+    Map<String, List<Integer>> thresholds(
+            @AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws) {
         WorkspaceAccess a = workspaces.access(access.to(caller, OrgId.parse(org)), WorkspaceId.parse(ws));
-        return Map.of("thresholds_percent", alerts.thresholds(a.workspace().org(), a.workspace().id()));
+        return Map.of(
+                "thresholds_percent",
+                alerts.thresholds(a.workspace().org(), a.workspace().id()));
     }
 
     @PutMapping("/workspaces/{ws}/alerts")
     @Transactional
-    Map<String, List<Integer>> setThresholds(@AuthenticationPrincipal Caller caller, @PathVariable String org,
-            @PathVariable String ws, @RequestBody ThresholdsBody body) {
+    Map<String, List<Integer>> setThresholds(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
+            @RequestBody ThresholdsBody body) {
         WorkspaceAccess a = workspaces.access(access.to(caller, OrgId.parse(org)), WorkspaceId.parse(ws));
-        if (!a.org().seesAllWorkspaces() && !a.canManage()) throw ApiException.forbidden("Alerts are managed by admins and billing.");
-        if (body.thresholdsPercent() == null) throw ApiException.invalid("thresholds_percent", "thresholds_percent is required.");
+        if (!a.org().seesAllWorkspaces() && !a.canManage())
+            throw ApiException.forbidden("Alerts are managed by admins and billing.");
+        if (body.thresholdsPercent() == null)
+            throw ApiException.invalid("thresholds_percent", "thresholds_percent is required.");
         var before = alerts.thresholds(a.workspace().org(), a.workspace().id());
         var after = alerts.setThresholds(a.workspace().org(), a.workspace().id(), body.thresholdsPercent());
-        audit.record(a.workspace().org(), caller, "workspace.alerts_updated", "workspace", ws,
-                Map.of("thresholds_percent", before), Map.of("thresholds_percent", after));
+        audit.record(
+                a.workspace().org(),
+                caller,
+                "workspace.alerts_updated",
+                "workspace",
+                ws,
+                Map.of("thresholds_percent", before),
+                Map.of("thresholds_percent", after));
         return Map.of("thresholds_percent", after);
     }
 
@@ -123,12 +153,18 @@ class PlanController {
 
     @PutMapping("/credits/alerts")
     @Transactional
-    Map<String, @Nullable String> setPoolAlert(@AuthenticationPrincipal Caller caller, @PathVariable String org,
-            @RequestBody PoolAlertBody body) {
+    Map<String, @Nullable String> setPoolAlert(
+            @AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody PoolAlertBody body) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
         var amount = body.poolBelow() == null ? null : Amounts.positive(body.poolBelow(), "pool_below");
         alerts.setPoolBelow(a.org(), amount);
-        audit.record(a.org(), caller, "credits.alerts_updated", "organization", a.org().value(), null,
+        audit.record(
+                a.org(),
+                caller,
+                "credits.alerts_updated",
+                "organization",
+                a.org().value(),
+                null,
                 Map.of("pool_below", amount == null ? "" : amount.toDecimal()));
         return poolAlert(caller, org);
     }
@@ -142,11 +178,18 @@ class PlanController {
     @PostMapping("/webhooks")
     @ResponseStatus(HttpStatus.CREATED)
     @Transactional
-    Webhooks.Webhook createWebhook(@AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody WebhookBody body) {
+    Webhooks.Webhook createWebhook(
+            @AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody WebhookBody body) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireAdmin();
         if (body.url() == null) throw ApiException.invalid("url", "url is required.");
         var hook = webhooks.create(a.org(), body.url(), body.events() == null ? List.of("*") : body.events());
-        audit.record(a.org(), caller, "webhook.created", "webhook", hook.id(), null,
+        audit.record(
+                a.org(),
+                caller,
+                "webhook.created",
+                "webhook",
+                hook.id(),
+                null,
                 Map.of("url", hook.url(), "events", hook.events()));
         return hook;
     }
@@ -161,8 +204,11 @@ class PlanController {
     }
 
     @GetMapping("/webhooks/{id}/deliveries")
-    Map<String, List<Webhooks.Delivery>> deliveries(@AuthenticationPrincipal Caller caller, @PathVariable String org,
-            @PathVariable String id, @RequestParam(required = false) @Nullable Integer limit) {
+    Map<String, List<Webhooks.Delivery>> deliveries(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String id,
+            @RequestParam(required = false) @Nullable Integer limit) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireAdmin();
         int n = limit == null ? 50 : limit;
         if (n < 1 || n > 1000) throw ApiException.invalid("limit", "limit must be between 1 and 1000.");
