@@ -10,6 +10,15 @@ import java.io.IOException;
 final class LimitedRequest extends HttpServletRequestWrapper {
     private final long max;
 
+    /** Thrown while reading a body past the limit; the problem handler answers it with 413. */
+    static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge(long max) {
+            super("request body exceeds " + max + " bytes");
+        }
+    }
+
     LimitedRequest(HttpServletRequest request, long max) {
         super(request);
         this.max = max;
@@ -37,7 +46,7 @@ final class LimitedRequest extends HttpServletRequestWrapper {
 
             private void count(int n) throws IOException {
                 read += n;
-                if (read > max) throw new IOException("request body exceeds " + max + " bytes");
+                if (read > max) throw new TooLarge(max);
             }
 
             @Override

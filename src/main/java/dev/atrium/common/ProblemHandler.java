@@ -1,10 +1,12 @@
 package dev.atrium.common;
 
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.i18n.LocaleContextHolder;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -12,6 +14,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -21,7 +24,9 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 import tools.jackson.core.JacksonException;
 
 /** Every error of the REST API as problem+json with a stable {@code code}; never a bare 500 for bad input. */
-@RestControllerAdvice(basePackages = "dev.atrium")
+// Not restricted to our packages: errors raised before a handler is chosen (unknown route, 405, 415)
+// carry no handler type, and a package-restricted advice would leave them to Boot's non-problem /error.
+@RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
 
@@ -40,6 +45,18 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(DataIntegrityViolationException.class)
     ResponseEntity<ProblemDetail> integrity(DataIntegrityViolationException e) {
+        if (e.getMostSpecificCause() instanceof SQLException sql
+                && sql.getSQLState() != null
+                && sql.getSQLState().startsWith("22")) {
+            // A data exception (e.g. a NUL character, which PostgreSQL text cannot hold) is bad input,
+            // not a conflict with the current state.
+            log.info("data exception answered 400: {}", sql.getMessage());
+            return ResponseEntity.badRequest()
+                    .body(ProblemDetails.of(
+                            HttpStatus.BAD_REQUEST,
+                            "bad_request",
+                            "The request contains a value that cannot be stored."));
+        }
         log.info(
                 "constraint violation answered 409: {}",
                 e.getMostSpecificCause().getMessage());
@@ -82,6 +99,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @Override
     protected @Nullable ResponseEntity<Object> handleHttpMessageNotReadable(
             HttpMessageNotReadableException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            if (t instanceof LimitedRequest.TooLarge) {
+                // A body without Content-Length that grew past the limit while being read.
+                return ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
+                        .body(ProblemDetails.of(HttpStatus.CONTENT_TOO_LARGE, "payload_too_large", t.getMessage()));
+            }
+        }
         String detail = "The request body is not valid JSON for this operation.";
         String field = null;
         Throwable cause = ex.getMostSpecificCause();
@@ -109,9 +133,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @Override
     protected @Nullable ResponseEntity<Object> handleExceptionInternal(
             Exception ex, @Nullable Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
-        if (body instanceof ProblemDetail problem && problem.getProperties() == null
-                || body instanceof ProblemDetail p && !p.getProperties().containsKey("code")) {
-            ProblemDetails.decorate((ProblemDetail) body, codeFor(statusCode));
+        if (body == null && ex instanceof ErrorResponse error) {
+            // Spring's own exceptions (415, 405, 404, missing parameter…) arrive without a body yet.
+            body = error.updateAndGetBody(getMessageSource(), LocaleContextHolder.getLocale());
+        }
+        if (body instanceof ProblemDetail problem
+                && (problem.getProperties() == null || !problem.getProperties().containsKey("code"))) {
+            ProblemDetails.decorate(problem, codeFor(statusCode));
         }
         return super.handleExceptionInternal(ex, body, headers, statusCode, request);
     }

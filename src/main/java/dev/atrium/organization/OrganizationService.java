@@ -142,13 +142,16 @@ public class OrganizationService {
         if (!access.isAdmin() && !(self && role == null)) {
             throw ApiException.forbidden("This action needs the owner or admin role.");
         }
+        // Owners are locked before the member's row, always in one order: two owners demoting each
+        // other at once would otherwise deadlock (each holding the other's row).
+        int owners = role != null ? members.lockAndCountOwners(access.org()) : 0;
         Member before =
                 members.findActiveForUpdate(access.org(), user).orElseThrow(() -> ApiException.notFound("member"));
         if (role != null && role != before.role()) {
             if ((role == OrgRole.OWNER || before.role() == OrgRole.OWNER) && !access.isOwner()) {
                 throw ApiException.forbidden("Only an owner can grant or take away the owner role.");
             }
-            if (before.role() == OrgRole.OWNER && members.lockAndCountOwners(access.org()) <= 1) {
+            if (before.role() == OrgRole.OWNER && owners <= 1) {
                 throw ApiException.conflict("last_owner", "The organization's last owner cannot be demoted.");
             }
             members.setRole(access.org(), user, role);
@@ -177,13 +180,15 @@ public class OrganizationService {
         if (!access.isAdmin() && !self) {
             throw ApiException.forbidden("This action needs the owner or admin role.");
         }
+        // Owners first, then the member's row (see update): two owners leaving at once must not deadlock.
+        int owners = members.lockAndCountOwners(access.org());
         Member before =
                 members.findActiveForUpdate(access.org(), user).orElseThrow(() -> ApiException.notFound("member"));
         if (before.role() == OrgRole.OWNER) {
             if (!access.isOwner()) {
                 throw ApiException.forbidden("Only an owner can remove an owner.");
             }
-            if (members.lockAndCountOwners(access.org()) <= 1) {
+            if (owners <= 1) {
                 throw ApiException.conflict("last_owner", "The organization's last owner cannot be removed.");
             }
         }

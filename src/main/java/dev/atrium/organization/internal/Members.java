@@ -87,10 +87,15 @@ public class Members {
                 .list();
     }
 
-    /** Locks the organization's owners and counts them, so two demotions cannot both pass. */
+    /**
+     * Locks the organization's owners, in user id order so that concurrent callers cannot deadlock,
+     * and counts them, so two demotions cannot both pass.
+     */
     public int lockAndCountOwners(OrgId org) {
-        return jdbc.sql(
-                        "SELECT user_id FROM org_members WHERE org_id = :org AND role = 'owner' AND status = 'active' FOR UPDATE")
+        return jdbc.sql("""
+                        SELECT user_id FROM org_members WHERE org_id = :org AND role = 'owner' AND status = 'active'
+                        ORDER BY user_id FOR UPDATE
+                        """)
                 .param("org", org.value())
                 .query(String.class)
                 .list()

@@ -1,0 +1,87 @@
+package dev.atrium.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.atrium.support.Fixtures;
+import dev.atrium.support.IntegrationTest;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/** The OpenAPI document, Swagger UI and health endpoint are served without credentials. */
+@IntegrationTest
+class ApiDocsAndHealthTest {
+    @Autowired
+    Fixtures fixtures;
+
+    @Test
+    void theOpenApiDocumentDescribesOurPaths() {
+        var r = fixtures.api().get("/v3/api-docs");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.header("Content-Type")).startsWith("application/json");
+        var doc = r.json();
+        assertThat(doc.path("openapi").asString()).startsWith("3.");
+        var paths = doc.path("paths");
+        for (String path : new String[] {
+            "/api/v1/organizations",
+            "/api/v1/organizations/{org}",
+            "/api/v1/organizations/{org}/members",
+            "/api/v1/organizations/{org}/members/{user}",
+            "/api/v1/organizations/{org}/invitations",
+            "/api/v1/invitations/{token}/accept",
+            "/api/v1/organizations/{org}/workspaces",
+            "/api/v1/organizations/{org}/workspaces/{ws}",
+            "/api/v1/organizations/{org}/workspaces/{ws}/archive",
+            "/api/v1/organizations/{org}/workspaces/{ws}/unarchive",
+            "/api/v1/organizations/{org}/workspaces/{ws}/policy",
+            "/api/v1/organizations/{org}/workspaces/{ws}/members",
+            "/api/v1/organizations/{org}/audit-events",
+            "/api/v1/me",
+        }) {
+            assertThat(paths.has(path)).as(path).isTrue();
+        }
+        assertThat(paths.path("/api/v1/organizations/{org}/workspaces/{ws}").has("delete"))
+                .isTrue();
+        assertThat(paths.path("/api/v1/organizations/{org}/workspaces/{ws}/policy")
+                        .has("put"))
+                .isTrue();
+        // Only our API is documented, not the actuator or error pages.
+        paths.propertyNames().forEach(p -> assertThat(p).matches("^/(api|v1)/.*"));
+    }
+
+    @Test
+    void theSwaggerUiIsReachable() throws Exception {
+        var redirect = fixtures.api().get("/swagger-ui.html");
+        assertThat(redirect.status()).isIn(200, 302);
+
+        // Follow the redirect as a browser would.
+        try (var http = HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .build()) {
+            var page = http.send(
+                    HttpRequest.newBuilder(URI.create(fixtures.baseUrl() + "/swagger-ui.html"))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+            assertThat(page.body()).containsIgnoringCase("swagger-ui");
+        }
+        var config = fixtures.api().get("/v3/api-docs/swagger-config");
+        assertThat(config.status()).isEqualTo(200);
+        assertThat(config.text("url")).isEqualTo("/v3/api-docs");
+    }
+
+    @Test
+    void healthIsUpWithoutCredentials() {
+        var r = fixtures.api().get("/actuator/health");
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.text("status")).isEqualTo("UP");
+        assertThat(fixtures.api().get("/actuator/health/liveness").text("status"))
+                .isEqualTo("UP");
+        assertThat(fixtures.api().get("/actuator/health/readiness").text("status"))
+                .isEqualTo("UP");
+    }
+}
