@@ -46,11 +46,17 @@ class ExpiryAndSubscriptionTest {
     }
 
     private long grantRemaining(OrgId org, GrantId id) {
-        return admin.grants(org, null, 100).stream().filter(g -> g.id().equals(id)).findFirst().orElseThrow().remaining().micros();
+        return admin.grants(org, null, 100).stream()
+                .filter(g -> g.id().equals(id))
+                .findFirst()
+                .orElseThrow()
+                .remaining()
+                .micros();
     }
 
     private void spend(OrgId org, WorkspaceId ws, String amount) {
-        var hold = ledger.hold(new HoldRequest(org, ws, null, credits(amount), Category.CHAT, null, null, Actor.SYSTEM));
+        var hold =
+                ledger.hold(new HoldRequest(org, ws, null, credits(amount), Category.CHAT, null, null, Actor.SYSTEM));
         ledger.capture(org, hold.id(), credits(amount), Actor.SYSTEM);
     }
 
@@ -89,7 +95,8 @@ class ExpiryAndSubscriptionTest {
         admin.setFunding(org, budgetWs, new Funding(Funding.Mode.BUDGET, null, null, false, null), Actor.SYSTEM);
         admin.grant(org, credits("100"), "promotional", clock.instant().plus(Duration.ofHours(1)), null, Actor.SYSTEM);
         admin.allocate(org, budgetWs, credits("70"), Actor.SYSTEM);
-        var hold = ledger.hold(new HoldRequest(org, budgetWs, null, credits("20"), Category.CHAT, null, Duration.ofHours(20), Actor.SYSTEM));
+        var hold = ledger.hold(new HoldRequest(
+                org, budgetWs, null, credits("20"), Category.CHAT, null, Duration.ofHours(20), Actor.SYSTEM));
 
         clock.advance(Duration.ofHours(2));
         // 30 from the pool, 50 from the budget; the 20 held stay until the hold settles
@@ -109,7 +116,9 @@ class ExpiryAndSubscriptionTest {
         OrgId org = new OrgId(t.orgId());
         WorkspaceId ws = new WorkspaceId(t.primaryWorkspaceId());
         plans.subscribe(org, credits("1000"), false, Actor.SYSTEM);
-        assertThat(plans.issueSubscriptionGrant(org, Actor.SYSTEM)).as("January issued once").isFalse();
+        assertThat(plans.issueSubscriptionGrant(org, Actor.SYSTEM))
+                .as("January issued once")
+                .isFalse();
         spend(org, ws, "400");
 
         clock.set(Instant.parse("2026-02-01T00:00:00Z"));
@@ -142,18 +151,32 @@ class ExpiryAndSubscriptionTest {
         WorkspaceId to = new WorkspaceId(fixtures.workspace(t, "Top up"));
         WorkspaceId add = new WorkspaceId(fixtures.workspace(t, "Add"));
         admin.grant(org, credits("1000"), "purchase", null, null, Actor.SYSTEM);
-        admin.setFunding(org, to, new Funding(Funding.Mode.BUDGET, null, null, false,
-                new Funding.Refill(Period.WEEK, credits("100"), null)), Actor.SYSTEM);
-        admin.setFunding(org, add, new Funding(Funding.Mode.BUDGET, null, null, false,
-                new Funding.Refill(Period.MONTH, null, credits("30"))), Actor.SYSTEM);
+        admin.setFunding(
+                org,
+                to,
+                new Funding(
+                        Funding.Mode.BUDGET, null, null, false, new Funding.Refill(Period.WEEK, credits("100"), null)),
+                Actor.SYSTEM);
+        admin.setFunding(
+                org,
+                add,
+                new Funding(
+                        Funding.Mode.BUDGET, null, null, false, new Funding.Refill(Period.MONTH, null, credits("30"))),
+                Actor.SYSTEM);
         assertThat(plans.refill(org)).isEqualTo(2);
         assertThat(plans.refill(org)).as("once per period").isZero();
         spend(org, to, "60");
         clock.advance(Duration.ofDays(7));
         assertThat(plans.refill(org)).isEqualTo(1); // the weekly one; the monthly one already ran
         var overview = reports.overview(org);
-        var topUp = overview.workspaces().stream().filter(w -> w.workspaceId().equals(to)).findFirst().orElseThrow();
-        var added = overview.workspaces().stream().filter(w -> w.workspaceId().equals(add)).findFirst().orElseThrow();
+        var topUp = overview.workspaces().stream()
+                .filter(w -> w.workspaceId().equals(to))
+                .findFirst()
+                .orElseThrow();
+        var added = overview.workspaces().stream()
+                .filter(w -> w.workspaceId().equals(add))
+                .findFirst()
+                .orElseThrow();
         assertThat(topUp.available()).isEqualTo(credits("100"));
         assertThat(added.available()).isEqualTo(credits("30"));
         assertThat(reports.invariant(org).holds()).isTrue();
@@ -165,13 +188,18 @@ class ExpiryAndSubscriptionTest {
         OrgId org = new OrgId(t.orgId());
         WorkspaceId ws = new WorkspaceId(t.primaryWorkspaceId());
         admin.grant(org, credits("100"), "purchase", null, null, Actor.SYSTEM);
-        var hold = ledger.hold(new HoldRequest(org, ws, null, credits("10"), Category.CHAT, null, Duration.ofMinutes(1), Actor.SYSTEM));
+        var hold = ledger.hold(new HoldRequest(
+                org, ws, null, credits("10"), Category.CHAT, null, Duration.ofMinutes(1), Actor.SYSTEM));
         clock.advance(Duration.ofMinutes(2));
-        var before = reports.entries(org, null, dev.atrium.common.PageRequest.of(100, null)).data().size();
-        var error = assertThrows(dev.atrium.common.ApiException.class,
-                () -> ledger.capture(org, hold.id(), credits("5"), Actor.SYSTEM));
+        var before = reports.entries(org, null, dev.atrium.common.PageRequest.of(100, null))
+                .data()
+                .size();
+        var error = assertThrows(
+                dev.atrium.common.ApiException.class, () -> ledger.capture(org, hold.id(), credits("5"), Actor.SYSTEM));
         assertThat(error.code()).isEqualTo("hold_expired");
-        assertThat(reports.entries(org, null, dev.atrium.common.PageRequest.of(100, null)).data()).hasSize(before);
+        assertThat(reports.entries(org, null, dev.atrium.common.PageRequest.of(100, null))
+                        .data())
+                .hasSize(before);
         assertThat(ledger.sweepExpired(100)).isGreaterThanOrEqualTo(1);
         assertThat(ledger.find(org, hold.id()).status()).isEqualTo("expired");
         assertThat(reports.invariant(org).pool()).isEqualTo(credits("100"));

@@ -17,7 +17,10 @@ import org.springframework.stereotype.Component;
  * organization's lot cursor.
  */
 @Component
-@org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "atrium.jobs.enabled", havingValue = "true", matchIfMissing = true)
+@org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(
+        name = "atrium.jobs.enabled",
+        havingValue = "true",
+        matchIfMissing = true)
 class LedgerJobs {
     private static final Logger log = LoggerFactory.getLogger(LedgerJobs.class);
     private final Ledger ledger;
