@@ -65,10 +65,12 @@ class MemberManagementTest {
         assertThat(seen).containsExactlyElementsOf(expected);
         assertThat(hasMore).containsExactly(true, true, false);
 
-        // Every member may see who else is in the organization.
+        // Member lists carry emails: a plain member (a guest, a client) sees only their own membership.
         var member = fixtures.addMember(t, "member", null);
-        assertThat(fixtures.api().as(member.token()).get(t.path() + "/members").status())
-                .isEqualTo(200);
+        var api = fixtures.api().as(member.token());
+        assertThat(api.get(t.path() + "/members").status()).isEqualTo(403);
+        assertThat(api.get(t.path() + "/members/" + member.userId()).status()).isEqualTo(200);
+        assertThat(api.get(t.path() + "/members/" + t.owner().userId()).status()).isEqualTo(403);
     }
 
     @Test

@@ -1,0 +1,38 @@
+package dev.atrium.gateway.provider;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An upstream failure. {@code status} is the upstream's HTTP status when it answered (0 for a
+ * connection error or timeout); {@code retryable} marks connect errors, 429 and 5xx.
+ */
+public class ProviderException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final int status;
+    private final boolean retryable;
+    private final @Nullable String upstreamBody;
+
+    public ProviderException(String message, int status, boolean retryable, @Nullable String upstreamBody, @Nullable Throwable cause) {
+        super(message, cause);
+        this.status = status;
+        this.retryable = retryable;
+        this.upstreamBody = upstreamBody;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public boolean retryable() {
+        return retryable;
+    }
+
+    public @Nullable String upstreamBody() {
+        return upstreamBody;
+    }
+
+    /** Connect errors, 429 and 5xx are worth another attempt (before anything reached the client). */
+    public static boolean retryableStatus(int status) {
+        return status == 0 || status == 429 || status >= 500;
+    }
+}
