@@ -63,6 +63,18 @@ public class WorkspaceService {
         return accessTo(org, ws);
     }
 
+    /** A workspace by id, whatever its organization: for the gateway, which learns the organization from it. */
+    @Transactional(readOnly = true)
+    public java.util.Optional<Workspace> find(WorkspaceId id) {
+        return workspaces.findAnyOrg(id);
+    }
+
+    /** The user's role in the workspace, if assigned. */
+    @Transactional(readOnly = true)
+    public java.util.Optional<WorkspaceRole> role(OrgId org, WorkspaceId ws, UserId user) {
+        return members.role(org, ws, user);
+    }
+
     private WorkspaceAccess accessTo(OrgAccess org, Workspace ws) {
         WorkspaceId keyWs = org.keyWorkspace();
         if (keyWs != null) {

@@ -53,6 +53,14 @@ public class Workspaces {
                 .optional();
     }
 
+    /** A workspace (not deleted) by id alone, for callers that learn the organization from it. */
+    public Optional<Workspace> findAnyOrg(WorkspaceId id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM workspaces WHERE id = :id AND status <> 'deleted'")
+                .param("id", id.value())
+                .query(Workspaces::map)
+                .optional();
+    }
+
     public Optional<Workspace> findForUpdate(OrgId org, WorkspaceId id) {
         return jdbc.sql("SELECT " + COLUMNS
                         + " FROM workspaces WHERE org_id = :org AND id = :id AND status <> 'deleted' FOR UPDATE")

@@ -1,0 +1,225 @@
+package dev.atrium.gateway.internal;
+
+import dev.atrium.common.Credits;
+import dev.atrium.gateway.GatewayException;
+import dev.atrium.gateway.provider.AiProvider;
+import dev.atrium.gateway.provider.ProviderException;
+import dev.atrium.ledger.Category;
+import dev.atrium.ledger.Hold;
+import dev.atrium.pricing.PricedModel;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Chat completions: price and hold the maximum cost, forward, then settle what was consumed. A
+ * provider error before any output voids the hold; a stream cut by the provider or by the client
+ * captures the input plus the output actually delivered (counted here), never more than held.
+ */
+@Service
+public class ChatService {
+    private final Models models;
+    private final Providers providers;
+    private final Settlement settlement;
+    private final GatewayMetrics metrics;
+    private final JsonMapper json;
+    private final Clock clock;
+
+    ChatService(Models models, Providers providers, Settlement settlement, GatewayMetrics metrics, JsonMapper json, Clock clock) {
+        this.models = models;
+        this.providers = providers;
+        this.settlement = settlement;
+        this.metrics = metrics;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /** A priced, reserved chat call ready to be forwarded. */
+    public record Prepared(GatewayContext ctx, PricedModel model, ObjectNode upstreamRequest, long promptEstimate, Hold hold,
+            boolean stream, boolean includeUsage) {}
+
+    public Prepared prepare(GatewayContext ctx, ObjectNode body) {
+        JsonNode modelNode = body.path("model");
+        if (!modelNode.isString() || modelNode.asString().isBlank()) throw GatewayException.invalid("'model' is required.");
+        JsonNode messages = body.path("messages");
+        if (!messages.isArray() || messages.isEmpty()) throw GatewayException.invalid("'messages' must be a non-empty array.");
+        PricedModel model = models.require(ctx, modelNode.asString(), "chat");
+        long maxOutput = model.maxOutputTokens() == null ? 4096 : model.maxOutputTokens();
+        long requested = body.path("max_completion_tokens").asLong(body.path("max_tokens").asLong(0));
+        if (requested < 0) throw GatewayException.invalid("'max_tokens' must be positive.");
+        long outputCap = requested > 0 ? Math.min(requested, maxOutput) : maxOutput;
+        long prompt = Tokens.ofMessages(messages);
+        Credits maximum = models.pricing().chatCost(model, prompt, outputCap);
+        boolean stream = body.path("stream").asBoolean(false);
+        boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
+        ObjectNode upstream = body.deepCopy();
+        upstream.put("model", model.upstreamModel());
+        // The hold covers the model's output cap; a client's own limit is passed on, capped to it.
+        if (upstream.has("max_completion_tokens")) upstream.put("max_completion_tokens", outputCap);
+        else if (upstream.has("max_tokens")) upstream.put("max_tokens", outputCap);
+        Hold hold = settlement.reserve(ctx, maximum, Category.CHAT, model.id());
+        return new Prepared(ctx, model, upstream, prompt, hold, stream, includeUsage);
+    }
+
+    /** Non-streaming: the OpenAI response with the public model name, and the credits charged. */
+    public record Completed(JsonNode body, Credits charged) {}
+
+    public Completed complete(Prepared p) {
+        Instant started = clock.instant();
+        AiProvider provider = providers.get(p.model().provider());
+        JsonNode response;
+        try {
+            response = provider.chat(providers.call(p.model().upstreamModel()), p.upstreamRequest());
+        } catch (RuntimeException e) {
+            settlement.abandon(p.ctx(), p.hold());
+            metrics.failed(p.model(), "chat");
+            throw upstreamFailure(e);
+        }
+        long in = response.path("usage").path("prompt_tokens").asLong(p.promptEstimate());
+        long out = response.path("usage").path("completion_tokens").asLong(
+                Tokens.ofText(response.path("choices").path(0).path("message").path("content").asString("")));
+        Credits charged = settlement.settle(p.ctx(), p.hold(), outcome(p, in, out, "ok", started));
+        metrics.completed(p.model(), "chat", started, charged);
+        ObjectNode body = response.deepCopy();
+        body.put("model", p.model().id());
+        return new Completed(body, charged);
+    }
+
+    /**
+     * Streaming: writes Server-Sent Events as chunks arrive. Status and headers are sent with the
+     * first chunk, so an upstream failure before it still answers with a proper error status.
+     */
+    public void stream(Prepared p, HttpServletResponse response) {
+        Instant started = clock.instant();
+        AiProvider provider = providers.get(p.model().provider());
+        var state = new StreamState();
+        try {
+            provider.streamChat(providers.call(p.model().upstreamModel()), p.upstreamRequest(), chunk -> {
+                JsonNode usage = chunk.get("usage");
+                if (usage != null && usage.isObject()) {
+                    state.promptTokens = usage.path("prompt_tokens").asLong(-1);
+                    state.completionTokens = usage.path("completion_tokens").asLong(-1);
+                }
+                boolean usageOnly = chunk.path("choices").isEmpty() && usage != null && usage.isObject();
+                for (JsonNode choice : chunk.path("choices")) {
+                    String text = choice.path("delta").path("content").asString("");
+                    if (!text.isEmpty()) {
+                        state.deliveredTokens += Math.max(1, Tokens.ofText(text));
+                    }
+                }
+                if (usageOnly && !p.includeUsage()) return;
+                ObjectNode out = chunk.deepCopy();
+                out.put("model", p.model().id());
+                if (!p.includeUsage()) out.remove("usage");
+                state.write(this, response, p, json.writeValueAsString(out));
+            });
+        } catch (RuntimeException e) {
+            boolean clientGone = state.clientGone;
+            if (!state.started && !clientGone) {
+                settlement.abandon(p.ctx(), p.hold());
+                metrics.failed(p.model(), "chat");
+                throw upstreamFailure(e);
+            }
+            // Cut mid-stream (by the provider or by the client): charge what was delivered.
+            long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
+            if (!state.started) {
+                settlement.abandon(p.ctx(), p.hold());
+                return;
+            }
+            settlement.settle(p.ctx(), p.hold(), outcome(p, in, state.deliveredTokens, "partial", started));
+            metrics.failed(p.model(), "chat");
+            if (!clientGone) state.finish(response, errorEvent(e));
+            return;
+        }
+        long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
+        long out = state.completionTokens >= 0 ? state.completionTokens : state.deliveredTokens;
+        Credits charged = settlement.settle(p.ctx(), p.hold(), outcome(p, in, out, "ok", started));
+        metrics.completed(p.model(), "chat", started, charged);
+        if (!state.started) state.start(response, p);
+        state.finish(response, null);
+    }
+
+    private Settlement.Outcome outcome(Prepared p, long in, long out, String status, Instant started) {
+        Credits cost = models.pricing().chatCost(p.model(), in, out);
+        return new Settlement.Outcome(p.model().id(), p.model().provider(), "chat", "chat", in, out, cost, status, started);
+    }
+
+    private String errorEvent(RuntimeException e) {
+        return json.writeValueAsString(java.util.Map.of("error", java.util.Map.of(
+                "message", "The upstream stream was interrupted.", "type", "api_error", "code", "upstream_interrupted")));
+    }
+
+    static GatewayException upstreamFailure(RuntimeException e) {
+        if (e instanceof GatewayException g) return g;
+        if (e instanceof ProviderException pe) {
+            int status = pe.status();
+            if (status == 0) {
+                return new GatewayException(504, "api_error", "upstream_timeout", "The provider did not answer in time: " + pe.getMessage());
+            }
+            if (status == 429) {
+                return new GatewayException(429, "rate_limit_error", "upstream_rate_limited", "The provider is rate limiting requests.");
+            }
+            if (status >= 400 && status < 500) {
+                return new GatewayException(status == 401 || status == 403 ? 502 : status, "invalid_request_error",
+                        "upstream_rejected", "The provider rejected the request: " + pe.getMessage());
+            }
+            return new GatewayException(502, "api_error", "upstream_error", "The provider failed: " + pe.getMessage());
+        }
+        if (e instanceof dev.atrium.common.ApiException api) {
+            return new GatewayException(api.status().value(), "invalid_request_error", api.code(), api.getMessage());
+        }
+        return new GatewayException(502, "api_error", "upstream_error", "The provider failed.");
+    }
+
+    /** What a stream has delivered so far. */
+    private static final class StreamState {
+        boolean started;
+        boolean clientGone;
+        long deliveredTokens;
+        long promptTokens = -1;
+        long completionTokens = -1;
+        @Nullable OutputStream out;
+
+        void start(HttpServletResponse response, Prepared p) {
+            response.setStatus(200);
+            response.setContentType("text/event-stream");
+            response.setCharacterEncoding("UTF-8");
+            response.setHeader("Cache-Control", "no-cache");
+            response.setHeader("X-Accel-Buffering", "no");
+            response.setHeader("x-atrium-workspace-id", p.ctx().workspace().id().value());
+            started = true;
+        }
+
+        void write(ChatService service, HttpServletResponse response, Prepared p, String data) {
+            try {
+                if (!started) start(response, p);
+                if (out == null) out = response.getOutputStream();
+                out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (IOException e) {
+                clientGone = true;
+                throw new UncheckedIOException("client disconnected", e);
+            }
+        }
+
+        void finish(HttpServletResponse response, @Nullable String error) {
+            try {
+                if (out == null) out = response.getOutputStream();
+                if (error != null) out.write(("data: " + error + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            } catch (IOException e) {
+                clientGone = true;
+            }
+        }
+    }
+}

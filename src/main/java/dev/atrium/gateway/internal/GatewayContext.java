@@ -1,0 +1,12 @@
+package dev.atrium.gateway.internal;
+
+import dev.atrium.common.KeyId;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.UserId;
+import dev.atrium.workspace.Policy;
+import dev.atrium.workspace.Workspace;
+import org.jspecify.annotations.Nullable;
+
+/** Where a gateway call runs and on whose behalf: the workspace, the member (if any) and the credential. */
+public record GatewayContext(
+        OrgId org, Workspace workspace, @Nullable UserId user, KeyId credential, String actorType, Policy policy) {}

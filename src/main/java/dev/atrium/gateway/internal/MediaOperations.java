@@ -1,0 +1,164 @@
+package dev.atrium.gateway.internal;
+
+import dev.atrium.common.Credits;
+import dev.atrium.gateway.GatewayException;
+import dev.atrium.gateway.provider.AiProvider;
+import dev.atrium.ledger.Category;
+import dev.atrium.ledger.Hold;
+import dev.atrium.pricing.PricedModel;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** Images, text-to-speech and transcription: priced, held, forwarded, settled like chat. */
+@Service
+public class MediaOperations {
+    private final Models models;
+    private final Providers providers;
+    private final Settlement settlement;
+    private final GatewayMetrics metrics;
+    private final MediaStore media;
+    private final Clock clock;
+
+    MediaOperations(Models models, Providers providers, Settlement settlement, GatewayMetrics metrics, MediaStore media, Clock clock) {
+        this.models = models;
+        this.providers = providers;
+        this.settlement = settlement;
+        this.metrics = metrics;
+        this.media = media;
+        this.clock = clock;
+    }
+
+    /** A result and the credits it cost. */
+    public record Result<T>(T body, Credits charged) {}
+
+    public Result<JsonNode> images(GatewayContext ctx, ObjectNode body, String mediaUrlBase) {
+        String modelId = requireString(body, "model");
+        String prompt = requireString(body, "prompt");
+        if (prompt.length() > 32_000) throw GatewayException.invalid("'prompt' is too long.");
+        int n = body.path("n").asInt(1);
+        if (n < 1 || n > 10) throw GatewayException.invalid("'n' must be between 1 and 10.");
+        String size = body.path("size").asString("1024x1024");
+        String quality = body.path("quality").asString("standard");
+        String format = body.path("response_format").asString("b64_json");
+        if (!format.equals("b64_json") && !format.equals("url")) {
+            throw GatewayException.invalid("'response_format' must be 'url' or 'b64_json'.");
+        }
+        PricedModel model = models.require(ctx, modelId, "image");
+        Credits cost = models.pricing().imageCost(model, size, quality, n);
+        Hold hold = settlement.reserve(ctx, cost, Category.IMAGE, model.id());
+        Instant started = clock.instant();
+        ObjectNode upstream = body.deepCopy();
+        upstream.put("model", model.upstreamModel());
+        upstream.put("response_format", "b64_json");
+        JsonNode response;
+        try {
+            response = providers.get(model.provider()).images(providers.call(model.upstreamModel()), upstream);
+        } catch (RuntimeException e) {
+            settlement.abandon(ctx, hold);
+            metrics.failed(model, "image");
+            throw ChatService.upstreamFailure(e);
+        }
+        int produced = Math.max(0, response.path("data").size());
+        Credits actual = produced == n ? cost : models.pricing().imageCost(model, size, quality, Math.max(produced, 0));
+        Credits charged = settlement.settle(ctx, hold, new Settlement.Outcome(model.id(), model.provider(), "image", "image",
+                1, produced, actual, produced == n ? "ok" : "partial", started));
+        metrics.completed(model, "image", started, charged);
+        ObjectNode out = response.deepCopy();
+        if (format.equals("url")) {
+            for (JsonNode item : out.path("data")) {
+                if (item instanceof ObjectNode o && o.has("b64_json")) {
+                    byte[] png = Base64.getDecoder().decode(o.path("b64_json").asString());
+                    String id = media.put(ctx.org(), ctx.workspace().id(), "image/png", png);
+                    o.remove("b64_json");
+                    o.put("url", mediaUrlBase + "/api/v1/organizations/" + ctx.org().value() + "/workspaces/"
+                            + ctx.workspace().id().value() + "/media/" + id);
+                }
+            }
+        }
+        return new Result<>(out, charged);
+    }
+
+    public Result<AiProvider.Audio> speech(GatewayContext ctx, ObjectNode body) {
+        String modelId = requireString(body, "model");
+        String input = requireString(body, "input");
+        if (input.length() > 4096) throw GatewayException.invalid("'input' must be at most 4096 characters.");
+        PricedModel model = models.require(ctx, modelId, "speech");
+        Credits cost = models.pricing().speechCost(model, input.length());
+        Hold hold = settlement.reserve(ctx, cost, Category.SPEECH, model.id());
+        Instant started = clock.instant();
+        ObjectNode upstream = body.deepCopy();
+        upstream.put("model", model.upstreamModel());
+        AiProvider.Audio audio;
+        try {
+            audio = providers.get(model.provider()).speech(providers.call(model.upstreamModel()), upstream);
+        } catch (RuntimeException e) {
+            settlement.abandon(ctx, hold);
+            metrics.failed(model, "speech");
+            throw ChatService.upstreamFailure(e);
+        }
+        Credits charged = settlement.settle(ctx, hold, new Settlement.Outcome(model.id(), model.provider(), "speech", "speech",
+                input.length(), audio.bytes().length, cost, "ok", started));
+        metrics.completed(model, "speech", started, charged);
+        return new Result<>(audio, charged);
+    }
+
+    public Result<JsonNode> transcribe(GatewayContext ctx, String modelId, AiProvider.Upload file, Map<String, String> fields) {
+        PricedModel model = models.require(ctx, modelId, "transcription");
+        double estimate = Math.max(60, Audio.seconds(file.bytes()).orElse(file.bytes().length / 4000.0));
+        Credits maximum = models.pricing().transcriptionCost(model, estimate);
+        Hold hold = settlement.reserve(ctx, maximum, Category.SPEECH, model.id());
+        Instant started = clock.instant();
+        JsonNode response;
+        try {
+            response = providers.get(model.provider()).transcribe(providers.call(model.upstreamModel()), file, fields);
+        } catch (RuntimeException e) {
+            settlement.abandon(ctx, hold);
+            metrics.failed(model, "transcription");
+            throw ChatService.upstreamFailure(e);
+        }
+        double seconds = response.path("duration").asDouble(Audio.seconds(file.bytes()).orElse(file.bytes().length / 16000.0));
+        Credits cost = models.pricing().transcriptionCost(model, seconds);
+        Credits charged = settlement.settle(ctx, hold, new Settlement.Outcome(model.id(), model.provider(), "speech",
+                "transcription", Math.round(seconds), response.path("text").asString("").length(), cost, "ok", started));
+        metrics.completed(model, "transcription", started, charged);
+        return new Result<>(response, charged);
+    }
+
+    static String requireString(JsonNode body, String field) {
+        JsonNode v = body.path(field);
+        if (!v.isString() || v.asString().isBlank()) throw GatewayException.invalid("'" + field + "' is required.");
+        return v.asString();
+    }
+
+    /** Reads the duration of a WAV file from its header. */
+    static final class Audio {
+        private Audio() {}
+
+        static java.util.OptionalDouble seconds(byte @Nullable [] b) {
+            if (b == null || b.length < 44 || b[0] != 'R' || b[1] != 'I' || b[2] != 'F' || b[3] != 'F') {
+                return java.util.OptionalDouble.empty();
+            }
+            int pos = 12;
+            int byteRate = 0;
+            while (pos + 8 <= b.length) {
+                String id = new String(b, pos, 4, java.nio.charset.StandardCharsets.US_ASCII);
+                int size = (b[pos + 4] & 0xff) | (b[pos + 5] & 0xff) << 8 | (b[pos + 6] & 0xff) << 16 | (b[pos + 7] & 0xff) << 24;
+                if (id.equals("fmt ") && pos + 20 <= b.length) {
+                    byteRate = (b[pos + 16] & 0xff) | (b[pos + 17] & 0xff) << 8 | (b[pos + 18] & 0xff) << 16 | (b[pos + 19] & 0xff) << 24;
+                } else if (id.equals("data") && byteRate > 0) {
+                    int data = Math.min(size < 0 ? Integer.MAX_VALUE : size, b.length - pos - 8);
+                    return java.util.OptionalDouble.of(data / (double) byteRate);
+                }
+                if (size < 0) break;
+                pos += 8 + size + (size & 1);
+            }
+            return java.util.OptionalDouble.empty();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+package dev.atrium.gateway.internal;
+
+import dev.atrium.common.Credits;
+import dev.atrium.common.RequestIds;
+import dev.atrium.ledger.Actor;
+import dev.atrium.ledger.Category;
+import dev.atrium.ledger.Hold;
+import dev.atrium.ledger.HoldRequest;
+import dev.atrium.ledger.InsufficientCredits;
+import dev.atrium.ledger.Ledger;
+import dev.atrium.gateway.GatewayException;
+import dev.atrium.usage.UsageEvent;
+import dev.atrium.usage.UsageRecorder;
+import java.time.Clock;
+import java.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The gateway's accounting: reserve before the provider is called, then settle exactly once — the
+ * capture and the usage event in one transaction, or a void when nothing billable was produced.
+ */
+@Component
+public class Settlement {
+    private static final Logger log = LoggerFactory.getLogger(Settlement.class);
+    private final Ledger ledger;
+    private final UsageRecorder usage;
+    private final Clock clock;
+
+    Settlement(Ledger ledger, UsageRecorder usage, Clock clock) {
+        this.ledger = ledger;
+        this.usage = usage;
+        this.clock = clock;
+    }
+
+    /** Reserves {@code amount}; 402 {@code insufficient_credits} (OpenAI shape) when refused. */
+    public Hold reserve(GatewayContext ctx, Credits amount, Category category, String model) {
+        if (ctx.policy().maxCreditsPerRequest() != null && amount.compareTo(ctx.policy().maxCreditsPerRequest()) > 0) {
+            throw new GatewayException(403, "permission_error", "max_credits_per_request_exceeded",
+                    "This request may cost up to " + amount + " credits; the workspace allows at most "
+                            + ctx.policy().maxCreditsPerRequest() + " per request. Lower max_tokens or the number of outputs.");
+        }
+        try {
+            return ledger.hold(new HoldRequest(ctx.org(), ctx.workspace().id(), ctx.user(), amount.micros() == 0
+                    ? Credits.ofMicros(1) : amount, category, model, null, actor(ctx)));
+        } catch (InsufficientCredits e) {
+            throw GatewayException.insufficientCredits(e.getMessage());
+        }
+    }
+
+    /** What an operation consumed. */
+    public record Outcome(String model, String provider, String category, String operation, long inputUnits,
+            long outputUnits, Credits cost, String status, Instant startedAt) {}
+
+    /** Captures the cost (never above the hold) and records the usage event, atomically. Returns the amount charged. */
+    @Transactional
+    public Credits settle(GatewayContext ctx, Hold hold, Outcome o) {
+        Credits charged = o.cost().compareTo(hold.amount()) > 0 ? hold.amount() : o.cost();
+        ledger.capture(ctx.org(), hold.id(), charged, actor(ctx));
+        Instant now = clock.instant();
+        usage.record(new UsageEvent(UsageEvent.newId(), ctx.org(), ctx.workspace().id(), ctx.user(), ctx.credential(),
+                o.model(), o.provider(), o.category(), o.operation(), o.inputUnits(), o.outputUnits(), charged,
+                Math.max(0, now.toEpochMilli() - o.startedAt().toEpochMilli()), o.status(), hold.id().value(),
+                RequestIds.current(), "gateway", now));
+        return charged;
+    }
+
+    /** Returns the whole hold: the operation failed before producing anything billable. */
+    public void abandon(GatewayContext ctx, Hold hold) {
+        try {
+            ledger.release(ctx.org(), hold.id(), actor(ctx));
+        } catch (RuntimeException e) {
+            // The sweeper releases it at expiry if this fails (for example, the database is briefly gone).
+            log.warn("could not void hold {}; it will expire", hold.id(), e);
+        }
+    }
+
+    private static Actor actor(GatewayContext ctx) {
+        return new Actor(ctx.actorType(), ctx.user() != null ? ctx.user().value() : ctx.credential().value());
+    }
+}

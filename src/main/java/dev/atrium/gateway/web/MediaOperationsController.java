@@ -1,0 +1,88 @@
+package dev.atrium.gateway.web;
+
+import dev.atrium.gateway.GatewayException;
+import dev.atrium.gateway.internal.ContextResolver;
+import dev.atrium.gateway.internal.GatewayContext;
+import dev.atrium.gateway.internal.MediaOperations;
+import dev.atrium.gateway.provider.AiProvider;
+import dev.atrium.identity.Caller;
+import jakarta.servlet.http.HttpServletRequest;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** {@code /v1/images/generations}, {@code /v1/audio/speech}, {@code /v1/audio/transcriptions}. */
+@RestController
+class MediaOperationsController {
+    private final ContextResolver contexts;
+    private final MediaOperations operations;
+
+    MediaOperationsController(ContextResolver contexts, MediaOperations operations) {
+        this.contexts = contexts;
+        this.operations = operations;
+    }
+
+    @PostMapping(path = "/v1/images/generations", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<JsonNode> images(@AuthenticationPrincipal Caller caller,
+            @RequestHeader(name = "X-Atrium-Workspace-Id", required = false) @Nullable String workspace,
+            @RequestBody ObjectNode body, HttpServletRequest request) {
+        GatewayContext ctx = contexts.resolve(caller, workspace);
+        String base = ServletUriComponentsBuilder.fromContextPath(request).build().toUriString();
+        var result = operations.images(ctx, body, base);
+        return ResponseEntity.ok()
+                .header("x-atrium-workspace-id", ctx.workspace().id().value())
+                .header("x-atrium-credits-charged", result.charged().toDecimal())
+                .body(result.body());
+    }
+
+    @PostMapping(path = "/v1/audio/speech", consumes = MediaType.APPLICATION_JSON_VALUE)
+    ResponseEntity<byte[]> speech(@AuthenticationPrincipal Caller caller,
+            @RequestHeader(name = "X-Atrium-Workspace-Id", required = false) @Nullable String workspace,
+            @RequestBody ObjectNode body) {
+        GatewayContext ctx = contexts.resolve(caller, workspace);
+        var result = operations.speech(ctx, body);
+        AiProvider.Audio audio = result.body();
+        return ResponseEntity.ok()
+                .contentType(MediaType.parseMediaType(audio.contentType()))
+                .header("x-atrium-workspace-id", ctx.workspace().id().value())
+                .header("x-atrium-credits-charged", result.charged().toDecimal())
+                .body(audio.bytes());
+    }
+
+    @PostMapping(path = "/v1/audio/transcriptions", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
+    ResponseEntity<?> transcriptions(@AuthenticationPrincipal Caller caller,
+            @RequestHeader(name = "X-Atrium-Workspace-Id", required = false) @Nullable String workspace,
+            @RequestPart("file") MultipartFile file,
+            @RequestParam("model") String model,
+            @RequestParam Map<String, String> params) throws IOException {
+        GatewayContext ctx = contexts.resolve(caller, workspace);
+        if (file.isEmpty()) throw GatewayException.invalid("'file' is empty.");
+        Map<String, String> fields = new LinkedHashMap<>(params);
+        fields.remove("model");
+        var upload = new AiProvider.Upload(file.getOriginalFilename() == null ? "audio" : file.getOriginalFilename(),
+                file.getContentType() == null ? "application/octet-stream" : file.getContentType(), file.getBytes());
+        var result = operations.transcribe(ctx, model, upload, fields);
+        String format = fields.getOrDefault("response_format", "json");
+        var builder = ResponseEntity.ok()
+                .header("x-atrium-workspace-id", ctx.workspace().id().value())
+                .header("x-atrium-credits-charged", result.charged().toDecimal());
+        if (format.equals("text")) {
+            return builder.contentType(MediaType.TEXT_PLAIN).body(result.body().path("text").asString(""));
+        }
+        return builder.contentType(MediaType.APPLICATION_JSON).body(result.body());
+    }
+}
