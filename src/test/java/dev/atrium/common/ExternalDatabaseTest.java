@@ -35,13 +35,12 @@ class ExternalDatabaseTest {
         }
         Path dataDir = Files.createTempDirectory(Path.of("target"), "external-");
         try (var app = new SpringApplicationBuilder(AtriumApplication.class)
-                .properties(
-                        "server.port=0",
-                        "atrium.data-dir=" + dataDir,
-                        "atrium.database.url=" + SERVER + "?currentSchema=" + schema,
-                        "atrium.database.user=" + USER,
-                        "atrium.setup-token=atr_setup_external-test")
-                .run()) {
+                .run(
+                        "--server.port=0",
+                        "--atrium.data-dir=" + dataDir,
+                        "--atrium.database.url=" + SERVER + "?currentSchema=" + schema,
+                        "--atrium.database.user=" + USER,
+                        "--atrium.setup-token=atr_setup_external-test")) {
             assertThat(app.getBeanNamesForType(EmbeddedPostgres.class)).isEmpty();
             assertThat(dataDir.resolve("postgres")).doesNotExist();
 

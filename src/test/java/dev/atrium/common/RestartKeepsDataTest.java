@@ -17,12 +17,11 @@ class RestartKeepsDataTest {
 
     private static ConfigurableApplicationContext start(Path dataDir) {
         return new SpringApplicationBuilder(AtriumApplication.class)
-                .properties(
-                        "server.port=0",
-                        "atrium.data-dir=" + dataDir,
-                        "atrium.database.url=",
-                        "atrium.setup-token=atr_setup_restart-test")
-                .run();
+                .run(
+                        "--server.port=0",
+                        "--atrium.data-dir=" + dataDir,
+                        "--atrium.database.url=",
+                        "--atrium.setup-token=atr_setup_restart-test");
     }
 
     private static Api api(ConfigurableApplicationContext app) {

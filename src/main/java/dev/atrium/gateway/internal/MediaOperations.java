@@ -44,6 +44,7 @@ public class MediaOperations {
         int n = body.path("n").asInt(1);
         if (n < 1 || n > 10) throw GatewayException.invalid("'n' must be between 1 and 10.");
         String size = body.path("size").asString("1024x1024");
+        if (size.equals("auto")) size = "1024x1024";
         String quality = body.path("quality").asString("standard");
         String format = body.path("response_format").asString("b64_json");
         if (!format.equals("b64_json") && !format.equals("url")) {
