@@ -1,0 +1,265 @@
+package dev.atrium.gateway.provider.openai;
+
+import dev.atrium.gateway.provider.AiProvider;
+import dev.atrium.gateway.provider.ProviderCall;
+import dev.atrium.gateway.provider.ProviderException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The {@code openai} provider: any server speaking OpenAI's API (OpenAI, Ollama, vLLM, OpenRouter,
+ * …). Requests go upstream as they came, with {@code model} set to the upstream model.
+ *
+ * <p>Configuration: {@code atrium.providers.openai.base-url} (default {@code
+ * https://api.openai.com/v1}), {@code atrium.providers.openai.api-key} (default {@code
+ * OPENAI_API_KEY}; empty sends no {@code Authorization}, as Ollama wants), {@code
+ * atrium.providers.openai.max-attempts} (3) and {@code atrium.providers.openai.retry-backoff}
+ * (100 ms, doubled per attempt). A {@link ProviderCall}'s own base URL (unless blank) and key (even
+ * empty) take precedence: organizations may bring their own credentials.
+ *
+ * <p>Retryable failures (connection errors, timeouts, 429, 5xx) are retried only before any output
+ * exists: for a stream, before its first chunk reached the sink. An exception thrown by the sink
+ * closes the upstream connection and propagates unchanged.
+ */
+@Component
+public class OpenAiProvider implements AiProvider, AutoCloseable {
+    public static final String ID = "openai";
+    static final int MAX_RESPONSE_BYTES = 128 * 1024 * 1024;
+
+    private final JsonMapper json;
+    private final String baseUrl;
+    private final String apiKey;
+    private final Retries retries;
+    private final UpstreamClient upstream = new UpstreamClient();
+
+    OpenAiProvider(
+            JsonMapper json,
+            @Value("${atrium.providers.openai.base-url:https://api.openai.com/v1}") String baseUrl,
+            @Value("${atrium.providers.openai.api-key:${OPENAI_API_KEY:}}") String apiKey,
+            @Value("${atrium.providers.openai.max-attempts:3}") int maxAttempts,
+            @Value("${atrium.providers.openai.retry-backoff:PT0.1S}") Duration retryBackoff) {
+        this.json = json;
+        this.baseUrl = baseUrl;
+        this.apiKey = apiKey;
+        this.retries = new Retries(maxAttempts, retryBackoff);
+    }
+
+    @Override
+    public String id() {
+        return ID;
+    }
+
+    @Override
+    public JsonNode chat(ProviderCall call, ObjectNode request) {
+        ObjectNode body = withModel(call, request);
+        body.remove("stream");
+        body.remove("stream_options");
+        return postJson(call, "/chat/completions", body, "chat");
+    }
+
+    @Override
+    public void streamChat(ProviderCall call, ObjectNode request, ChunkSink sink) {
+        ObjectNode body = withModel(call, request);
+        body.put("stream", true);
+        ObjectNode options = body.get("stream_options") instanceof ObjectNode o ? o : body.putObject("stream_options");
+        options.put("include_usage", true);
+        byte[] bytes = json.writeValueAsBytes(body);
+        try {
+            retries.run("stream", () -> {
+                HttpRequest http = post(call, "/chat/completions", "application/json", "text/event-stream", bytes);
+                long firstByteDeadline =
+                        System.nanoTime() + call.firstByteTimeout().toNanos();
+                try (var exchange =
+                        upstream.exchange(http, call.connectTimeout(), firstByteDeadline, call.idleTimeout())) {
+                    new ChatStream(json, exchange.body(), call.idleTimeout(), sink).run(firstByteDeadline);
+                }
+                return null;
+            });
+        } catch (ChatStream.SinkFailure e) {
+            throw e.client();
+        }
+    }
+
+    @Override
+    public JsonNode images(ProviderCall call, ObjectNode request) {
+        ObjectNode body = withModel(call, request);
+        if (body.path("response_format").isString()
+                && body.path("response_format").stringValue().equals("url")) {
+            // The gateway stores the image itself; upstream URLs expire.
+            body.put("response_format", "b64_json");
+        }
+        JsonNode response = postJson(call, "/images/generations", body, "images");
+        for (JsonNode item : response.path("data")) {
+            if (item instanceof ObjectNode image
+                    && !image.path("b64_json").isString()
+                    && image.path("url").isString()) {
+                image.put("b64_json", download(call, image.path("url").stringValue()));
+                image.remove("url");
+            }
+        }
+        return response;
+    }
+
+    @Override
+    public Audio speech(ProviderCall call, ObjectNode request) {
+        ObjectNode body = withModel(call, request);
+        byte[] bytes = json.writeValueAsBytes(body);
+        return retries.run("speech", () -> {
+            HttpRequest http = post(call, "/audio/speech", "application/json", "*/*", bytes);
+            var exchange = upstream.exchange(http, call.connectTimeout(), deadline(call), call.idleTimeout());
+            String contentType = exchange.contentType();
+            byte[] audio = upstream.readAll(exchange, call.idleTimeout(), MAX_RESPONSE_BYTES);
+            return new Audio(audio, contentType.isBlank() ? audioType(body) : contentType);
+        });
+    }
+
+    @Override
+    public JsonNode transcribe(ProviderCall call, Upload file, Map<String, String> fields) {
+        Map<String, String> form = new LinkedHashMap<>(fields);
+        form.remove("file");
+        form.put("model", call.upstreamModel());
+        if (!"verbose_json".equals(form.get("response_format"))) {
+            form.put("response_format", "json");
+        }
+        var multipart = new Multipart();
+        form.forEach(multipart::field);
+        multipart.file(
+                "file",
+                file.filename().isBlank() ? "audio" : file.filename(),
+                file.contentType().isBlank() ? "application/octet-stream" : file.contentType(),
+                file.bytes());
+        byte[] bytes = multipart.finish();
+        return retries.run("transcription", () -> {
+            HttpRequest http = post(call, "/audio/transcriptions", multipart.contentType(), "application/json", bytes);
+            var exchange = upstream.exchange(http, call.connectTimeout(), deadline(call), call.idleTimeout());
+            boolean plainText = exchange.contentType().startsWith("text/plain");
+            byte[] body = upstream.readAll(exchange, call.idleTimeout(), MAX_RESPONSE_BYTES);
+            if (plainText) {
+                // Servers that ignore response_format=json answer with the bare text.
+                return json.createObjectNode().put("text", new String(body, StandardCharsets.UTF_8).strip());
+            }
+            return parse(body);
+        });
+    }
+
+    private JsonNode postJson(ProviderCall call, String path, ObjectNode body, String operation) {
+        byte[] bytes = json.writeValueAsBytes(body);
+        return retries.run(operation, () -> {
+            HttpRequest http = post(call, path, "application/json", "application/json", bytes);
+            var exchange = upstream.exchange(http, call.connectTimeout(), deadline(call), call.idleTimeout());
+            return parse(upstream.readAll(exchange, call.idleTimeout(), MAX_RESPONSE_BYTES));
+        });
+    }
+
+    /** An image the upstream returned by URL, fetched without our credentials (it may be another host). */
+    private String download(ProviderCall call, String url) {
+        String dataPrefix = ";base64,";
+        if (url.startsWith("data:") && url.contains(dataPrefix)) {
+            return url.substring(url.indexOf(dataPrefix) + dataPrefix.length());
+        }
+        HttpRequest http;
+        try {
+            http = HttpRequest.newBuilder(checked(URI.create(url))).GET().build();
+        } catch (IllegalArgumentException e) {
+            throw new ProviderException("openai upstream returned an invalid image URL", 0, false, null, e);
+        }
+        try {
+            var exchange = upstream.exchange(http, call.connectTimeout(), deadline(call), call.idleTimeout());
+            return Base64.getEncoder()
+                    .encodeToString(upstream.readAll(exchange, call.idleTimeout(), MAX_RESPONSE_BYTES));
+        } catch (ProviderException e) {
+            // Not retried: a retry would generate (and pay for) the images again.
+            throw new ProviderException(
+                    "openai upstream image download failed: " + e.getMessage(), e.status(), false, e.upstreamBody(), e);
+        }
+    }
+
+    private JsonNode parse(byte[] body) {
+        try {
+            return json.readTree(body);
+        } catch (JacksonException e) {
+            String text = new String(body, 0, Math.min(body.length, 4096), StandardCharsets.UTF_8);
+            throw new ProviderException("openai upstream returned a body that is not JSON", 0, false, text, e);
+        }
+    }
+
+    private ObjectNode withModel(ProviderCall call, ObjectNode request) {
+        ObjectNode body = request.deepCopy();
+        body.put("model", call.upstreamModel());
+        return body;
+    }
+
+    private HttpRequest post(ProviderCall call, String path, String contentType, String accept, byte[] body) {
+        // A blank base URL cannot mean anything but "the configured one"; a blank key means "none".
+        String base = call.baseUrl() != null && !call.baseUrl().isBlank() ? call.baseUrl() : baseUrl;
+        String key = (call.apiKey() != null ? call.apiKey() : apiKey).strip();
+        HttpRequest.Builder builder;
+        try {
+            builder = HttpRequest.newBuilder(checked(URI.create(stripTrailingSlashes(base) + path)));
+        } catch (IllegalArgumentException e) {
+            throw new ProviderException("openai base URL is not a valid http(s) URL", 0, false, null, e);
+        }
+        builder.POST(BodyPublishers.ofByteArray(body))
+                .header("Content-Type", contentType)
+                .header("Accept", accept);
+        if (!key.isEmpty()) {
+            try {
+                builder.header("Authorization", "Bearer " + key);
+            } catch (IllegalArgumentException e) {
+                // The message would quote the key.
+                throw new ProviderException("openai API key is not a valid header value", 0, false, null, null);
+            }
+        }
+        return builder.build();
+    }
+
+    private static URI checked(URI uri) {
+        String scheme = uri.getScheme();
+        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null) {
+            throw new IllegalArgumentException("not an http(s) URL");
+        }
+        return uri;
+    }
+
+    private static String stripTrailingSlashes(String url) {
+        String s = url.strip();
+        while (s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        return s;
+    }
+
+    private static long deadline(ProviderCall call) {
+        return System.nanoTime() + call.firstByteTimeout().toNanos();
+    }
+
+    /** The content type for a {@code response_format}, for servers that do not send one. */
+    private static String audioType(ObjectNode request) {
+        JsonNode format = request.path("response_format");
+        return switch (format.isString() ? format.stringValue() : "mp3") {
+            case "opus" -> "audio/ogg";
+            case "aac" -> "audio/aac";
+            case "flac" -> "audio/flac";
+            case "wav" -> "audio/wav";
+            case "pcm" -> "audio/pcm";
+            default -> "audio/mpeg";
+        };
+    }
+
+    @Override
+    public void close() {
+        upstream.close();
+    }
+}
