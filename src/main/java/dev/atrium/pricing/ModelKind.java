@@ -1,0 +1,41 @@
+package dev.atrium.pricing;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * What a model does, which decides how it is priced: {@code chat} per 1M input and output tokens,
+ * {@code image} per image by size and quality, {@code speech} (text to speech) per 1,000 characters,
+ * {@code transcription} per minute of audio.
+ */
+public enum ModelKind {
+    CHAT,
+    IMAGE,
+    SPEECH,
+    TRANSCRIPTION;
+
+    @JsonValue
+    public String wire() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The spending category of reports and the ledger (DESIGN §3): {@code chat}, or {@code image} and
+     * {@code speech}, under which transcription is counted too.
+     */
+    public String category() {
+        return switch (this) {
+            case CHAT -> "chat";
+            case IMAGE -> "image";
+            case SPEECH, TRANSCRIPTION -> "speech";
+        };
+    }
+
+    public static Optional<ModelKind> parse(String value) {
+        for (ModelKind kind : values()) {
+            if (kind.wire().equals(value)) return Optional.of(kind);
+        }
+        return Optional.empty();
+    }
+}
