@@ -34,12 +34,18 @@ public class GatewayException extends RuntimeException {
     }
 
     public static GatewayException modelNotFound(String model) {
-        return new GatewayException(404, "invalid_request_error", "model_not_found",
+        return new GatewayException(
+                404,
+                "invalid_request_error",
+                "model_not_found",
                 "The model '" + model + "' does not exist or you do not have access to it.");
     }
 
     public static GatewayException modelNotAllowed(String model) {
-        return new GatewayException(403, "permission_error", "model_not_allowed",
+        return new GatewayException(
+                403,
+                "permission_error",
+                "model_not_allowed",
                 "The model '" + model + "' is not allowed in this workspace.");
     }
 

@@ -7,6 +7,7 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
+import com.openai.errors.OpenAIServiceException;
 import com.openai.errors.PermissionDeniedException;
 import com.openai.errors.UnexpectedStatusCodeException;
 import com.openai.models.audio.speech.SpeechCreateParams;
@@ -47,9 +48,15 @@ class GatewaySdkTest {
     void setUp() {
         tenant = fixtures.tenant("Gateway Co");
         var owner = fixtures.api().as(tenant.owner().token());
-        assertThat(owner.post(tenant.path() + "/credits/grants", Map.of("amount", "1000")).status()).isEqualTo(201);
+        assertThat(owner.post(tenant.path() + "/credits/grants", Map.of("amount", "1000"))
+                        .status())
+                .isEqualTo(201);
         String key = fixtures.workspaceKey(tenant, tenant.primaryWorkspaceId());
-        client = OpenAIOkHttpClient.builder().apiKey(key).baseUrl(fixtures.baseUrl() + "/v1").maxRetries(0).build();
+        client = OpenAIOkHttpClient.builder()
+                .apiKey(key)
+                .baseUrl(fixtures.baseUrl() + "/v1")
+                .maxRetries(0)
+                .build();
     }
 
     @Test
@@ -57,11 +64,13 @@ class GatewaySdkTest {
         var models = client.models().list().data().stream().map(m -> m.id()).toList();
         assertThat(models).contains("demo/chat", "demo/image", "demo/speech", "demo/transcribe");
 
-        ChatCompletion completion = client.chat().completions().create(ChatCompletionCreateParams.builder()
-                .model("demo/chat")
-                .addSystemMessage("You are terse.")
-                .addUserMessage("Tell me about workspaces.")
-                .build());
+        ChatCompletion completion = client.chat()
+                .completions()
+                .create(ChatCompletionCreateParams.builder()
+                        .model("demo/chat")
+                        .addSystemMessage("You are terse.")
+                        .addUserMessage("Tell me about workspaces.")
+                        .build());
         String text = completion.choices().getFirst().message().content().orElseThrow();
         assertThat(text).isNotBlank();
         assertThat(completion.model()).isEqualTo("demo/chat");
@@ -69,12 +78,15 @@ class GatewaySdkTest {
 
         List<String> pieces = new ArrayList<>();
         long[] usage = {-1};
-        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
-                ChatCompletionCreateParams.builder()
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat()
+                .completions()
+                .createStreaming(ChatCompletionCreateParams.builder()
                         .model("demo/chat")
                         .addSystemMessage("You are terse.")
                         .addUserMessage("Tell me about workspaces.")
-                        .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build())
+                        .streamOptions(ChatCompletionStreamOptions.builder()
+                                .includeUsage(true)
+                                .build())
                         .build())) {
             stream.stream().forEach(chunk -> {
                 chunk.choices().forEach(c -> c.delta().content().ifPresent(pieces::add));
@@ -85,39 +97,52 @@ class GatewaySdkTest {
         assertThat(String.join("", pieces)).isEqualTo(text);
         assertThat(usage[0]).isPositive();
 
-        var image = client.images().generate(ImageGenerateParams.builder()
-                .model("demo/image")
-                .prompt("a lighthouse at dusk")
-                .size(ImageGenerateParams.Size._256X256)
-                .responseFormat(ImageGenerateParams.ResponseFormat.B64_JSON)
-                .build());
-        byte[] png = Base64.getDecoder().decode(image.data().orElseThrow().getFirst().b64Json().orElseThrow());
+        var image = client.images()
+                .generate(ImageGenerateParams.builder()
+                        .model("demo/image")
+                        .prompt("a lighthouse at dusk")
+                        .size(ImageGenerateParams.Size._256X256)
+                        .responseFormat(ImageGenerateParams.ResponseFormat.B64_JSON)
+                        .build());
+        byte[] png = Base64.getDecoder()
+                .decode(image.data().orElseThrow().getFirst().b64Json().orElseThrow());
         assertThat(ImageIO.read(new ByteArrayInputStream(png)).getWidth()).isEqualTo(256);
 
         byte[] wav;
-        try (var speech = client.audio().speech().create(SpeechCreateParams.builder()
-                .model("demo/speech")
-                .input("Atrium keeps every workspace separate.")
-                .voice(SpeechCreateParams.Voice.ALLOY)
-                .build())) {
+        try (var speech = client.audio()
+                .speech()
+                .create(SpeechCreateParams.builder()
+                        .model("demo/speech")
+                        .input("Atrium keeps every workspace separate.")
+                        .voice(SpeechCreateParams.Voice.ALLOY)
+                        .build())) {
             wav = speech.body().readAllBytes();
         }
         assertThat(new String(wav, 0, 4)).isEqualTo("RIFF");
 
-        var transcription = client.audio().transcriptions().create(TranscriptionCreateParams.builder()
-                .model("demo/transcribe")
-                .file(wav)
-                .build());
+        var transcription = client.audio()
+                .transcriptions()
+                .create(TranscriptionCreateParams.builder()
+                        .model("demo/transcribe")
+                        .file(wav)
+                        .build());
         assertThat(transcription.asTranscription().text()).isEqualTo("Atrium keeps every workspace separate.");
 
         // one usage event per operation, and usage credits equal the ledger's captures
         var events = jdbc.sql("SELECT count(*) FROM usage_events WHERE org_id = :org")
-                .param("org", tenant.orgId()).query(Long.class).single();
+                .param("org", tenant.orgId())
+                .query(Long.class)
+                .single();
         assertThat(events).isEqualTo(5);
         long usageCredits = jdbc.sql("SELECT coalesce(sum(credits), 0) FROM usage_events WHERE org_id = :org")
-                .param("org", tenant.orgId()).query(Long.class).single();
-        long captured = jdbc.sql("SELECT coalesce(sum(amount), 0) FROM ledger_transfers WHERE org_id = :org AND kind = 'capture'")
-                .param("org", tenant.orgId()).query(Long.class).single();
+                .param("org", tenant.orgId())
+                .query(Long.class)
+                .single();
+        long captured = jdbc.sql(
+                        "SELECT coalesce(sum(amount), 0) FROM ledger_transfers WHERE org_id = :org AND kind = 'capture'")
+                .param("org", tenant.orgId())
+                .query(Long.class)
+                .single();
         assertThat(usageCredits).isEqualTo(captured).isPositive();
         var invariant = fixtures.api().as(tenant.owner().token()).get(tenant.path() + "/credits/invariant");
         assertThat(invariant.json().path("holds").asBoolean()).isTrue();
@@ -126,25 +151,41 @@ class GatewaySdkTest {
 
     @Test
     void unknownDeniedAndUnaffordableModelsAnswerInOpenAisShape() {
-        assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder()
-                        .model("no-such-model").addUserMessage("hi").build()))
+        assertThatThrownBy(() -> client.chat()
+                        .completions()
+                        .create(ChatCompletionCreateParams.builder()
+                                .model("no-such-model")
+                                .addUserMessage("hi")
+                                .build()))
                 .isInstanceOf(NotFoundException.class);
 
         var owner = fixtures.api().as(tenant.owner().token());
-        owner.put(tenant.ws(tenant.primaryWorkspaceId()) + "/policy", Map.of("denied_models", List.of("demo/chat-mini")));
-        assertThatThrownBy(() -> client.chat().completions().create(ChatCompletionCreateParams.builder()
-                        .model("demo/chat-mini").addUserMessage("hi").build()))
+        owner.put(
+                tenant.ws(tenant.primaryWorkspaceId()) + "/policy", Map.of("denied_models", List.of("demo/chat-mini")));
+        assertThatThrownBy(() -> client.chat()
+                        .completions()
+                        .create(ChatCompletionCreateParams.builder()
+                                .model("demo/chat-mini")
+                                .addUserMessage("hi")
+                                .build()))
                 .isInstanceOf(PermissionDeniedException.class)
-                .hasMessageContaining("model_not_allowed");
+                .satisfies(e -> assertThat(((OpenAIServiceException) e).code()).contains("model_not_allowed"));
 
         var poor = fixtures.tenant("Poor Co");
         OpenAIClient broke = OpenAIOkHttpClient.builder()
                 .apiKey(fixtures.workspaceKey(poor, poor.primaryWorkspaceId()))
-                .baseUrl(fixtures.baseUrl() + "/v1").maxRetries(0).build();
-        assertThatThrownBy(() -> broke.chat().completions().create(ChatCompletionCreateParams.builder()
-                        .model("demo/chat").addUserMessage("hi").build()))
+                .baseUrl(fixtures.baseUrl() + "/v1")
+                .maxRetries(0)
+                .build();
+        assertThatThrownBy(() -> broke.chat()
+                        .completions()
+                        .create(ChatCompletionCreateParams.builder()
+                                .model("demo/chat")
+                                .addUserMessage("hi")
+                                .build()))
                 .isInstanceOf(UnexpectedStatusCodeException.class)
-                .satisfies(e -> assertThat(((UnexpectedStatusCodeException) e).statusCode()).isEqualTo(402))
+                .satisfies(e -> assertThat(((UnexpectedStatusCodeException) e).statusCode())
+                        .isEqualTo(402))
                 .hasMessageContaining("insufficient_credits");
     }
 }

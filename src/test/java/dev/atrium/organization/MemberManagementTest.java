@@ -70,7 +70,8 @@ class MemberManagementTest {
         var api = fixtures.api().as(member.token());
         assertThat(api.get(t.path() + "/members").status()).isEqualTo(403);
         assertThat(api.get(t.path() + "/members/" + member.userId()).status()).isEqualTo(200);
-        assertThat(api.get(t.path() + "/members/" + t.owner().userId()).status()).isEqualTo(403);
+        assertThat(api.get(t.path() + "/members/" + t.owner().userId()).status())
+                .isEqualTo(403);
     }
 
     @Test

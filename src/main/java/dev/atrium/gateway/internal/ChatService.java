@@ -34,7 +34,13 @@ public class ChatService {
     private final JsonMapper json;
     private final Clock clock;
 
-    ChatService(Models models, Providers providers, Settlement settlement, GatewayMetrics metrics, JsonMapper json, Clock clock) {
+    ChatService(
+            Models models,
+            Providers providers,
+            Settlement settlement,
+            GatewayMetrics metrics,
+            JsonMapper json,
+            Clock clock) {
         this.models = models;
         this.providers = providers;
         this.settlement = settlement;
@@ -44,17 +50,26 @@ public class ChatService {
     }
 
     /** A priced, reserved chat call ready to be forwarded. */
-    public record Prepared(GatewayContext ctx, PricedModel model, ObjectNode upstreamRequest, long promptEstimate, Hold hold,
-            boolean stream, boolean includeUsage) {}
+    public record Prepared(
+            GatewayContext ctx,
+            PricedModel model,
+            ObjectNode upstreamRequest,
+            long promptEstimate,
+            Hold hold,
+            boolean stream,
+            boolean includeUsage) {}
 
     public Prepared prepare(GatewayContext ctx, ObjectNode body) {
         JsonNode modelNode = body.path("model");
-        if (!modelNode.isString() || modelNode.asString().isBlank()) throw GatewayException.invalid("'model' is required.");
+        if (!modelNode.isString() || modelNode.asString().isBlank())
+            throw GatewayException.invalid("'model' is required.");
         JsonNode messages = body.path("messages");
-        if (!messages.isArray() || messages.isEmpty()) throw GatewayException.invalid("'messages' must be a non-empty array.");
+        if (!messages.isArray() || messages.isEmpty())
+            throw GatewayException.invalid("'messages' must be a non-empty array.");
         PricedModel model = models.require(ctx, modelNode.asString(), "chat");
         long maxOutput = model.maxOutputTokens() == null ? 4096 : model.maxOutputTokens();
-        long requested = body.path("max_completion_tokens").asLong(body.path("max_tokens").asLong(0));
+        long requested = body.path("max_completion_tokens")
+                .asLong(body.path("max_tokens").asLong(0));
         if (requested < 0) throw GatewayException.invalid("'max_tokens' must be positive.");
         long outputCap = requested > 0 ? Math.min(requested, maxOutput) : maxOutput;
         long prompt = Tokens.ofMessages(messages);
@@ -85,11 +100,16 @@ public class ChatService {
             throw upstreamFailure(e);
         }
         long in = response.path("usage").path("prompt_tokens").asLong(p.promptEstimate());
-        long out = response.path("usage").path("completion_tokens").asLong(
-                Tokens.ofText(response.path("choices").path(0).path("message").path("content").asString("")));
+        long out = response.path("usage")
+                .path("completion_tokens")
+                .asLong(Tokens.ofText(response.path("choices")
+                        .path(0)
+                        .path("message")
+                        .path("content")
+                        .asString("")));
         Credits charged = settlement.settle(p.ctx(), p.hold(), outcome(p, in, out, "ok", started));
         metrics.completed(p.model(), "chat", started, charged);
-        ObjectNode body = response.deepCopy();
+        ObjectNode body = (ObjectNode) response.deepCopy();
         body.put("model", p.model().id());
         return new Completed(body, charged);
     }
@@ -150,12 +170,20 @@ public class ChatService {
 
     private Settlement.Outcome outcome(Prepared p, long in, long out, String status, Instant started) {
         Credits cost = models.pricing().chatCost(p.model(), in, out);
-        return new Settlement.Outcome(p.model().id(), p.model().provider(), "chat", "chat", in, out, cost, status, started);
+        return new Settlement.Outcome(
+                p.model().id(), p.model().provider(), "chat", "chat", in, out, cost, status, started);
     }
 
     private String errorEvent(RuntimeException e) {
-        return json.writeValueAsString(java.util.Map.of("error", java.util.Map.of(
-                "message", "The upstream stream was interrupted.", "type", "api_error", "code", "upstream_interrupted")));
+        return json.writeValueAsString(java.util.Map.of(
+                "error",
+                java.util.Map.of(
+                        "message",
+                        "The upstream stream was interrupted.",
+                        "type",
+                        "api_error",
+                        "code",
+                        "upstream_interrupted")));
     }
 
     static GatewayException upstreamFailure(RuntimeException e) {
@@ -163,14 +191,22 @@ public class ChatService {
         if (e instanceof ProviderException pe) {
             int status = pe.status();
             if (status == 0) {
-                return new GatewayException(504, "api_error", "upstream_timeout", "The provider did not answer in time: " + pe.getMessage());
+                return new GatewayException(
+                        504,
+                        "api_error",
+                        "upstream_timeout",
+                        "The provider did not answer in time: " + pe.getMessage());
             }
             if (status == 429) {
-                return new GatewayException(429, "rate_limit_error", "upstream_rate_limited", "The provider is rate limiting requests.");
+                return new GatewayException(
+                        429, "rate_limit_error", "upstream_rate_limited", "The provider is rate limiting requests.");
             }
             if (status >= 400 && status < 500) {
-                return new GatewayException(status == 401 || status == 403 ? 502 : status, "invalid_request_error",
-                        "upstream_rejected", "The provider rejected the request: " + pe.getMessage());
+                return new GatewayException(
+                        status == 401 || status == 403 ? 502 : status,
+                        "invalid_request_error",
+                        "upstream_rejected",
+                        "The provider rejected the request: " + pe.getMessage());
             }
             return new GatewayException(502, "api_error", "upstream_error", "The provider failed: " + pe.getMessage());
         }
@@ -187,7 +223,9 @@ public class ChatService {
         long deliveredTokens;
         long promptTokens = -1;
         long completionTokens = -1;
-        @Nullable OutputStream out;
+
+        @Nullable
+        OutputStream out;
 
         void start(HttpServletResponse response, Prepared p) {
             response.setStatus(200);

@@ -33,7 +33,8 @@ public class ContextResolver {
     public GatewayContext resolve(Caller caller, @Nullable String workspaceHeader) {
         return switch (caller) {
             case Caller.WorkspaceKey k -> {
-                if (workspaceHeader != null && !workspaceHeader.equals(k.workspace().value())) {
+                if (workspaceHeader != null
+                        && !workspaceHeader.equals(k.workspace().value())) {
                     throw notFound();
                 }
                 Workspace ws = workspaces.find(k.workspace()).orElseThrow(ContextResolver::notFound);
@@ -50,22 +51,31 @@ public class ContextResolver {
                     Membership first = memberships.getFirst();
                     ws = workspaces.find(first.defaultWorkspaceId()).orElseThrow(ContextResolver::notFound);
                 }
-                WorkspaceRole role = workspaces.role(ws.org(), ws.id(), u.user()).orElseThrow(ContextResolver::notFound);
+                WorkspaceRole role =
+                        workspaces.role(ws.org(), ws.id(), u.user()).orElseThrow(ContextResolver::notFound);
                 if (role == WorkspaceRole.VIEWER) {
-                    throw new GatewayException(403, "permission_error", "permission_denied",
+                    throw new GatewayException(
+                            403,
+                            "permission_error",
+                            "permission_denied",
                             "Viewers can read the workspace but cannot run models.");
                 }
                 yield context(ws, u.user(), u);
             }
-            case Caller.AdminKey k -> throw new GatewayException(403, "permission_error", "permission_denied",
-                    "Organization admin keys cannot run AI operations: use a workspace key.");
+            case Caller.AdminKey k ->
+                throw new GatewayException(
+                        403,
+                        "permission_error",
+                        "permission_denied",
+                        "Organization admin keys cannot run AI operations: use a workspace key.");
         };
     }
 
     private GatewayContext context(Workspace ws, dev.atrium.common.@Nullable UserId user, Caller caller) {
         if (!ws.active()) throw GatewayException.archived();
         OrgId org = ws.org();
-        return new GatewayContext(org, ws, user, caller.credential(), caller.actorType(), workspaces.policy(org, ws.id()));
+        return new GatewayContext(
+                org, ws, user, caller.credential(), caller.actorType(), workspaces.policy(org, ws.id()));
     }
 
     private static GatewayException notFound() {

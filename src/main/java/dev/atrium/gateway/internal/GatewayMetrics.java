@@ -22,17 +22,34 @@ public class GatewayMetrics {
     }
 
     public void completed(PricedModel model, String operation, Instant started, Credits charged) {
-        Counter.builder("atrium.gateway.requests").tag("provider", model.provider()).tag("model", model.id())
-                .tag("operation", operation).tag("outcome", "ok").register(registry).increment();
-        Timer.builder("atrium.gateway.latency").tag("provider", model.provider()).tag("model", model.id())
-                .tag("operation", operation).publishPercentileHistogram().register(registry)
+        Counter.builder("atrium.gateway.requests")
+                .tag("provider", model.provider())
+                .tag("model", model.id())
+                .tag("operation", operation)
+                .tag("outcome", "ok")
+                .register(registry)
+                .increment();
+        Timer.builder("atrium.gateway.latency")
+                .tag("provider", model.provider())
+                .tag("model", model.id())
+                .tag("operation", operation)
+                .publishPercentileHistogram()
+                .register(registry)
                 .record(Duration.between(started, clock.instant()));
-        Counter.builder("atrium.gateway.credits").tag("provider", model.provider()).tag("model", model.id())
-                .register(registry).increment(charged.micros() / 1_000_000.0);
+        Counter.builder("atrium.gateway.credits")
+                .tag("provider", model.provider())
+                .tag("model", model.id())
+                .register(registry)
+                .increment(charged.micros() / 1_000_000.0);
     }
 
     public void failed(PricedModel model, String operation) {
-        Counter.builder("atrium.gateway.requests").tag("provider", model.provider()).tag("model", model.id())
-                .tag("operation", operation).tag("outcome", "error").register(registry).increment();
+        Counter.builder("atrium.gateway.requests")
+                .tag("provider", model.provider())
+                .tag("model", model.id())
+                .tag("operation", operation)
+                .tag("outcome", "error")
+                .register(registry)
+                .increment();
     }
 }

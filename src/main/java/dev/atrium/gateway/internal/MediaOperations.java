@@ -25,7 +25,13 @@ public class MediaOperations {
     private final MediaStore media;
     private final Clock clock;
 
-    MediaOperations(Models models, Providers providers, Settlement settlement, GatewayMetrics metrics, MediaStore media, Clock clock) {
+    MediaOperations(
+            Models models,
+            Providers providers,
+            Settlement settlement,
+            GatewayMetrics metrics,
+            MediaStore media,
+            Clock clock) {
         this.models = models;
         this.providers = providers;
         this.settlement = settlement;
@@ -67,18 +73,31 @@ public class MediaOperations {
         }
         int produced = Math.max(0, response.path("data").size());
         Credits actual = produced == n ? cost : models.pricing().imageCost(model, size, quality, Math.max(produced, 0));
-        Credits charged = settlement.settle(ctx, hold, new Settlement.Outcome(model.id(), model.provider(), "image", "image",
-                1, produced, actual, produced == n ? "ok" : "partial", started));
+        Credits charged = settlement.settle(
+                ctx,
+                hold,
+                new Settlement.Outcome(
+                        model.id(),
+                        model.provider(),
+                        "image",
+                        "image",
+                        1,
+                        produced,
+                        actual,
+                        produced == n ? "ok" : "partial",
+                        started));
         metrics.completed(model, "image", started, charged);
-        ObjectNode out = response.deepCopy();
+        ObjectNode out = (ObjectNode) response.deepCopy();
         if (format.equals("url")) {
             for (JsonNode item : out.path("data")) {
                 if (item instanceof ObjectNode o && o.has("b64_json")) {
                     byte[] png = Base64.getDecoder().decode(o.path("b64_json").asString());
                     String id = media.put(ctx.org(), ctx.workspace().id(), "image/png", png);
                     o.remove("b64_json");
-                    o.put("url", mediaUrlBase + "/api/v1/organizations/" + ctx.org().value() + "/workspaces/"
-                            + ctx.workspace().id().value() + "/media/" + id);
+                    o.put(
+                            "url",
+                            mediaUrlBase + "/api/v1/organizations/" + ctx.org().value() + "/workspaces/"
+                                    + ctx.workspace().id().value() + "/media/" + id);
                 }
             }
         }
@@ -103,13 +122,25 @@ public class MediaOperations {
             metrics.failed(model, "speech");
             throw ChatService.upstreamFailure(e);
         }
-        Credits charged = settlement.settle(ctx, hold, new Settlement.Outcome(model.id(), model.provider(), "speech", "speech",
-                input.length(), audio.bytes().length, cost, "ok", started));
+        Credits charged = settlement.settle(
+                ctx,
+                hold,
+                new Settlement.Outcome(
+                        model.id(),
+                        model.provider(),
+                        "speech",
+                        "speech",
+                        input.length(),
+                        audio.bytes().length,
+                        cost,
+                        "ok",
+                        started));
         metrics.completed(model, "speech", started, charged);
         return new Result<>(audio, charged);
     }
 
-    public Result<JsonNode> transcribe(GatewayContext ctx, String modelId, AiProvider.Upload file, Map<String, String> fields) {
+    public Result<JsonNode> transcribe(
+            GatewayContext ctx, String modelId, AiProvider.Upload file, Map<String, String> fields) {
         PricedModel model = models.require(ctx, modelId, "transcription");
         double estimate = Math.max(60, Audio.seconds(file.bytes()).orElse(file.bytes().length / 4000.0));
         Credits maximum = models.pricing().transcriptionCost(model, estimate);
@@ -123,10 +154,22 @@ public class MediaOperations {
             metrics.failed(model, "transcription");
             throw ChatService.upstreamFailure(e);
         }
-        double seconds = response.path("duration").asDouble(Audio.seconds(file.bytes()).orElse(file.bytes().length / 16000.0));
+        double seconds =
+                response.path("duration").asDouble(Audio.seconds(file.bytes()).orElse(file.bytes().length / 16000.0));
         Credits cost = models.pricing().transcriptionCost(model, seconds);
-        Credits charged = settlement.settle(ctx, hold, new Settlement.Outcome(model.id(), model.provider(), "speech",
-                "transcription", Math.round(seconds), response.path("text").asString("").length(), cost, "ok", started));
+        Credits charged = settlement.settle(
+                ctx,
+                hold,
+                new Settlement.Outcome(
+                        model.id(),
+                        model.provider(),
+                        "speech",
+                        "transcription",
+                        Math.round(seconds),
+                        response.path("text").asString("").length(),
+                        cost,
+                        "ok",
+                        started));
         metrics.completed(model, "transcription", started, charged);
         return new Result<>(response, charged);
     }
@@ -149,9 +192,15 @@ public class MediaOperations {
             int byteRate = 0;
             while (pos + 8 <= b.length) {
                 String id = new String(b, pos, 4, java.nio.charset.StandardCharsets.US_ASCII);
-                int size = (b[pos + 4] & 0xff) | (b[pos + 5] & 0xff) << 8 | (b[pos + 6] & 0xff) << 16 | (b[pos + 7] & 0xff) << 24;
+                int size = (b[pos + 4] & 0xff)
+                        | (b[pos + 5] & 0xff) << 8
+                        | (b[pos + 6] & 0xff) << 16
+                        | (b[pos + 7] & 0xff) << 24;
                 if (id.equals("fmt ") && pos + 20 <= b.length) {
-                    byteRate = (b[pos + 16] & 0xff) | (b[pos + 17] & 0xff) << 8 | (b[pos + 18] & 0xff) << 16 | (b[pos + 19] & 0xff) << 24;
+                    byteRate = (b[pos + 16] & 0xff)
+                            | (b[pos + 17] & 0xff) << 8
+                            | (b[pos + 18] & 0xff) << 16
+                            | (b[pos + 19] & 0xff) << 24;
                 } else if (id.equals("data") && byteRate > 0) {
                     int data = Math.min(size < 0 ? Integer.MAX_VALUE : size, b.length - pos - 8);
                     return java.util.OptionalDouble.of(data / (double) byteRate);

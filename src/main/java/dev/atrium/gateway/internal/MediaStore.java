@@ -24,7 +24,8 @@ public class MediaStore {
 
     public String put(OrgId org, WorkspaceId ws, String contentType, byte[] bytes) {
         String id = Ids.next("med_");
-        jdbc.sql("INSERT INTO media (org_id, workspace_id, id, content_type, bytes, created_at) VALUES (:org, :ws, :id, :type, :bytes, :at)")
+        jdbc.sql(
+                        "INSERT INTO media (org_id, workspace_id, id, content_type, bytes, created_at) VALUES (:org, :ws, :id, :type, :bytes, :at)")
                 .param("org", org.value())
                 .param("ws", ws.value())
                 .param("id", id)
@@ -36,7 +37,8 @@ public class MediaStore {
     }
 
     public Optional<Media> get(OrgId org, WorkspaceId ws, String id) {
-        return jdbc.sql("SELECT id, content_type, bytes FROM media WHERE org_id = :org AND workspace_id = :ws AND id = :id")
+        return jdbc.sql(
+                        "SELECT id, content_type, bytes FROM media WHERE org_id = :org AND workspace_id = :ws AND id = :id")
                 .param("org", org.value())
                 .param("ws", ws.value())
                 .param("id", id)

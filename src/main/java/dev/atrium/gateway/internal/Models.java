@@ -19,14 +19,17 @@ public class Models {
     public PricedModel require(GatewayContext ctx, String id, String kind) {
         PricedModel model = pricing.model(ctx.org(), id).orElseThrow(() -> GatewayException.modelNotFound(id));
         if (!ctx.policy().allows(model.id())) throw GatewayException.modelNotAllowed(id);
-        if (!model.kind().equals(kind)) {
-            throw GatewayException.invalid("The model '" + id + "' is a " + model.kind() + " model, not a " + kind + " model.");
+        if (!model.kind().wire().equals(kind)) {
+            throw GatewayException.invalid(
+                    "The model '" + id + "' is a " + model.kind().wire() + " model, not a " + kind + " model.");
         }
         return model;
     }
 
     public List<PricedModel> allowed(GatewayContext ctx) {
-        return pricing.models(ctx.org()).stream().filter(m -> ctx.policy().allows(m.id())).toList();
+        return pricing.models(ctx.org()).stream()
+                .filter(m -> ctx.policy().allows(m.id()))
+                .toList();
     }
 
     public Pricing pricing() {

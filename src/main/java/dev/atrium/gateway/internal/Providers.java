@@ -33,7 +33,8 @@ public class Providers {
     public AiProvider get(String id) {
         AiProvider provider = byId.get(id);
         if (provider == null) {
-            throw new GatewayException(503, "api_error", "provider_unavailable", "The provider '" + id + "' is not available.");
+            throw new GatewayException(
+                    503, "api_error", "provider_unavailable", "The provider '" + id + "' is not available.");
         }
         return provider;
     }

@@ -2,13 +2,13 @@ package dev.atrium.gateway.internal;
 
 import dev.atrium.common.Credits;
 import dev.atrium.common.RequestIds;
+import dev.atrium.gateway.GatewayException;
 import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Hold;
 import dev.atrium.ledger.HoldRequest;
 import dev.atrium.ledger.InsufficientCredits;
 import dev.atrium.ledger.Ledger;
-import dev.atrium.gateway.GatewayException;
 import dev.atrium.usage.UsageEvent;
 import dev.atrium.usage.UsageRecorder;
 import java.time.Clock;
@@ -37,22 +37,42 @@ public class Settlement {
 
     /** Reserves {@code amount}; 402 {@code insufficient_credits} (OpenAI shape) when refused. */
     public Hold reserve(GatewayContext ctx, Credits amount, Category category, String model) {
-        if (ctx.policy().maxCreditsPerRequest() != null && amount.compareTo(ctx.policy().maxCreditsPerRequest()) > 0) {
-            throw new GatewayException(403, "permission_error", "max_credits_per_request_exceeded",
+        if (ctx.policy().maxCreditsPerRequest() != null
+                && amount.compareTo(ctx.policy().maxCreditsPerRequest()) > 0) {
+            throw new GatewayException(
+                    403,
+                    "permission_error",
+                    "max_credits_per_request_exceeded",
                     "This request may cost up to " + amount + " credits; the workspace allows at most "
-                            + ctx.policy().maxCreditsPerRequest() + " per request. Lower max_tokens or the number of outputs.");
+                            + ctx.policy().maxCreditsPerRequest()
+                            + " per request. Lower max_tokens or the number of outputs.");
         }
         try {
-            return ledger.hold(new HoldRequest(ctx.org(), ctx.workspace().id(), ctx.user(), amount.micros() == 0
-                    ? Credits.ofMicros(1) : amount, category, model, null, actor(ctx)));
+            return ledger.hold(new HoldRequest(
+                    ctx.org(),
+                    ctx.workspace().id(),
+                    ctx.user(),
+                    amount.micros() == 0 ? Credits.ofMicros(1) : amount,
+                    category,
+                    model,
+                    null,
+                    actor(ctx)));
         } catch (InsufficientCredits e) {
             throw GatewayException.insufficientCredits(e.getMessage());
         }
     }
 
     /** What an operation consumed. */
-    public record Outcome(String model, String provider, String category, String operation, long inputUnits,
-            long outputUnits, Credits cost, String status, Instant startedAt) {}
+    public record Outcome(
+            String model,
+            String provider,
+            String category,
+            String operation,
+            long inputUnits,
+            long outputUnits,
+            Credits cost,
+            String status,
+            Instant startedAt) {}
 
     /** Captures the cost (never above the hold) and records the usage event, atomically. Returns the amount charged. */
     @Transactional
@@ -60,10 +80,25 @@ public class Settlement {
         Credits charged = o.cost().compareTo(hold.amount()) > 0 ? hold.amount() : o.cost();
         ledger.capture(ctx.org(), hold.id(), charged, actor(ctx));
         Instant now = clock.instant();
-        usage.record(new UsageEvent(UsageEvent.newId(), ctx.org(), ctx.workspace().id(), ctx.user(), ctx.credential(),
-                o.model(), o.provider(), o.category(), o.operation(), o.inputUnits(), o.outputUnits(), charged,
-                Math.max(0, now.toEpochMilli() - o.startedAt().toEpochMilli()), o.status(), hold.id().value(),
-                RequestIds.current(), "gateway", now));
+        usage.record(new UsageEvent(
+                UsageEvent.newId(),
+                ctx.org(),
+                ctx.workspace().id(),
+                ctx.user(),
+                ctx.credential(),
+                o.model(),
+                o.provider(),
+                o.category(),
+                o.operation(),
+                o.inputUnits(),
+                o.outputUnits(),
+                charged,
+                Math.max(0, now.toEpochMilli() - o.startedAt().toEpochMilli()),
+                o.status(),
+                hold.id().value(),
+                RequestIds.current(),
+                "gateway",
+                now));
         return charged;
     }
 
@@ -78,6 +113,8 @@ public class Settlement {
     }
 
     private static Actor actor(GatewayContext ctx) {
-        return new Actor(ctx.actorType(), ctx.user() != null ? ctx.user().value() : ctx.credential().value());
+        return new Actor(
+                ctx.actorType(),
+                ctx.user() != null ? ctx.user().value() : ctx.credential().value());
     }
 }

@@ -12,7 +12,8 @@ public class ProviderException extends RuntimeException {
     private final boolean retryable;
     private final @Nullable String upstreamBody;
 
-    public ProviderException(String message, int status, boolean retryable, @Nullable String upstreamBody, @Nullable Throwable cause) {
+    public ProviderException(
+            String message, int status, boolean retryable, @Nullable String upstreamBody, @Nullable Throwable cause) {
         super(message, cause);
         this.status = status;
         this.retryable = retryable;

@@ -30,7 +30,9 @@ class GatewayErrors {
         error.put("type", type);
         error.put("param", null);
         error.put("code", code);
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_JSON).body(Map.of("error", error));
+        return ResponseEntity.status(status)
+                .contentType(MediaType.APPLICATION_JSON)
+                .body(Map.of("error", error));
     }
 
     @ExceptionHandler(GatewayException.class)
@@ -40,15 +42,23 @@ class GatewayErrors {
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<Map<String, Object>> api(ApiException e) {
-        String type = e.status().value() == 404 ? "invalid_request_error"
+        String type = e.status().value() == 404
+                ? "invalid_request_error"
                 : e.status().value() == 403 ? "permission_error" : "invalid_request_error";
         return body(e.status().value(), type, e.code(), e.getMessage());
     }
 
-    @ExceptionHandler({HttpMessageNotReadableException.class, MissingServletRequestParameterException.class,
-        MissingServletRequestPartException.class})
+    @ExceptionHandler({
+        HttpMessageNotReadableException.class,
+        MissingServletRequestParameterException.class,
+        MissingServletRequestPartException.class
+    })
     ResponseEntity<Map<String, Object>> unreadable(Exception e) {
-        return body(400, "invalid_request_error", "invalid_request", "The request body could not be parsed as this operation expects.");
+        return body(
+                400,
+                "invalid_request_error",
+                "invalid_request",
+                "The request body could not be parsed as this operation expects.");
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)

@@ -34,12 +34,16 @@ class MediaController {
     }
 
     @GetMapping("/api/v1/organizations/{org}/workspaces/{ws}/media/{id}")
-    ResponseEntity<byte[]> get(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws,
+    ResponseEntity<byte[]> get(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
             @PathVariable String id) {
         WorkspaceAccess a = workspaces.access(access.to(caller, OrgId.parse(org)), WorkspaceId.parse(ws));
         boolean ownKey = a.workspace().id().equals(a.org().keyWorkspace());
         if (a.role() == null && !ownKey) throw ApiException.notFound("media");
-        var m = media.get(a.workspace().org(), a.workspace().id(), id).orElseThrow(() -> ApiException.notFound("media"));
+        var m = media.get(a.workspace().org(), a.workspace().id(), id)
+                .orElseThrow(() -> ApiException.notFound("media"));
         return ResponseEntity.ok()
                 .contentType(MediaType.parseMediaType(m.contentType()))
                 .cacheControl(CacheControl.noStore())

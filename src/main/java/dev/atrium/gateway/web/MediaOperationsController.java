@@ -6,8 +6,11 @@ import dev.atrium.gateway.internal.GatewayContext;
 import dev.atrium.gateway.internal.MediaOperations;
 import dev.atrium.gateway.provider.AiProvider;
 import dev.atrium.identity.Caller;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.Part;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -17,10 +20,7 @@ import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
-import org.springframework.web.bind.annotation.RequestParam;
-import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.multipart.MultipartFile;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -37,11 +37,14 @@ class MediaOperationsController {
     }
 
     @PostMapping(path = "/v1/images/generations", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<JsonNode> images(@AuthenticationPrincipal Caller caller,
+    ResponseEntity<JsonNode> images(
+            @AuthenticationPrincipal Caller caller,
             @RequestHeader(name = "X-Atrium-Workspace-Id", required = false) @Nullable String workspace,
-            @RequestBody ObjectNode body, HttpServletRequest request) {
+            @RequestBody ObjectNode body,
+            HttpServletRequest request) {
         GatewayContext ctx = contexts.resolve(caller, workspace);
-        String base = ServletUriComponentsBuilder.fromContextPath(request).build().toUriString();
+        String base =
+                ServletUriComponentsBuilder.fromContextPath(request).build().toUriString();
         var result = operations.images(ctx, body, base);
         return ResponseEntity.ok()
                 .header("x-atrium-workspace-id", ctx.workspace().id().value())
@@ -50,7 +53,8 @@ class MediaOperationsController {
     }
 
     @PostMapping(path = "/v1/audio/speech", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<byte[]> speech(@AuthenticationPrincipal Caller caller,
+    ResponseEntity<byte[]> speech(
+            @AuthenticationPrincipal Caller caller,
             @RequestHeader(name = "X-Atrium-Workspace-Id", required = false) @Nullable String workspace,
             @RequestBody ObjectNode body) {
         GatewayContext ctx = contexts.resolve(caller, workspace);
@@ -64,24 +68,37 @@ class MediaOperationsController {
     }
 
     @PostMapping(path = "/v1/audio/transcriptions", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
-    ResponseEntity<?> transcriptions(@AuthenticationPrincipal Caller caller,
+    ResponseEntity<?> transcriptions(
+            @AuthenticationPrincipal Caller caller,
             @RequestHeader(name = "X-Atrium-Workspace-Id", required = false) @Nullable String workspace,
-            @RequestPart("file") MultipartFile file,
-            @RequestParam("model") String model,
-            @RequestParam Map<String, String> params) throws IOException {
+            HttpServletRequest request)
+            throws IOException, ServletException {
         GatewayContext ctx = contexts.resolve(caller, workspace);
-        if (file.isEmpty()) throw GatewayException.invalid("'file' is empty.");
-        Map<String, String> fields = new LinkedHashMap<>(params);
-        fields.remove("model");
-        var upload = new AiProvider.Upload(file.getOriginalFilename() == null ? "audio" : file.getOriginalFilename(),
-                file.getContentType() == null ? "application/octet-stream" : file.getContentType(), file.getBytes());
+        // Read parts directly: clients send the file with or without a filename.
+        AiProvider.Upload upload = null;
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (Part part : request.getParts()) {
+            if (part.getName().equals("file")) {
+                byte[] bytes = part.getInputStream().readAllBytes();
+                upload = new AiProvider.Upload(
+                        part.getSubmittedFileName() == null ? "audio" : part.getSubmittedFileName(),
+                        part.getContentType() == null ? "application/octet-stream" : part.getContentType(),
+                        bytes);
+            } else if (part.getSize() <= 64 * 1024) {
+                fields.put(part.getName(), new String(part.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            }
+        }
+        if (upload == null || upload.bytes().length == 0) throw GatewayException.invalid("'file' is required.");
+        String model = fields.remove("model");
+        if (model == null || model.isBlank()) throw GatewayException.invalid("'model' is required.");
         var result = operations.transcribe(ctx, model, upload, fields);
         String format = fields.getOrDefault("response_format", "json");
         var builder = ResponseEntity.ok()
                 .header("x-atrium-workspace-id", ctx.workspace().id().value())
                 .header("x-atrium-credits-charged", result.charged().toDecimal());
         if (format.equals("text")) {
-            return builder.contentType(MediaType.TEXT_PLAIN).body(result.body().path("text").asString(""));
+            return builder.contentType(MediaType.TEXT_PLAIN)
+                    .body(result.body().path("text").asString(""));
         }
         return builder.contentType(MediaType.APPLICATION_JSON).body(result.body());
     }

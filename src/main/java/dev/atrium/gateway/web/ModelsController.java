@@ -28,20 +28,26 @@ class ModelsController {
     }
 
     @GetMapping("/v1/models")
-    Map<String, Object> list(@AuthenticationPrincipal Caller caller,
+    Map<String, Object> list(
+            @AuthenticationPrincipal Caller caller,
             @RequestHeader(name = "X-Atrium-Workspace-Id", required = false) @Nullable String workspace) {
         GatewayContext ctx = contexts.resolve(caller, workspace);
-        List<Map<String, Object>> data = models.allowed(ctx).stream().map(ModelsController::model).toList();
+        List<Map<String, Object>> data =
+                models.allowed(ctx).stream().map(ModelsController::model).toList();
         return Map.of("object", "list", "data", data);
     }
 
     @GetMapping("/v1/models/{*model}")
-    Map<String, Object> get(@AuthenticationPrincipal Caller caller,
+    Map<String, Object> get(
+            @AuthenticationPrincipal Caller caller,
             @RequestHeader(name = "X-Atrium-Workspace-Id", required = false) @Nullable String workspace,
             @PathVariable String model) {
         GatewayContext ctx = contexts.resolve(caller, workspace);
         String id = model.startsWith("/") ? model.substring(1) : model;
-        return models.allowed(ctx).stream().filter(m -> m.id().equals(id)).findFirst().map(ModelsController::model)
+        return models.allowed(ctx).stream()
+                .filter(m -> m.id().equals(id))
+                .findFirst()
+                .map(ModelsController::model)
                 .orElseThrow(() -> GatewayException.modelNotFound(id));
     }
 
@@ -51,7 +57,7 @@ class ModelsController {
         out.put("object", "model");
         out.put("created", 1_700_000_000L);
         out.put("owned_by", m.provider());
-        out.put("atrium_kind", m.kind());
+        out.put("atrium_kind", m.kind().wire());
         return out;
     }
 }
