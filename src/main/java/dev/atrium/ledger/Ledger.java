@@ -107,27 +107,6 @@ public class Ledger {
                 .workspace(ws.workspace().value())
                 .hold(id.value())
                 .user(r.user() == null ? null : r.user().value());
-        Account source;
-        if (f.mode() == Funding.Mode.BUDGET) {
-            source = Account.budget(ws.workspace());
-            if (book.tryPost(r.org(), source, held, amount, posting) == null) {
-                if (!f.overflowToPool()) {
-                    throw new InsufficientCredits("The workspace's budget has not enough credits.");
-                }
-                source = Account.POOL;
-                postOrRefuse(
-                        r.org(),
-                        source,
-                        held,
-                        amount,
-                        posting,
-                        "The workspace's budget and the organization's pool have not enough credits.");
-            }
-        } else {
-            source = Account.POOL;
-            postOrRefuse(
-                    r.org(), source, held, amount, posting, "The organization's credit pool has not enough credits.");
-        }
         Hold hold = new Hold(
                 id,
                 ws.workspace(),
@@ -140,7 +119,28 @@ public class Ledger {
                 now,
                 now.plus(ttl),
                 null);
+        // The hold row goes in before the postings: no one else sees it until commit, and the shared
+        // account rows (pool, budget, held) are then locked only from the posting to the commit.
+        Account source = f.mode() == Funding.Mode.BUDGET ? Account.budget(ws.workspace()) : Account.POOL;
         holds.insert(r.org(), hold, source.id(), wsPeriod, memberPeriod);
+        if (f.mode() == Funding.Mode.BUDGET) {
+            if (book.tryPost(r.org(), source, held, amount, posting) == null) {
+                if (!f.overflowToPool()) {
+                    throw new InsufficientCredits("The workspace's budget has not enough credits.");
+                }
+                postOrRefuse(
+                        r.org(),
+                        Account.POOL,
+                        held,
+                        amount,
+                        posting,
+                        "The workspace's budget and the organization's pool have not enough credits.");
+                holds.drawFrom(r.org(), id, Account.POOL.id());
+            }
+        } else {
+            postOrRefuse(
+                    r.org(), source, held, amount, posting, "The organization's credit pool has not enough credits.");
+        }
         return hold;
     }
 
@@ -162,7 +162,7 @@ public class Ledger {
         Holds.Row row = holds.resolve(org, id, "captured", amount.micros(), now, false)
                 .orElseThrow(() -> refusal(org, id, amount.micros(), now));
         settle(row, amount.micros(), actor, "capture");
-        return holds.find(org, id).orElseThrow().hold();
+        return row.hold(); // as the resolving UPDATE returned it: already captured
     }
 
     /** Returns everything a hold reserved: the operation produced nothing billable. */
@@ -171,7 +171,7 @@ public class Ledger {
         Instant now = clock.instant();
         Holds.Row row = holds.resolve(org, id, "voided", 0, now, false).orElseThrow(() -> refusal(org, id, 0, now));
         settle(row, 0, actor, "void");
-        return holds.find(org, id).orElseThrow().hold();
+        return row.hold(); // as the resolving UPDATE returned it: already voided
     }
 
     /** Settles up to {@code limit} expired holds (void), skipping holds another node is settling. */

@@ -186,6 +186,6 @@ class GatewaySdkTest {
                 .isInstanceOf(UnexpectedStatusCodeException.class)
                 .satisfies(e -> assertThat(((UnexpectedStatusCodeException) e).statusCode())
                         .isEqualTo(402))
-                .hasMessageContaining("insufficient_credits");
+                .satisfies(e -> assertThat(((OpenAIServiceException) e).code()).contains("insufficient_credits"));
     }
 }

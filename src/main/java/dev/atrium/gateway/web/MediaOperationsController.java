@@ -100,6 +100,13 @@ class MediaOperationsController {
             return builder.contentType(MediaType.TEXT_PLAIN)
                     .body(result.body().path("text").asString(""));
         }
+        if (format.equals("json")) {
+            // The plain transcription object; duration and segments belong to verbose_json.
+            var plain = new LinkedHashMap<String, Object>();
+            plain.put("text", result.body().path("text").asString(""));
+            if (result.body().has("usage")) plain.put("usage", result.body().get("usage"));
+            return builder.contentType(MediaType.APPLICATION_JSON).body(plain);
+        }
         return builder.contentType(MediaType.APPLICATION_JSON).body(result.body());
     }
 }

@@ -12,7 +12,8 @@ import org.springframework.stereotype.Repository;
 /**
  * Double-entry postings: each moves an amount from one account to another and appends a transfer.
  * Balances change by conditional UPDATEs (never below zero), and the two rows of a posting are
- * always touched in account-id order, so concurrent postings cannot deadlock on each other.
+ * always touched in account-id order, so concurrent postings cannot deadlock on each other; a
+ * posting runs as one database function call ({@code ledger_post}, V8__ledger_hot_path.sql).
  */
 @Repository
 public class Book {
@@ -58,67 +59,24 @@ public class Book {
 
     /**
      * Moves {@code amount} when the debited account holds it and returns the transfer id; null,
-     * with no change, otherwise.
+     * with no change, otherwise. One round trip: {@code ledger_post} (V8__ledger_hot_path.sql)
+     * changes both balances in account-id order and appends the transfer.
      */
-    public @Nullable String tryPost(OrgId org, Account debit, Account credit, long amount, Posting posting) {
+    public @Nullable String tryPost(OrgId org, Account debit, Account credit, long amount, Posting p) {
         if (amount <= 0) throw new IllegalArgumentException("amount must be positive");
-        boolean debitFirst = debit.id().compareTo(credit.id()) < 0;
-        if (debitFirst) {
-            if (!debit(org, debit, amount)) return null;
-            credit(org, credit, amount);
-        } else {
-            credit(org, credit, amount);
-            if (!debit(org, debit, amount)) {
-                // Undo the credit inside this transaction, so a refused posting leaves no trace.
-                jdbc.sql("UPDATE ledger_accounts SET balance = balance - :amount WHERE org_id = :org AND id = :id")
-                        .param("amount", amount)
-                        .param("org", org.value())
-                        .param("id", credit.id())
-                        .update();
-                return null;
-            }
-        }
-        return record(org, debit, credit, amount, posting);
-    }
-
-    private boolean debit(OrgId org, Account a, long amount) {
-        String sql = a.kind().equals("grants")
-                ? "UPDATE ledger_accounts SET balance = balance - :amount WHERE org_id = :org AND id = :id"
-                : "UPDATE ledger_accounts SET balance = balance - :amount WHERE org_id = :org AND id = :id AND balance >= :amount";
-        return jdbc.sql(sql)
-                        .param("amount", amount)
-                        .param("org", org.value())
-                        .param("id", a.id())
-                        .update()
-                == 1;
-    }
-
-    private void credit(OrgId org, Account a, long amount) {
-        jdbc.sql("""
-                        INSERT INTO ledger_accounts (org_id, id, kind, workspace_id, category, balance)
-                        VALUES (:org, :id, :kind, :ws, :cat, :amount)
-                        ON CONFLICT (org_id, id) DO UPDATE SET balance = ledger_accounts.balance + EXCLUDED.balance
-                        """)
-                .param("org", org.value())
-                .param("id", a.id())
-                .param("kind", a.kind())
-                .param("ws", a.workspaceId())
-                .param("cat", a.category())
-                .param("amount", amount)
-                .update();
-    }
-
-    private String record(OrgId org, Account debit, Account credit, long amount, Posting p) {
         String id = Ids.next("trf_");
-        jdbc.sql("""
-                        INSERT INTO ledger_transfers (org_id, id, debit_account, credit_account, amount, kind, workspace_id,
-                                                      hold_id, grant_id, user_id, actor_type, actor_id, note, created_at)
-                        VALUES (:org, :id, :debit, :credit, :amount, :kind, :ws, :hold, :grant, :user, :actorType, :actorId, :note, :at)
+        boolean posted = jdbc.sql("""
+                        SELECT ledger_post(:org, :id, :debit, :debitKind, :credit, :creditKind, :creditWs, :creditCat,
+                                           :amount, :kind, :ws, :hold, :grant, :user, :actorType, :actorId, :note, :at)
                         """)
                 .param("org", org.value())
                 .param("id", id)
                 .param("debit", debit.id())
+                .param("debitKind", debit.kind())
                 .param("credit", credit.id())
+                .param("creditKind", credit.kind())
+                .param("creditWs", credit.workspaceId())
+                .param("creditCat", credit.category())
                 .param("amount", amount)
                 .param("kind", p.kind())
                 .param("ws", p.workspaceId())
@@ -129,8 +87,9 @@ public class Book {
                 .param("actorId", p.actor().id())
                 .param("note", p.note())
                 .param("at", Timestamp.from(clock.instant()))
-                .update();
-        return id;
+                .query(Boolean.class)
+                .single();
+        return posted ? id : null;
     }
 
     /**

@@ -56,9 +56,19 @@ public class Holds {
                 .update();
     }
 
+    /** Records that a hold drew on another account than the one it was inserted with (budget overflow to pool). */
+    public void drawFrom(OrgId org, HoldId id, String source) {
+        jdbc.sql("UPDATE holds SET source_account = :source WHERE org_id = :org AND id = :id")
+                .param("source", source)
+                .param("org", org.value())
+                .param("id", id.value())
+                .update();
+    }
+
     /**
-     * Resolves a held, unexpired hold (or, for the sweeper, an expired one); empty when it was
-     * not in that state, so concurrent resolutions have exactly one winner.
+     * Resolves a held, unexpired hold (or, for the sweeper, an expired one) and returns it as the
+     * UPDATE left it; empty when it was not in that state, so concurrent resolutions have exactly
+     * one winner.
      */
     public Optional<Row> resolve(OrgId org, HoldId id, String status, long captured, Instant now, boolean expiredOnly) {
         String timing = expiredOnly ? "expires_at <= :now" : "expires_at > :now";

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# bench/ledger-hot-pool: durable hold+capture pairs/s against ONE hot pool (Atrium's Ledger) and a
+# naive SELECT ... FOR UPDATE baseline, in one run on a fresh embedded PostgreSQL with fsync and
+# synchronous_commit on. Prints both figures, their latencies and their ratio.
+#
+#   bench/ledger-hot-pool/run.sh [--threads=64] [--pool-size=64] [--warmup=5] [--duration=20]
+#                                [--hold=1] [--capture=0.6] [--only=atrium|naive]
+#
+# Run by hand, not by ./mvnw verify. Needs a JDK 21+ (found like .ci/run does).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+java_major() {
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
+    | awk -F'= ' '/java.specification.version/ {print $2; exit}' | cut -d. -f1
+}
+for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/* /opt/java/*; do
+  [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] || continue
+  major=$(java_major "$candidate" || true)
+  if [ -n "$major" ] && [ "$major" -ge 21 ]; then export JAVA_HOME="$candidate"; break; fi
+done
+export PATH="$JAVA_HOME/bin:$PATH"
+
+echo "building (test-compile) ..." >&2
+./mvnw -q -B -ntp -DskipTests test-compile
+./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
+
+data_dir="$(pwd)/target/bench-data/ledger-hot-pool-$$"
+mkdir -p "$data_dir"
+trap 'rm -rf "$data_dir"' EXIT
+
+java -Xms1g -Xmx1g -XX:+UseParallelGC \
+  -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
+  dev.atrium.bench.LedgerHotPoolBench --data-dir="$data_dir" "$@"

@@ -1,0 +1,228 @@
+package dev.atrium.bench;
+
+import dev.atrium.AtriumApplication;
+import dev.atrium.common.Credits;
+import dev.atrium.common.KeyId;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.identity.Caller;
+import dev.atrium.identity.Identity;
+import dev.atrium.identity.User;
+import dev.atrium.ledger.Actor;
+import dev.atrium.ledger.Category;
+import dev.atrium.ledger.CreditAdmin;
+import dev.atrium.ledger.CreditReports;
+import dev.atrium.ledger.Funding;
+import dev.atrium.ledger.Hold;
+import dev.atrium.ledger.HoldRequest;
+import dev.atrium.ledger.Ledger;
+import dev.atrium.organization.Access;
+import dev.atrium.organization.OrganizationService;
+import dev.atrium.workspace.WorkspaceKind;
+import dev.atrium.workspace.WorkspaceService;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import javax.sql.DataSource;
+import org.springframework.boot.SpringApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * bench/ledger-hot-pool: durable hold+capture pairs per second against ONE hot pool, through
+ * Atrium's {@link Ledger}, and in the same run a naive {@code SELECT … FOR UPDATE} baseline on the
+ * same database, callers and connection pool. Run by {@code bench/ledger-hot-pool/run.sh}; not a
+ * test (no {@code @Test}), so {@code ./mvnw verify} never runs it.
+ *
+ * <p>Flags: {@code --threads=64 --pool-size=64 --warmup=5 --duration=20 --hold=1 --capture=0.6
+ * --data-dir=target/bench-data/x --only=atrium|naive}.
+ */
+public final class LedgerHotPoolBench {
+    private LedgerHotPoolBench() {}
+
+    public static void main(String[] argv) throws Exception {
+        Map<String, String> flags = flags(argv);
+        int threads = Integer.parseInt(flags.getOrDefault("threads", "64"));
+        int poolSize = Integer.parseInt(flags.getOrDefault("pool-size", "64"));
+        double warmup = Double.parseDouble(flags.getOrDefault("warmup", "5"));
+        double duration = Double.parseDouble(flags.getOrDefault("duration", "20"));
+        Credits holdAmount = Credits.parse(flags.getOrDefault("hold", "1"));
+        Credits captureAmount = Credits.parse(flags.getOrDefault("capture", "0.6"));
+        String dataDir = flags.getOrDefault("data-dir", "target/bench-data/run-" + UUID.randomUUID());
+        String only = flags.getOrDefault("only", "");
+
+        SpringApplication app = new SpringApplication(AtriumApplication.class);
+        app.setDefaultProperties(Map.of(
+                "atrium.data-dir", dataDir,
+                "atrium.database.url", "",
+                // Not ephemeral: fsync, synchronous_commit and full_page_writes stay on (durable commits).
+                "atrium.database.embedded.ephemeral", "false",
+                "atrium.database.pool-size", String.valueOf(poolSize),
+                "atrium.setup-token", "atr_setup_bench-token",
+                "server.port", "0",
+                "spring.main.banner-mode", "off",
+                "logging.level.root", "WARN"));
+        try (ConfigurableApplicationContext ctx = app.run()) {
+            JdbcClient jdbc = ctx.getBean(JdbcClient.class);
+            System.out.printf(
+                    "ledger-hot-pool: %d callers, Hikari pool %d, warm-up %.0f s, measured %.0f s, hold %s, capture %s,"
+                            + " %d CPUs%n",
+                    threads,
+                    poolSize,
+                    warmup,
+                    duration,
+                    holdAmount,
+                    captureAmount,
+                    Runtime.getRuntime().availableProcessors());
+            System.out.printf(
+                    "PostgreSQL %s (embedded, data in %s): fsync=%s synchronous_commit=%s full_page_writes=%s%n",
+                    show(jdbc, "server_version"),
+                    dataDir,
+                    show(jdbc, "fsync"),
+                    show(jdbc, "synchronous_commit"),
+                    show(jdbc, "full_page_writes"));
+
+            CpuMeter meter = new CpuMeter(Path.of(dataDir).resolve("postgres"));
+            PairLoop.Result atrium = null;
+            if (!only.equals("naive")) {
+                atrium = atrium(ctx, jdbc, meter, threads, warmup, duration, holdAmount, captureAmount);
+                System.out.println(atrium.line());
+                System.out.println("  [load average after this phase: " + load() + "]");
+            }
+            PairLoop.Result naive = null;
+            if (!only.equals("atrium")) {
+                naive = naive(ctx, jdbc, meter, threads, warmup, duration, holdAmount, captureAmount);
+                System.out.println(naive.line());
+                System.out.println("  [load average after this phase: " + load() + "]");
+            }
+            if (atrium != null && naive != null) {
+                System.out.printf(
+                        "ratio atrium / naive: %.2fx%n", atrium.perSecond() / Math.max(naive.perSecond(), 1e-9));
+                System.out.printf(
+                        "goal: >= 50000 pairs/s (now %.0f, %.1f%% of it) and >= 10x the naive baseline (now %.2fx)%n",
+                        atrium.perSecond(),
+                        100 * atrium.perSecond() / 50_000,
+                        atrium.perSecond() / Math.max(naive.perSecond(), 1e-9));
+            }
+        }
+        // Spring's scheduler threads are daemons, but make sure a lingering one cannot keep the JVM up.
+        System.exit(0);
+    }
+
+    private static PairLoop.Result atrium(
+            ConfigurableApplicationContext ctx,
+            JdbcClient jdbc,
+            CpuMeter meter,
+            int threads,
+            double warmup,
+            double duration,
+            Credits holdAmount,
+            Credits captureAmount)
+            throws InterruptedException {
+        Ledger ledger = ctx.getBean(Ledger.class);
+        CreditAdmin admin = ctx.getBean(CreditAdmin.class);
+        CreditReports reports = ctx.getBean(CreditReports.class);
+
+        User user = ctx.getBean(Identity.class)
+                .createUser("bench-" + UUID.randomUUID() + "@example.com", "correct horse battery staple", "Bench");
+        Caller caller = new Caller.User(user.id(), KeyId.next());
+        OrgId org = ctx.getBean(OrganizationService.class)
+                .create(user.id(), caller, "Bench hot pool")
+                .id();
+        WorkspaceId ws = ctx.getBean(WorkspaceService.class)
+                .create(ctx.getBean(Access.class).to(caller, org), "hot pool", WorkspaceKind.OTHER, null)
+                .id();
+        admin.setFunding(org, ws, Funding.POOL, Actor.SYSTEM);
+        admin.grant(org, Credits.parse("1000000000"), "purchase", null, "bench", Actor.SYSTEM);
+        Actor actor = new Actor("bench", "ledger-hot-pool");
+
+        checkpoint(jdbc);
+        PairLoop.Result result =
+                PairLoop.run("atrium Ledger.hold+capture", threads, warmup, duration, meter, (t, seq) -> {
+                    Hold hold = ledger.hold(
+                            new HoldRequest(org, ws, null, holdAmount, Category.CHAT, "bench-model", null, actor));
+                    Hold captured = ledger.capture(org, hold.id(), captureAmount, actor);
+                    if (!"captured".equals(captured.status()))
+                        throw new IllegalStateException("not captured: " + captured);
+                });
+        var inv = reports.invariant(org);
+        System.out.printf(
+                "  atrium ledger after the run: invariant %s (conserved %s, no negative balance %s, journal matches %s),"
+                        + " open holds %s, spent %s%n",
+                inv.holds() ? "HOLDS" : "BROKEN",
+                inv.conserved(),
+                inv.nonNegative(),
+                inv.journalMatches(),
+                inv.openHolds(),
+                inv.spent());
+        return result;
+    }
+
+    private static PairLoop.Result naive(
+            ConfigurableApplicationContext ctx,
+            JdbcClient jdbc,
+            CpuMeter meter,
+            int threads,
+            double warmup,
+            double duration,
+            Credits holdAmount,
+            Credits captureAmount)
+            throws Exception {
+        NaivePool naive = new NaivePool(ctx.getBean(DataSource.class));
+        long initial = Credits.parse("1000000000").micros();
+        naive.create(initial);
+        checkpoint(jdbc);
+        long hold = holdAmount.micros();
+        long capture = captureAmount.micros();
+        PairLoop.Result result =
+                PairLoop.run("naive SELECT FOR UPDATE baseline", threads, warmup, duration, meter, (t, s) -> {
+                    long id = naive.hold(hold);
+                    if (id < 0) throw new IllegalStateException("naive pool exhausted");
+                    if (!naive.capture(id, capture)) throw new IllegalStateException("naive hold " + id + " not open");
+                });
+        long captures = jdbc.sql("SELECT count(*) FROM naive.holds WHERE status = 'captured'")
+                .query(Long.class)
+                .single();
+        long open = jdbc.sql("SELECT count(*) FROM naive.holds WHERE status = 'held'")
+                .query(Long.class)
+                .single();
+        boolean conserved = naive.balance() == initial - captures * capture - open * hold;
+        System.out.printf("  naive pool after the run: balance conserved %s, open holds %d%n", conserved, open);
+        return result;
+    }
+
+    private static String show(JdbcClient jdbc, String setting) {
+        return jdbc.sql("SELECT current_setting('" + setting + "')")
+                .query(String.class)
+                .single();
+    }
+
+    /** The machine's 1-minute load average: other work on a 2-core machine moves every figure. */
+    private static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
+        }
+    }
+
+    /** Starts each phase with a clean checkpoint, so one phase's dirty pages do not bill the other. */
+    private static void checkpoint(JdbcClient jdbc) {
+        jdbc.sql("CHECKPOINT").update();
+        System.out.println("  [load average before this phase: " + load() + "]");
+    }
+
+    private static Map<String, String> flags(String[] argv) {
+        Map<String, String> flags = new HashMap<>();
+        for (String a : argv) {
+            if (!a.startsWith("--") || !a.contains("=")) {
+                throw new IllegalArgumentException("flags look like --threads=64, got: " + a);
+            }
+            flags.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+        }
+        return flags;
+    }
+}
