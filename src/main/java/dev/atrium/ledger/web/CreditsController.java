@@ -157,16 +157,7 @@ class CreditsController {
             @PathVariable String org,
             @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String key,
             @RequestBody MoveRequest body) {
-        OrgAccess a = manager(caller, org);
-        WorkspaceId ws = Amounts.workspace(body.workspaceId(), "workspace_id");
-        var amount = Amounts.positive(body.amount(), "amount");
-        var outcome = idempotency.run(a.org(), "allocation", key, body, Movement.class, () -> {
-            credits.allocate(a.org(), ws, amount, Actor.of(caller));
-            Movement m = new Movement("allocation", ws.value(), null, null, amount.toDecimal());
-            audit.record(a.org(), caller, "credits.allocated", "workspace", ws.value(), null, m);
-            return m;
-        });
-        return created(outcome);
+        return move(caller, org, key, body, "allocation", "credits.allocated", credits::allocate);
     }
 
     @PostMapping("/reclaims")
@@ -175,13 +166,30 @@ class CreditsController {
             @PathVariable String org,
             @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String key,
             @RequestBody MoveRequest body) {
+        return move(caller, org, key, body, "reclaim", "credits.reclaimed", credits::reclaim);
+    }
+
+    /** A movement between the pool and one workspace's budget. */
+    @FunctionalInterface
+    interface BudgetMove {
+        void apply(OrgId org, WorkspaceId ws, dev.atrium.common.Credits amount, Actor actor);
+    }
+
+    private ResponseEntity<Movement> move(
+            Caller caller,
+            String org,
+            @Nullable String key,
+            MoveRequest body,
+            String kind,
+            String action,
+            BudgetMove apply) {
         OrgAccess a = manager(caller, org);
         WorkspaceId ws = Amounts.workspace(body.workspaceId(), "workspace_id");
         var amount = Amounts.positive(body.amount(), "amount");
-        var outcome = idempotency.run(a.org(), "reclaim", key, body, Movement.class, () -> {
-            credits.reclaim(a.org(), ws, amount, Actor.of(caller));
-            Movement m = new Movement("reclaim", ws.value(), null, null, amount.toDecimal());
-            audit.record(a.org(), caller, "credits.reclaimed", "workspace", ws.value(), null, m);
+        var outcome = idempotency.run(a.org(), kind, key, body, Movement.class, () -> {
+            apply.apply(a.org(), ws, amount, Actor.of(caller));
+            Movement m = new Movement(kind, ws.value(), null, null, amount.toDecimal());
+            audit.record(a.org(), caller, action, "workspace", ws.value(), null, m);
             return m;
         });
         return created(outcome);
