@@ -86,6 +86,16 @@ public class CreditAdmin {
                 == null) {
             throw new InsufficientCredits("The organization's credit pool has not enough unallocated credits.");
         }
+        stillBudgetFunded(org, ws, "workspace_id");
+    }
+
+    /**
+     * Re-reads the funding once a posting holds the budget's lock: a concurrent switch to pool
+     * mode (or a deletion) locks the budget before it empties it, so it either committed and is
+     * seen here, or runs after this transaction and takes these credits along.
+     */
+    private void stillBudgetFunded(OrgId org, WorkspaceId ws, String field) {
+        budgetWorkspace(org, ws, field);
     }
 
     /** A budget's unspent, unheld credits → pool. */
@@ -125,6 +135,7 @@ public class CreditAdmin {
                 == null) {
             throw new InsufficientCredits("The source budget has not that many unheld credits.");
         }
+        stillBudgetFunded(org, to, "to_workspace_id");
     }
 
     @Transactional(readOnly = true)
@@ -149,11 +160,13 @@ public class CreditAdmin {
         }
         if (w.funding().mode() == Funding.Mode.BUDGET && next.mode() == Funding.Mode.POOL) {
             Account budget = Account.budget(ws);
+            // Lock first: a hold drawing on the budget commits before (and is seen below) or
+            // finds it empty; credits arriving meanwhile wait and then see pool mode.
+            long left = book.lockedBalance(org, budget);
             if (holds.openOn(org, budget.id()) > 0) {
                 throw ApiException.conflict(
                         "open_holds", "The budget has open holds: settle them before leaving budget mode.");
             }
-            long left = book.balance(org, budget);
             if (left > 0) {
                 book.post(
                         org,
@@ -174,7 +187,7 @@ public class CreditAdmin {
     @Transactional
     public void returnBudget(OrgId org, WorkspaceId ws) {
         Account budget = Account.budget(ws);
-        long left = book.balance(org, budget);
+        long left = book.lockedBalance(org, budget);
         if (left > 0) {
             book.post(
                     org,
@@ -188,21 +201,29 @@ public class CreditAdmin {
     /**
      * Expires what remains of due grants: first from the pool, then from budgets (largest
      * first). Credits reserved by open holds are never taken: that part stays due and expires
-     * when the holds release it.
+     * when the holds release it. Holds reserve the credits their capture would consume, so they
+     * reserve lots in consumption order (soonest expiry first, {@link Lots}): the due lots first.
      */
     @Transactional
     public long expireDue(OrgId org) {
         Instant now = clock.instant();
         lots.catchUp(org);
+        if (lots.due(org, now).isEmpty()) return 0;
+        // With the accounts locked no capture can move credits, so after a second catch-up the
+        // lots' remainders add up to pool + budgets + held exactly.
+        long reserved = book.lockForExpiry(org);
+        lots.catchUp(org);
         List<Grant> due = lots.due(org, now);
-        if (due.isEmpty()) return 0;
         long expiredTotal = 0;
         for (Grant g : due) {
-            long left = g.remaining().micros();
-            if (left == 0) {
+            long remaining = g.remaining().micros();
+            if (remaining == 0) {
                 lots.expire(org, g.id(), 0);
                 continue;
             }
+            long kept = Math.min(remaining, reserved);
+            reserved -= kept;
+            long left = remaining - kept;
             for (Account source : book.expirySources(org)) {
                 if (left == 0) break;
                 long take = Math.min(left, book.balance(org, source));

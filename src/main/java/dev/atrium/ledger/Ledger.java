@@ -12,11 +12,12 @@ import dev.atrium.ledger.internal.SpendCounters;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Two-phase spending, the gateway's entry to the ledger: {@link #hold} reserves against every
@@ -33,6 +34,7 @@ public class Ledger {
     private final Clock clock;
     private final Duration defaultTtl;
     private final Duration maxTtl;
+    private final TransactionTemplate perHold;
 
     Ledger(
             Book book,
@@ -40,6 +42,7 @@ public class Ledger {
             SpendCounters counters,
             FundingRows funding,
             Clock clock,
+            PlatformTransactionManager transactions,
             @Value("${atrium.ledger.hold-ttl:PT10M}") Duration defaultTtl,
             @Value("${atrium.ledger.max-hold-ttl:PT24H}") Duration maxTtl) {
         this.book = book;
@@ -49,6 +52,7 @@ public class Ledger {
         this.clock = clock;
         this.defaultTtl = defaultTtl;
         this.maxTtl = maxTtl;
+        this.perHold = new TransactionTemplate(transactions);
     }
 
     /**
@@ -174,20 +178,30 @@ public class Ledger {
         return row.hold(); // as the resolving UPDATE returned it: already voided
     }
 
-    /** Settles up to {@code limit} expired holds (void), skipping holds another node is settling. */
-    @Transactional
+    /**
+     * Settles up to {@code limit} expired holds (void), skipping holds another node is settling.
+     * Each hold settles in a transaction of its own: a batch would lock the accounts of one hold
+     * after those of another, out of id order, and deadlock with holds, captures and other
+     * sweepers on the same accounts. Call it outside a transaction.
+     */
     public int sweepExpired(int limit) {
         Instant now = clock.instant();
-        List<Holds.Row> expired = holds.claimExpired(now, limit);
         int settled = 0;
-        for (Holds.Row claimed : expired) {
+        while (settled < limit && Boolean.TRUE.equals(perHold.execute(tx -> sweepOne(now)))) {
+            settled++;
+        }
+        return settled;
+    }
+
+    private boolean sweepOne(Instant now) {
+        for (Holds.Row claimed : holds.claimExpired(now, 1)) {
             var row = holds.resolve(claimed.org(), claimed.hold().id(), "expired", 0, now, true);
             if (row.isPresent()) {
                 settle(row.get(), 0, Actor.SYSTEM, "expiry");
-                settled++;
+                return true;
             }
         }
-        return settled;
+        return false;
     }
 
     @Transactional(readOnly = true)
@@ -218,7 +232,22 @@ public class Ledger {
                 .note(reason.equals("expiry") ? "hold expired" : null);
         if (rest > 0) {
             String kind = reason.equals("capture") ? "release" : "void";
-            book.post(row.org(), held, Account.of(row.sourceAccount()), rest, base.kind(kind));
+            Account source = Account.of(row.sourceAccount());
+            book.post(row.org(), held, source, rest, base.kind(kind));
+            // A deleted workspace's budget went to the pool; what its holds release follows it.
+            // Checked after the posting locked the budget, so a concurrent deletion is seen either
+            // committed (here) or, if it comes later, finds these credits in the budget it returns.
+            if (source.kind().equals("budget")
+                    && funding.find(row.org(), h.workspaceId()).isEmpty()) {
+                book.post(
+                        row.org(),
+                        source,
+                        Account.POOL,
+                        rest,
+                        Posting.of("deletion_return", Actor.SYSTEM)
+                                .workspace(ws)
+                                .hold(h.id().value()));
+            }
         }
         if (captured > 0) {
             book.post(row.org(), held, Account.spent(h.workspaceId(), h.category()), captured, base.kind("capture"));

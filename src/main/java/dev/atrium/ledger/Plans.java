@@ -11,8 +11,10 @@ import dev.atrium.ledger.internal.Posting;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -129,10 +131,22 @@ public class Plans {
     @Transactional
     public int refill(OrgId org) {
         Instant now = clock.instant();
+        // Lock the budgets to refill, then the pool, in account-id order as every posting does
+        // (refilling one budget after another would otherwise hold the pool while waiting for the
+        // next budget, and deadlock with an allocation); then read funding and balances afresh.
+        Set<WorkspaceId> locked = new HashSet<>();
+        for (FundingRows.Funded w : funding.all(org)) {
+            if (refillable(w)) {
+                book.lockedBalance(org, Account.budget(w.workspace()));
+                locked.add(w.workspace());
+            }
+        }
+        if (locked.isEmpty()) return 0;
+        book.lockedBalance(org, Account.POOL);
         int refilled = 0;
         for (FundingRows.Funded w : funding.all(org)) {
             Funding f = w.funding();
-            if (f.mode() != Funding.Mode.BUDGET || f.refill() == null || !"active".equals(w.status())) continue;
+            if (!refillable(w) || !locked.contains(w.workspace())) continue;
             WorkspaceId ws = w.workspace();
             Instant start = f.refill().period().start(now);
             Account budget = Account.budget(ws);
@@ -164,5 +178,10 @@ public class Plans {
             }
         }
         return refilled;
+    }
+
+    private static boolean refillable(FundingRows.Funded w) {
+        Funding f = w.funding();
+        return f.mode() == Funding.Mode.BUDGET && f.refill() != null && "active".equals(w.status());
     }
 }

@@ -93,15 +93,30 @@ public class Book {
     }
 
     /**
-     * Locks and lists the accounts expiry may draw from, in expiry order (pool, then budgets by
-     * balance); the locks are taken in id order first, as every posting does.
+     * Locks the accounts grant expiry reads and moves (pool, budgets, held, expired) in id order,
+     * as every posting takes its locks; returns the credits held by open holds.
+     */
+    public long lockForExpiry(OrgId org) {
+        record Row(String kind, long balance) {}
+        return jdbc
+                .sql("""
+                        SELECT kind, balance FROM ledger_accounts
+                        WHERE org_id = :org AND kind IN ('pool', 'budget', 'held', 'expired') ORDER BY id FOR UPDATE
+                        """)
+                .param("org", org.value())
+                .query((rs, n) -> new Row(rs.getString(1), rs.getLong(2)))
+                .list()
+                .stream()
+                .filter(r -> r.kind().equals("held"))
+                .mapToLong(Row::balance)
+                .sum();
+    }
+
+    /**
+     * The accounts expiry may draw from, in expiry order: pool, then budgets by balance (largest
+     * first). Call after {@link #lockForExpiry}.
      */
     public java.util.List<Account> expirySources(OrgId org) {
-        jdbc.sql(
-                        "SELECT id FROM ledger_accounts WHERE org_id = :org AND kind IN ('pool', 'budget', 'expired') ORDER BY id FOR UPDATE")
-                .param("org", org.value())
-                .query(String.class)
-                .list();
         return jdbc.sql("""
                         SELECT id FROM ledger_accounts WHERE org_id = :org AND kind IN ('pool', 'budget') AND balance > 0
                         ORDER BY kind = 'budget', balance DESC, id
@@ -109,6 +124,16 @@ public class Book {
                 .param("org", org.value())
                 .query((rs, n) -> Account.of(rs.getString(1)))
                 .list();
+    }
+
+    /** The balance, with the account locked until the transaction ends (0 when it does not exist). */
+    public long lockedBalance(OrgId org, Account a) {
+        return jdbc.sql("SELECT balance FROM ledger_accounts WHERE org_id = :org AND id = :id FOR UPDATE")
+                .param("org", org.value())
+                .param("id", a.id())
+                .query(Long.class)
+                .optional()
+                .orElse(0L);
     }
 
     public long balance(OrgId org, Account a) {
