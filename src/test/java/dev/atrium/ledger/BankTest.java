@@ -11,6 +11,7 @@ import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.support.Fixtures;
+import dev.atrium.support.MutableClock;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;

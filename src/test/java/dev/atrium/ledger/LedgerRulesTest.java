@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.support.Fixtures;
+import dev.atrium.support.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;

@@ -9,6 +9,7 @@ import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.support.Api;
 import dev.atrium.support.Fixtures;
+import dev.atrium.support.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;

@@ -1,5 +1,6 @@
 package dev.atrium.ledger;
 
+import dev.atrium.support.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

@@ -6,6 +6,7 @@ import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.support.Fixtures;
+import dev.atrium.support.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

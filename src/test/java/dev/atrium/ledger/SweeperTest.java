@@ -15,6 +15,7 @@ import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.support.Fixtures;
+import dev.atrium.support.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

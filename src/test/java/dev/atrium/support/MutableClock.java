@@ -22,8 +22,9 @@ public final class MutableClock extends Clock {
         now.set(instant);
     }
 
-    public void advance(Duration duration) {
-        now.updateAndGet(i -> i.plus(duration));
+    /** Moves the clock forward and returns the new time. */
+    public Instant advance(Duration duration) {
+        return now.updateAndGet(i -> i.plus(duration));
     }
 
     @Override
