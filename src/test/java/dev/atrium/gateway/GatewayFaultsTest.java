@@ -252,18 +252,36 @@ class GatewayFaultsTest extends UpstreamGatewayTest {
     @Test
     void aClientThatHangsUpMidStreamIsChargedForWhatWasDeliveredAndTheUpstreamIsClosed() throws Exception {
         Funded f = funded("Hang Up Co", "100");
-        String tag = tag();
         var progress = new Wire.Progress();
-        int max = 40;
-        OPENAI.script(tag, Wire.openAiSlowStream("word ", max, Duration.ofMillis(100), progress, OPENAI));
+        String tag = tag();
+        OPENAI.script(tag, Wire.openAiSlowStream("word ", 40, Duration.ofMillis(100), progress, OPENAI));
+        hangUpAfterThreePieces(f, "gpt-4o-mini", tag, progress, 40);
+        Event e = onlyEvent(f.org());
+        assertThat(e.credits()).isEqualTo(gpt4oMini(e.inputUnits(), e.outputUnits()));
+        assertSettled(f.tenant());
+
+        Funded g = funded("Hang Up Anthropic Co", "100");
+        var anthropicProgress = new Wire.Progress();
+        String anthropicTag = tag();
+        ANTHROPIC.script(
+                anthropicTag,
+                Wire.anthropicSlowStream("word ", 40, Duration.ofMillis(100), anthropicProgress, ANTHROPIC));
+        hangUpAfterThreePieces(g, "claude-haiku-4-5", anthropicTag, anthropicProgress, 40);
+        Event a = onlyEvent(g.org());
+        assertThat(a.credits()).isEqualTo(haiku(a.inputUnits(), a.outputUnits()));
+        assertSettled(g.tenant());
+    }
+
+    /**
+     * Streams {@code model} over a raw socket, reads three "word " pieces and hangs up while the
+     * upstream is still sending; then checks that the gateway closed the upstream and settled the
+     * hold within 5 s as a partial call: the input plus between the pieces read and those sent.
+     */
+    private void hangUpAfterThreePieces(Funded f, String model, String tag, Wire.Progress progress, int max)
+            throws Exception {
         String content = "Talk for a while. " + tag;
         byte[] body = LocalUpstream.JSON.writeValueAsBytes(Map.of(
-                "model",
-                "gpt-4o-mini",
-                "stream",
-                true,
-                "messages",
-                List.of(Map.of("role", "user", "content", content))));
+                "model", model, "stream", true, "messages", List.of(Map.of("role", "user", "content", content))));
         URI base = URI.create(fixtures.baseUrl());
         int seen = 0;
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
@@ -288,7 +306,7 @@ class GatewayFaultsTest extends UpstreamGatewayTest {
             assertThat(text.toString()).startsWith("HTTP/1.1 200");
         } // hang up, with the rest of the stream still coming
 
-        // the gateway notices, closes the upstream and settles: all within a few seconds
+        // the gateway notices at its next write, closes the upstream and settles: all within seconds
         assertThat(progress.ended().await(5, TimeUnit.SECONDS))
                 .as("the upstream connection was closed")
                 .isTrue();
@@ -297,12 +315,10 @@ class GatewayFaultsTest extends UpstreamGatewayTest {
         awaitNoOpenHold(f.org());
         Event e = onlyEvent(f.org());
         assertThat(e.status()).isEqualTo("partial");
-        long in = promptOf(content);
-        assertThat(e.inputUnits()).isEqualTo(in);
+        assertThat(e.model()).isEqualTo(model);
+        assertThat(e.inputUnits()).isEqualTo(promptOf(content));
         // "word " is two tokens; at least what the client read, at most what the upstream sent
         assertThat(e.outputUnits()).isBetween(2L * seen, 2L * sent);
-        assertThat(e.credits()).isEqualTo(gpt4oMini(in, e.outputUnits()));
-        assertSettled(f.tenant());
     }
 
     private static int count(String text, String needle) {

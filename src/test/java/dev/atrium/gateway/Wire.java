@@ -192,6 +192,42 @@ final class Wire {
         };
     }
 
+    /** As {@link #openAiSlowStream}, in Anthropic's format (and never reaching message_stop before the end). */
+    static Responder anthropicSlowStream(
+            String piece, int max, Duration every, Progress progress, LocalUpstream server) {
+        return (request, exchange) -> {
+            String model = request.json().path("model").asString();
+            try {
+                OutputStream out = LocalUpstream.startSse(exchange);
+                LocalUpstream.send(
+                        out,
+                        event(
+                                "message_start",
+                                "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_slow\",\"type\":\"message\","
+                                        + "\"role\":\"assistant\",\"model\":\"" + model + "\",\"content\":[],"
+                                        + "\"stop_reason\":null,\"stop_sequence\":null,"
+                                        + "\"usage\":{\"input_tokens\":20,\"output_tokens\":1}}}"));
+                LocalUpstream.send(
+                        out,
+                        event(
+                                "content_block_start",
+                                "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"));
+                for (int i = 0; i < max; i++) {
+                    LocalUpstream.send(
+                            out,
+                            event(
+                                    "content_block_delta",
+                                    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\","
+                                            + "\"text\":" + JSON.writeValueAsString(piece) + "}}"));
+                    progress.sent().incrementAndGet();
+                    server.pause(every);
+                }
+            } finally {
+                progress.ended().countDown();
+            }
+        };
+    }
+
     /** Answers nothing at all for {@code wait} (or until the server closes). */
     static Responder silent(Duration wait, LocalUpstream server) {
         return (request, exchange) -> server.pause(wait);
