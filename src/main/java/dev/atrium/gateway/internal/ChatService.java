@@ -100,13 +100,9 @@ public class ChatService {
             throw upstreamFailure(e);
         }
         long in = response.path("usage").path("prompt_tokens").asLong(p.promptEstimate());
-        long out = response.path("usage")
-                .path("completion_tokens")
-                .asLong(Tokens.ofText(response.path("choices")
-                        .path(0)
-                        .path("message")
-                        .path("content")
-                        .asString("")));
+        long written = 0;
+        for (JsonNode choice : response.path("choices")) written += Tokens.ofOutput(choice.path("message"));
+        long out = response.path("usage").path("completion_tokens").asLong(written);
         Credits charged = settlement.settle(p.ctx(), p.hold(), outcome(p, in, out, "ok", started));
         metrics.completed(p.model(), "chat", started, charged);
         ObjectNode body = (ObjectNode) response.deepCopy();
@@ -131,10 +127,8 @@ public class ChatService {
                 }
                 boolean usageOnly = chunk.path("choices").isEmpty() && usage != null && usage.isObject();
                 for (JsonNode choice : chunk.path("choices")) {
-                    String text = choice.path("delta").path("content").asString("");
-                    if (!text.isEmpty()) {
-                        state.deliveredTokens += Math.max(1, Tokens.ofText(text));
-                    }
+                    // text, refusals and tool calls alike: all of it is output the client receives
+                    state.deliveredTokens += Tokens.ofOutput(choice.path("delta"));
                 }
                 if (usageOnly && !p.includeUsage()) return;
                 ObjectNode out = chunk.deepCopy();

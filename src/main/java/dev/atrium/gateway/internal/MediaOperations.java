@@ -51,7 +51,9 @@ public class MediaOperations {
         if (n < 1 || n > 10) throw GatewayException.invalid("'n' must be between 1 and 10.");
         String size = body.path("size").asString("1024x1024");
         if (size.equals("auto")) size = "1024x1024";
-        String quality = body.path("quality").asString("standard");
+        // No quality (or OpenAI's "auto") is the model's default: "standard" is not one of gpt-image-1's.
+        @Nullable String quality = body.path("quality").asString("auto");
+        if (quality.equals("auto")) quality = null;
         String format = body.path("response_format").asString("b64_json");
         if (!format.equals("b64_json") && !format.equals("url")) {
             throw GatewayException.invalid("'response_format' must be 'url' or 'b64_json'.");
@@ -72,6 +74,12 @@ public class MediaOperations {
             throw ChatService.upstreamFailure(e);
         }
         int produced = Math.max(0, response.path("data").size());
+        if (produced == 0) {
+            // Nothing billable came back (and zero images have no price): as a failure before output.
+            settlement.abandon(ctx, hold);
+            metrics.failed(model, "image");
+            throw new GatewayException(502, "api_error", "upstream_error", "The provider returned no image.");
+        }
         Credits actual = produced == n ? cost : models.pricing().imageCost(model, size, quality, Math.max(produced, 0));
         Credits charged = settlement.settle(
                 ctx,
@@ -154,8 +162,14 @@ public class MediaOperations {
             metrics.failed(model, "transcription");
             throw ChatService.upstreamFailure(e);
         }
-        double seconds =
-                response.path("duration").asDouble(Audio.seconds(file.bytes()).orElse(file.bytes().length / 16000.0));
+        // The provider's own measure first (verbose_json's duration, or OpenAI's usage of type
+        // "duration"); else the WAV header; else a guess from the size (compressed audio).
+        JsonNode usage = response.path("usage");
+        double reported = usage.path("type").asString("").equals("duration")
+                ? usage.path("seconds").asDouble(-1)
+                : -1;
+        double seconds = response.path("duration")
+                .asDouble(reported >= 0 ? reported : Audio.seconds(file.bytes()).orElse(file.bytes().length / 16000.0));
         Credits cost = models.pricing().transcriptionCost(model, seconds);
         Credits charged = settlement.settle(
                 ctx,

@@ -16,6 +16,25 @@ public final class Tokens {
         return text.isEmpty() ? 0 : (text.length() + 3) / 4;
     }
 
+    /**
+     * Estimated tokens of an assistant message or of a stream's delta: its text, its refusal and its
+     * tool calls (names and arguments are output the model wrote, too).
+     */
+    public static long ofOutput(JsonNode message) {
+        StringBuilder text = new StringBuilder();
+        append(text, message.path("content"));
+        append(text, message.path("refusal"));
+        for (JsonNode call : message.path("tool_calls")) {
+            append(text, call.path("function").path("name"));
+            append(text, call.path("function").path("arguments"));
+        }
+        return ofText(text.toString());
+    }
+
+    private static void append(StringBuilder text, JsonNode value) {
+        if (value.isString()) text.append(value.asString());
+    }
+
     /** Estimated prompt tokens of an OpenAI chat request's {@code messages}. */
     public static long ofMessages(JsonNode messages) {
         long total = 3;

@@ -95,7 +95,10 @@ public class OpenAiProvider implements AiProvider, AutoCloseable {
     @Override
     public JsonNode images(ProviderCall call, ObjectNode request) {
         ObjectNode body = withModel(call, request);
-        if (body.path("response_format").isString()
+        if (call.upstreamModel().startsWith("gpt-image")) {
+            // GPT image models always answer in base64 and refuse the parameter ("Unknown parameter").
+            body.remove("response_format");
+        } else if (body.path("response_format").isString()
                 && body.path("response_format").stringValue().equals("url")) {
             // The gateway stores the image itself; upstream URLs expire.
             body.put("response_format", "b64_json");
