@@ -126,15 +126,16 @@ public class ChatService {
                     state.completionTokens = usage.path("completion_tokens").asLong(-1);
                 }
                 boolean usageOnly = chunk.path("choices").isEmpty() && usage != null && usage.isObject();
-                for (JsonNode choice : chunk.path("choices")) {
-                    // text, refusals and tool calls alike: all of it is output the client receives
-                    state.deliveredTokens += Tokens.ofOutput(choice.path("delta"));
-                }
                 if (usageOnly && !p.includeUsage()) return;
                 ObjectNode out = chunk.deepCopy();
                 out.put("model", p.model().id());
                 if (!p.includeUsage()) out.remove("usage");
                 state.write(this, response, p, json.writeValueAsString(out));
+                // Counted once written: a chunk the client never received is not charged.
+                for (JsonNode choice : chunk.path("choices")) {
+                    // text, refusals and tool calls alike: all of it is output the client receives
+                    state.deliveredTokens += Tokens.ofOutput(choice.path("delta"));
+                }
             });
         } catch (RuntimeException e) {
             boolean clientGone = state.clientGone;
