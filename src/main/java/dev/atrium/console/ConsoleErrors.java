@@ -21,7 +21,7 @@ class ConsoleErrors {
     String api(ApiException e, Model model, HttpServletResponse response) {
         response.setStatus(e.status().value());
         model.addAttribute("status", e.status().value());
-        model.addAttribute("title", title(e.status()));
+        model.addAttribute("errorTitle", title(e.status()));
         model.addAttribute(
                 "message",
                 e.status() == HttpStatus.NOT_FOUND

@@ -17,8 +17,10 @@ import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceKind;
 import dev.atrium.workspace.WorkspaceService;
 import dev.atrium.workspace.WorkspaceTeam;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -154,13 +156,14 @@ class WorkspacePages {
         try {
             after = archive ? workspaces.archive(w) : workspaces.unarchive(w);
         } catch (ApiException e) {
-            if (htmx) throw e;
+            // Not allowed (403) stays an error page; a state conflict (the Primary) is told on the list.
+            if (htmx || e.status() != HttpStatus.CONFLICT) throw e;
             Flash.error(redirect, e.getMessage());
             return "redirect:/orgs/" + org + "/workspaces";
         }
         if (htmx) {
             // htmx swaps the table row in place; without JavaScript the form posts and redirects.
-            model.addAttribute("w", after);
+            model.addAttribute("workspaces", List.of(after));
             model.addAttribute("admin", w.org().isAdmin());
             return "workspace/list :: row";
         }
