@@ -47,7 +47,7 @@ class OverviewPage {
     /** One line of the workspaces table; {@code credits} only for those who may see them. */
     record Row(Workspace workspace, String createdBy, CreditReports.@Nullable WorkspaceCredits credits, Bar bar) {}
 
-    /** The available / held / used proportions of a budget or spend limit, in whole percent. */
+    /** The available / held / used proportions of a budget or spend limit, in steps of 5 percent. */
     record Bar(boolean shown, int available, int held, int used, String label) {
         static final Bar NONE = new Bar(false, 0, 0, 0, "");
 
@@ -78,7 +78,8 @@ class OverviewPage {
         }
 
         private static int percent(long part, long total) {
-            return (int) Math.round(100.0 * part / total);
+            // Steps of 5: the stylesheet has a width class per step (no inline styles under the CSP).
+            return (int) Math.round(20.0 * part / total) * 5;
         }
     }
 
