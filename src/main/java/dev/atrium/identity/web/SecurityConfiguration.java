@@ -4,6 +4,7 @@ import dev.atrium.common.ProblemDetails;
 import dev.atrium.identity.Identity;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
@@ -14,11 +15,16 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.AnonymousAuthenticationFilter;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The API's security: stateless bearer credentials, problem+json for 401 and 403. */
+/**
+ * The API's security: stateless bearer credentials, problem+json for 401 and 403. The console's
+ * session-based chain ({@link ConsoleSecurityConfiguration}) takes every other path.
+ */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
+    // Before the console's chain, which matches every other path.
     @Bean
+    @Order(1)
     SecurityFilterChain apiSecurity(HttpSecurity http, Identity identity, JsonMapper json) throws Exception {
         http.securityMatcher(
                         "/api/**",

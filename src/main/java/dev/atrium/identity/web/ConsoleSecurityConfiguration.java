@@ -1,0 +1,74 @@
+package dev.atrium.identity.web;
+
+import dev.atrium.identity.Identity;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.LockedException;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+import org.springframework.security.web.util.matcher.RequestHeaderRequestMatcher;
+
+/**
+ * The console's security: a session established by the sign-in form (through {@link
+ * Identity#authenticate}, so the same rate limits apply), CSRF tokens on every form and htmx
+ * request, and a strict content security policy. The session cookie is HttpOnly and SameSite=Lax
+ * (application.properties); the servlet container marks it Secure whenever the request arrived over
+ * HTTPS (directly, or through a proxy when {@code server.forward-headers-strategy} is set).
+ */
+@Configuration(proxyBeanMethods = false)
+class ConsoleSecurityConfiguration {
+    static final String SIGN_IN = "/sign-in";
+
+    @Bean
+    @Order(2)
+    SecurityFilterChain consoleSecurity(HttpSecurity http, Identity identity) throws Exception {
+        var signIn = new LoginUrlAuthenticationEntryPoint(SIGN_IN);
+        http.securityMatcher("/**")
+                // A manager of its own, with no parent: the form signs in through Identity only.
+                .authenticationManager(new ProviderManager(new ConsoleAuthentication(identity)))
+                .authorizeHttpRequests(auth -> auth.requestMatchers(
+                                SIGN_IN,
+                                "/setup",
+                                "/invitations/accept",
+                                "/css/**",
+                                "/js/**",
+                                "/webjars/**",
+                                "/favicon.ico")
+                        .permitAll()
+                        .anyRequest()
+                        .authenticated())
+                .formLogin(form -> form.loginPage(SIGN_IN)
+                        .loginProcessingUrl(SIGN_IN)
+                        .usernameParameter("email")
+                        .passwordParameter("password")
+                        .defaultSuccessUrl("/", false)
+                        .failureHandler((req, res, ex) -> res.sendRedirect(req.getContextPath()
+                                + SIGN_IN
+                                + (ex instanceof LockedException ? "?error=locked" : "?error=invalid"))))
+                .logout(out -> out.logoutUrl("/sign-out")
+                        .logoutSuccessUrl(SIGN_IN + "?signed-out")
+                        .deleteCookies("JSESSIONID"))
+                .sessionManagement(s -> s.sessionFixation(f -> f.changeSessionId()))
+                .headers(h -> h.contentSecurityPolicy(
+                                csp -> csp.policyDirectives(
+                                        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+                                                + " object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"))
+                        .referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.SAME_ORIGIN))
+                        .frameOptions(f -> f.deny()))
+                .exceptionHandling(e -> e
+                        // An htmx request whose session ended: tell htmx to load the sign-in page as a whole.
+                        .defaultAuthenticationEntryPointFor(
+                                (req, res, ex) -> {
+                                    res.setHeader("HX-Redirect", req.getContextPath() + SIGN_IN);
+                                    res.setStatus(HttpStatus.UNAUTHORIZED.value());
+                                },
+                                new RequestHeaderRequestMatcher("HX-Request", "true"))
+                        .defaultAuthenticationEntryPointFor(signIn, req -> true));
+        return http.build();
+    }
+}

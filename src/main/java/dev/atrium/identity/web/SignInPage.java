@@ -1,0 +1,38 @@
+package dev.atrium.identity.web;
+
+import dev.atrium.console.ConsoleController;
+import dev.atrium.identity.Caller;
+import dev.atrium.identity.Identity;
+import org.jspecify.annotations.Nullable;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+
+/** The sign-in form; Spring Security handles its POST through {@link ConsoleAuthentication}. */
+@ConsoleController
+class SignInPage {
+    private final Identity identity;
+
+    SignInPage(Identity identity) {
+        this.identity = identity;
+    }
+
+    @GetMapping(ConsoleSecurityConfiguration.SIGN_IN)
+    String signIn(
+            @AuthenticationPrincipal @Nullable Caller caller,
+            @RequestParam(required = false) @Nullable String error,
+            @RequestParam(name = "signed-out", required = false) @Nullable String signedOut,
+            Model model) {
+        if (caller != null) return "redirect:/";
+        if (!identity.anyUser()) return "redirect:/setup";
+        if ("locked".equals(error)) {
+            model.addAttribute("error", "Too many failed sign-in attempts. Try again later.");
+        } else if (error != null) {
+            model.addAttribute("error", "Email or password is incorrect.");
+        }
+        if (signedOut != null) model.addAttribute("notice", "You have signed out.");
+        if (!model.containsAttribute("email")) model.addAttribute("email", "");
+        return "identity/sign-in";
+    }
+}

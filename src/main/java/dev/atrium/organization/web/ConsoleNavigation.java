@@ -1,0 +1,63 @@
+package dev.atrium.organization.web;
+
+import dev.atrium.console.ConsoleController;
+import dev.atrium.identity.Caller;
+import dev.atrium.identity.Identity;
+import dev.atrium.identity.User;
+import dev.atrium.organization.Membership;
+import dev.atrium.organization.OrgRole;
+import dev.atrium.organization.OrganizationService;
+import jakarta.servlet.http.HttpServletRequest;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.ControllerAdvice;
+import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.servlet.HandlerMapping;
+
+/** The layout's model on every console page: the signed-in user, their organizations, the current one. */
+@ControllerAdvice(annotations = ConsoleController.class)
+class ConsoleNavigation {
+    private final Identity identity;
+    private final OrganizationService organizations;
+
+    ConsoleNavigation(Identity identity, OrganizationService organizations) {
+        this.identity = identity;
+        this.organizations = organizations;
+    }
+
+    /** What the header and navigation show. */
+    record Nav(
+            User user,
+            List<Membership> organizations,
+            @Nullable Membership current) {
+        /** Owner or admin of the current organization: sees the management links. */
+        public boolean admin() {
+            return current != null && (current.role() == OrgRole.OWNER || current.role() == OrgRole.ADMIN);
+        }
+    }
+
+    @ModelAttribute("nav")
+    @Nullable
+    Nav nav(@AuthenticationPrincipal @Nullable Caller caller, HttpServletRequest request) {
+        if (!(caller instanceof Caller.User person)) return null;
+        User user = identity.find(person.user()).orElse(null);
+        if (user == null) return null;
+        List<Membership> memberships = organizations.membershipsOf(person.user());
+        String org = currentOrg(request);
+        Membership current = memberships.stream()
+                .filter(m -> m.id().value().equals(org))
+                .findFirst()
+                .orElse(null);
+        return new Nav(user, memberships, current);
+    }
+
+    private static @Nullable String currentOrg(HttpServletRequest request) {
+        if (request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE) instanceof Map<?, ?> vars
+                && vars.get("org") instanceof String org) {
+            return org;
+        }
+        return null;
+    }
+}

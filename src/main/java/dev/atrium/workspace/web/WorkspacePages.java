@@ -1,0 +1,224 @@
+package dev.atrium.workspace.web;
+
+import dev.atrium.common.ApiException;
+import dev.atrium.common.KeyId;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.PageRequest;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.console.ConsoleController;
+import dev.atrium.console.Flash;
+import dev.atrium.identity.Caller;
+import dev.atrium.identity.IssuedToken;
+import dev.atrium.organization.Access;
+import dev.atrium.organization.OrgAccess;
+import dev.atrium.organization.OrganizationService;
+import dev.atrium.workspace.Workspace;
+import dev.atrium.workspace.WorkspaceAccess;
+import dev.atrium.workspace.WorkspaceKind;
+import dev.atrium.workspace.WorkspaceService;
+import dev.atrium.workspace.WorkspaceTeam;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.ModelAttribute;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.servlet.mvc.support.RedirectAttributes;
+
+/** Console pages for workspaces: list, create, archive/unarchive, detail with members and keys. */
+@ConsoleController
+class WorkspacePages {
+    private static final int MAX_ROWS = 500;
+
+    private final Access access;
+    private final WorkspaceService workspaces;
+    private final WorkspaceTeam team;
+    private final OrganizationService organizations;
+
+    WorkspacePages(Access access, WorkspaceService workspaces, WorkspaceTeam team, OrganizationService organizations) {
+        this.access = access;
+        this.workspaces = workspaces;
+        this.team = team;
+        this.organizations = organizations;
+    }
+
+    /** The create form's fields, kept across the redirect when they need correcting. */
+    record WorkspaceForm(
+            @Nullable String name,
+            @Nullable String kind,
+            @Nullable String description) {}
+
+    @GetMapping("/orgs/{org}/workspaces")
+    String list(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @RequestParam(defaultValue = "false") boolean archived,
+            Model model) {
+        OrgAccess a = org(caller, org);
+        model.addAttribute("organization", organizations.get(a));
+        model.addAttribute(
+                "workspaces",
+                workspaces.list(a, archived, PageRequest.of(MAX_ROWS, null)).data());
+        model.addAttribute("archived", archived);
+        model.addAttribute("navSection", "workspaces");
+        model.addAttribute("admin", a.isAdmin());
+        return "workspace/list";
+    }
+
+    @GetMapping("/orgs/{org}/workspaces/new")
+    String createForm(@AuthenticationPrincipal Caller caller, @PathVariable String org, Model model) {
+        OrgAccess a = org(caller, org).requireAdmin();
+        model.addAttribute("organization", organizations.get(a));
+        model.addAttribute("kinds", WorkspaceKind.values());
+        model.addAttribute("navSection", "workspaces");
+        if (!model.containsAttribute("form")) {
+            model.addAttribute("form", new WorkspaceForm("", "other", ""));
+            model.addAttribute("errors", Map.of());
+        }
+        return "workspace/new";
+    }
+
+    @PostMapping("/orgs/{org}/workspaces")
+    String create(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @ModelAttribute WorkspaceForm form,
+            RedirectAttributes redirect) {
+        OrgAccess a = org(caller, org).requireAdmin();
+        Workspace created;
+        try {
+            created =
+                    workspaces.create(a, form.name() == null ? "" : form.name(), kind(form.kind()), form.description());
+        } catch (ApiException e) {
+            redirect.addFlashAttribute("form", form);
+            redirect.addFlashAttribute("errors", Map.of(e.field() == null ? "form" : e.field(), e.getMessage()));
+            return "redirect:/orgs/" + a.org().value() + "/workspaces/new";
+        }
+        Flash.success(redirect, "Workspace “" + created.name() + "” created.");
+        return "redirect:/orgs/" + a.org().value() + "/workspaces/"
+                + created.id().value();
+    }
+
+    @GetMapping("/orgs/{org}/workspaces/{ws}")
+    String detail(
+            @AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws, Model model) {
+        WorkspaceAccess w = workspace(caller, org, ws);
+        model.addAttribute("organization", organizations.get(w.org()));
+        model.addAttribute("workspace", w.workspace());
+        model.addAttribute("role", w.role() == null ? "" : w.role().wire());
+        model.addAttribute("canManage", w.canManage());
+        model.addAttribute("canIssueKey", w.workspace().active() && (w.canManage() || w.canUse()));
+        model.addAttribute(
+                "members", team.list(w, PageRequest.of(MAX_ROWS, null)).data());
+        model.addAttribute("keys", team.keys(w));
+        model.addAttribute("navSection", "workspaces");
+        return "workspace/detail";
+    }
+
+    @PostMapping("/orgs/{org}/workspaces/{ws}/archive")
+    String archive(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
+            @RequestHeader(name = "HX-Request", required = false) @Nullable String htmx,
+            Model model,
+            RedirectAttributes redirect) {
+        return changeStatus(caller, org, ws, true, htmx != null, model, redirect);
+    }
+
+    @PostMapping("/orgs/{org}/workspaces/{ws}/unarchive")
+    String unarchive(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
+            @RequestHeader(name = "HX-Request", required = false) @Nullable String htmx,
+            Model model,
+            RedirectAttributes redirect) {
+        return changeStatus(caller, org, ws, false, htmx != null, model, redirect);
+    }
+
+    private String changeStatus(
+            Caller caller,
+            String org,
+            String ws,
+            boolean archive,
+            boolean htmx,
+            Model model,
+            RedirectAttributes redirect) {
+        WorkspaceAccess w = workspace(caller, org, ws);
+        Workspace after;
+        try {
+            after = archive ? workspaces.archive(w) : workspaces.unarchive(w);
+        } catch (ApiException e) {
+            // Not allowed (403) stays an error page; a state conflict (the Primary) is told on the list.
+            if (htmx || e.status() != HttpStatus.CONFLICT) throw e;
+            Flash.error(redirect, e.getMessage());
+            return "redirect:/orgs/" + org + "/workspaces";
+        }
+        if (htmx) {
+            // htmx swaps the table row in place; without JavaScript the form posts and redirects.
+            model.addAttribute("workspaces", List.of(after));
+            model.addAttribute("admin", w.org().isAdmin());
+            return "workspace/list :: row";
+        }
+        Flash.success(redirect, "Workspace “" + after.name() + "” " + (archive ? "archived." : "unarchived."));
+        return "redirect:/orgs/" + org + "/workspaces" + (archive ? "?archived=true" : "");
+    }
+
+    @PostMapping("/orgs/{org}/workspaces/{ws}/keys")
+    String issueKey(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
+            @RequestParam(defaultValue = "") String name,
+            RedirectAttributes redirect) {
+        WorkspaceAccess w = workspace(caller, org, ws);
+        String back =
+                "redirect:/orgs/" + org + "/workspaces/" + w.workspace().id().value();
+        try {
+            IssuedToken key = team.issueKey(w, name, null);
+            // A flash attribute lives for exactly one page view: the secret is shown once.
+            redirect.addFlashAttribute("newKey", key);
+            Flash.success(redirect, "Key “" + name.strip() + "” created. Copy it now: it will not be shown again.");
+        } catch (ApiException e) {
+            Flash.error(redirect, e.getMessage());
+        }
+        return back;
+    }
+
+    @PostMapping("/orgs/{org}/workspaces/{ws}/keys/{key}/revoke")
+    String revokeKey(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
+            @PathVariable String key,
+            RedirectAttributes redirect) {
+        WorkspaceAccess w = workspace(caller, org, ws);
+        team.revokeKey(w, KeyId.parse(key));
+        Flash.success(redirect, "Key revoked.");
+        return "redirect:/orgs/" + org + "/workspaces/" + w.workspace().id().value();
+    }
+
+    private OrgAccess org(Caller caller, String org) {
+        return access.to(caller, OrgId.parse(org)).requireMember();
+    }
+
+    private WorkspaceAccess workspace(Caller caller, String org, String ws) {
+        return workspaces.access(org(caller, org), WorkspaceId.parse(ws));
+    }
+
+    private static @Nullable WorkspaceKind kind(@Nullable String value) {
+        if (value == null || value.isBlank()) return null;
+        try {
+            return WorkspaceKind.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("kind", e.getMessage());
+        }
+    }
+}
