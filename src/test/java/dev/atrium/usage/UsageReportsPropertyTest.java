@@ -130,7 +130,8 @@ class UsageReportsPropertyTest {
                     ? EDGES[random.nextInt(EDGES.length)].truncatedTo(ChronoUnit.HOURS)
                     : FROM.plus(random.nextInt(24 * 400), ChronoUnit.HOURS);
             Instant end = start.plus(spanHours, ChronoUnit.HOURS);
-            List<String> dims = Arrays.stream(DIMS).filter(d -> random.nextBoolean()).toList();
+            List<String> dims =
+                    Arrays.stream(DIMS).filter(d -> random.nextBoolean()).toList();
             String wsFilter = random.nextInt(4) == 0 ? workspaces[random.nextInt(2)] : null;
             String path = t.path() + "/usage?start=" + start + "&end=" + end + "&bucket=" + bucket
                     + (dims.isEmpty() ? "" : "&group_by=" + String.join(",", dims))
@@ -162,16 +163,14 @@ class UsageReportsPropertyTest {
                 String[] cells = line.split(",", -1);
                 Map<String, String> byName = new HashMap<>();
                 for (int c = 0; c < header.size(); c++) byName.put(header.get(c), cells[c]);
-                fromCsv.put(
-                        key(byName, dims),
-                        new long[] {
-                            Long.parseLong(byName.get("count")),
-                            Long.parseLong(byName.get("input_units")),
-                            Long.parseLong(byName.get("output_units")),
-                            Credits.parse(byName.get("credits")).micros(),
-                            Long.parseLong(byName.get("error_count")),
-                            Long.parseLong(byName.get("latency_ms_sum"))
-                        });
+                fromCsv.put(key(byName, dims), new long[] {
+                    Long.parseLong(byName.get("count")),
+                    Long.parseLong(byName.get("input_units")),
+                    Long.parseLong(byName.get("output_units")),
+                    Credits.parse(byName.get("credits")).micros(),
+                    Long.parseLong(byName.get("error_count")),
+                    Long.parseLong(byName.get("latency_ms_sum"))
+                });
             }
             assertThat(toLists(fromCsv)).as("csv " + path).isEqualTo(toLists(actual));
         }
@@ -215,8 +214,8 @@ class UsageReportsPropertyTest {
     }
 
     private static String key(JsonNode row, List<String> dims) {
-        StringBuilder sb =
-                new StringBuilder(Instant.parse(row.path("bucket_start").asString()).toString());
+        StringBuilder sb = new StringBuilder(
+                Instant.parse(row.path("bucket_start").asString()).toString());
         for (String d : dims) {
             JsonNode v = row.path(column(d));
             sb.append('|').append(v.isNull() ? "" : v.asString());
@@ -225,7 +224,8 @@ class UsageReportsPropertyTest {
     }
 
     private static String key(Map<String, String> row, List<String> dims) {
-        StringBuilder sb = new StringBuilder(Instant.parse(row.get("bucket_start")).toString());
+        StringBuilder sb =
+                new StringBuilder(Instant.parse(row.get("bucket_start")).toString());
         for (String d : dims) sb.append('|').append(row.get(column(d)));
         return sb.toString();
     }
