@@ -1,5 +1,6 @@
 package dev.atrium.usage;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.ledger.CreditAdmin;
@@ -47,8 +48,8 @@ public class Forecasts {
     public record Burn(
             Credits available,
             Credits burnRatePerDay,
-            Credits burnRatePerDay7d,
-            Credits burnRatePerDay30d,
+            @JsonProperty("burn_rate_per_day_7d") Credits burnRatePerDay7d,
+            @JsonProperty("burn_rate_per_day_30d") Credits burnRatePerDay30d,
             @Nullable Instant projectedExhaustionAt) {}
 
     public record WorkspaceForecast(String workspaceId, String name, String mode, Burn forecast) {}
@@ -79,8 +80,12 @@ public class Forecasts {
                     w.available().micros(),
                     f.overflowToPool(),
                     f.refill() == null ? null : f.refill().period(),
-                    f.refill() == null || f.refill().to() == null ? null : f.refill().to().micros(),
-                    f.refill() == null || f.refill().add() == null ? null : f.refill().add().micros()));
+                    f.refill() == null || f.refill().to() == null
+                            ? null
+                            : f.refill().to().micros(),
+                    f.refill() == null || f.refill().add() == null
+                            ? null
+                            : f.refill().add().micros()));
         }
         Projection.Subscription plan = plans.subscription(org)
                 .filter(s -> "active".equals(s.status()))

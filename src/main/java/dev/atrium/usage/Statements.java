@@ -33,7 +33,13 @@ public class Statements {
     }
 
     public record Line(
-            String model, String category, long count, long inputUnits, long outputUnits, Credits cost, Credits billed) {}
+            String model,
+            String category,
+            long count,
+            long inputUnits,
+            long outputUnits,
+            Credits cost,
+            Credits billed) {}
 
     public record Statement(
             WorkspaceId workspace,

@@ -176,8 +176,7 @@ class StatementController {
                 %s</tbody>
                 <tfoot><tr><td colspan=2>Total</td><td class=n>%d</td><td></td><td></td><td class=n>%s</td></tr></tfoot>
                 </table></body></html>
-                """
-                .formatted(
+                """.formatted(
                         e(v.workspaceName()),
                         e(v.workspaceName()),
                         e(v.workspaceId()),
