@@ -18,8 +18,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Who sees which usage. Owners, admins, billing and admin keys see every workspace; a plain member
- * sees the workspaces they are assigned to (naming another is a 404, as everywhere else); workspace
- * keys see none (403). Another organization is a 404.
+ * sees the workspaces they are assigned to. Naming a workspace out of reach (or deleted, or of
+ * another organization) is a 404, as everywhere else; workspace keys see none (403). Another
+ * organization is a 404.
  */
 @Component
 class Scope {
@@ -44,7 +45,7 @@ class Scope {
     /** The workspaces a report may cover: the requested ones (null = all) within the caller's reach. */
     @Nullable
     List<WorkspaceId> visible(OrgAccess a, @Nullable List<WorkspaceId> requested) {
-        if (a.seesAllWorkspaces()) return requested;
+        if (a.seesAllWorkspaces() && requested == null) return null;
         Map<WorkspaceId, String> mine = names(a);
         if (requested == null) return List.copyOf(mine.keySet());
         for (WorkspaceId ws : requested) {
