@@ -24,39 +24,64 @@ CREATE TABLE usage_rollups (
     PRIMARY KEY (org_id, grain, bucket_start, workspace_id, user_id, model, category)
 );
 
-CREATE FUNCTION usage_rollup_add(r usage_events, grain text, sign integer) RETURNS void LANGUAGE sql AS $$
-    INSERT INTO usage_rollups AS u (org_id, grain, bucket_start, workspace_id, user_id, model, category,
-                                    event_count, input_units, output_units, credits, error_count, latency_sum_ms)
-    VALUES (r.org_id, grain, date_trunc(grain, r.occurred_at, 'UTC'), r.workspace_id, coalesce(r.user_id, ''),
-            r.model, r.category, sign, sign * r.input_units, sign * r.output_units, sign * r.credits,
-            CASE WHEN r.status = 'error' THEN sign ELSE 0 END, sign * r.latency_ms)
-    ON CONFLICT (org_id, grain, bucket_start, workspace_id, user_id, model, category) DO UPDATE SET
-        event_count    = u.event_count + EXCLUDED.event_count,
-        input_units    = u.input_units + EXCLUDED.input_units,
-        output_units   = u.output_units + EXCLUDED.output_units,
-        credits        = u.credits + EXCLUDED.credits,
-        error_count    = u.error_count + EXCLUDED.error_count,
-        latency_sum_ms = u.latency_sum_ms + EXCLUDED.latency_sum_ms
-$$;
-
--- Hour before day, always: concurrent writers lock rollup rows in one order and never deadlock.
+-- Statement-level, over the transition table: a multi-row insert costs one upsert per touched rollup
+-- row, not one per event, and a single-row insert (the gateway's) one statement for both grains.
+-- Rows are upserted in one order (hour rows before day rows, then by key), so concurrent writers
+-- lock rollup rows in the same order and never deadlock.
 CREATE FUNCTION usage_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM usage_rollup_add(NEW, 'hour', 1);
-        PERFORM usage_rollup_add(NEW, 'day', 1);
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM usage_rollup_add(OLD, 'hour', -1);
-        PERFORM usage_rollup_add(OLD, 'day', -1);
+        INSERT INTO usage_rollups AS u (org_id, grain, bucket_start, workspace_id, user_id, model, category,
+                                        event_count, input_units, output_units, credits, error_count, latency_sum_ms)
+        SELECT e.org_id, g.grain, date_trunc(g.grain, e.occurred_at, 'UTC') AS b, e.workspace_id,
+               coalesce(e.user_id, '') AS usr, e.model, e.category,
+               count(*), sum(e.input_units), sum(e.output_units), sum(e.credits),
+               count(*) FILTER (WHERE e.status = 'error'), sum(e.latency_ms)
+        FROM inserted e CROSS JOIN (VALUES ('hour'), ('day')) AS g (grain)
+        GROUP BY e.org_id, g.grain, b, e.workspace_id, usr, e.model, e.category
+        ORDER BY g.grain DESC, e.org_id, b, e.workspace_id, usr, e.model, e.category
+        ON CONFLICT (org_id, grain, bucket_start, workspace_id, user_id, model, category) DO UPDATE SET
+            event_count    = u.event_count + EXCLUDED.event_count,
+            input_units    = u.input_units + EXCLUDED.input_units,
+            output_units   = u.output_units + EXCLUDED.output_units,
+            credits        = u.credits + EXCLUDED.credits,
+            error_count    = u.error_count + EXCLUDED.error_count,
+            latency_sum_ms = u.latency_sum_ms + EXCLUDED.latency_sum_ms;
     ELSE
-        RAISE EXCEPTION 'usage events are immutable';
+        INSERT INTO usage_rollups AS u (org_id, grain, bucket_start, workspace_id, user_id, model, category,
+                                        event_count, input_units, output_units, credits, error_count, latency_sum_ms)
+        SELECT e.org_id, g.grain, date_trunc(g.grain, e.occurred_at, 'UTC') AS b, e.workspace_id,
+               coalesce(e.user_id, '') AS usr, e.model, e.category,
+               -count(*), -sum(e.input_units), -sum(e.output_units), -sum(e.credits),
+               -count(*) FILTER (WHERE e.status = 'error'), -sum(e.latency_ms)
+        FROM deleted e CROSS JOIN (VALUES ('hour'), ('day')) AS g (grain)
+        GROUP BY e.org_id, g.grain, b, e.workspace_id, usr, e.model, e.category
+        ORDER BY g.grain DESC, e.org_id, b, e.workspace_id, usr, e.model, e.category
+        ON CONFLICT (org_id, grain, bucket_start, workspace_id, user_id, model, category) DO UPDATE SET
+            event_count    = u.event_count + EXCLUDED.event_count,
+            input_units    = u.input_units + EXCLUDED.input_units,
+            output_units   = u.output_units + EXCLUDED.output_units,
+            credits        = u.credits + EXCLUDED.credits,
+            error_count    = u.error_count + EXCLUDED.error_count,
+            latency_sum_ms = u.latency_sum_ms + EXCLUDED.latency_sum_ms;
     END IF;
     RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER usage_events_rollup AFTER INSERT OR UPDATE OR DELETE ON usage_events
-    FOR EACH ROW EXECUTE FUNCTION usage_rollup_apply();
+CREATE TRIGGER usage_events_rollup_insert AFTER INSERT ON usage_events
+    REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION usage_rollup_apply();
+CREATE TRIGGER usage_events_rollup_delete AFTER DELETE ON usage_events
+    REFERENCING OLD TABLE AS deleted FOR EACH STATEMENT EXECUTE FUNCTION usage_rollup_apply();
+
+-- Usage events are immutable (a correction would be a new event); an UPDATE would desynchronise rollups.
+CREATE FUNCTION usage_events_refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'usage events are immutable';
+END
+$$;
+CREATE TRIGGER usage_events_immutable BEFORE UPDATE ON usage_events
+    FOR EACH ROW EXECUTE FUNCTION usage_events_refuse_update();
 
 -- Events written before this migration.
 INSERT INTO usage_rollups (org_id, grain, bucket_start, workspace_id, user_id, model, category,

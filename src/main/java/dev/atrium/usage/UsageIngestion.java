@@ -88,7 +88,13 @@ public class UsageIngestion {
                 throw ApiException.invalid("user_id", "No such member of the organization.");
             }
             PricedModel model = pricing.model(org, e.model()).orElse(null);
-            Credits credits = e.credits() != null ? e.credits() : price(model, e);
+            Credits credits;
+            try {
+                credits = e.credits() != null ? e.credits() : price(model, e);
+            } catch (ArithmeticException | IllegalArgumentException unpriceable) {
+                // Units beyond any price's range, or a catalog entry without the price its kind needs.
+                throw ApiException.invalid("credits", "The event cannot be priced from the catalog; send credits.");
+            }
             String operation = model != null && model.kind() == ModelKind.TRANSCRIPTION
                     ? "transcription"
                     : e.category().wire();

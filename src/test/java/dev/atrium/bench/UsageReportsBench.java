@@ -75,7 +75,8 @@ public final class UsageReportsBench {
                 "server.port", "0",
                 "spring.main.banner-mode", "off",
                 "logging.level.root", "WARN"));
-        try (ConfigurableApplicationContext ctx = app.run()) {
+        // As arguments: they win over application.properties (server.port=8080 may be taken).
+        try (ConfigurableApplicationContext ctx = app.run("--server.port=0", "--atrium.data-dir=" + dataDir)) {
             JdbcClient jdbc = ctx.getBean(JdbcClient.class);
             User user = ctx.getBean(Identity.class)
                     .createUser("bench-" + UUID.randomUUID() + "@example.com", "correct horse battery staple", "Bench");
