@@ -1,4 +1,4 @@
--- Usage rollups (DESIGN §4): hour and day buckets (UTC) per organization, workspace, member, model
+-- Usage rollups (DESIGN §4): hour, day and month buckets (UTC) per organization, workspace, member, model
 -- and category, kept by a trigger in the transaction that writes the event, so a rollup always
 -- equals the sum of its events whoever writes them (gateway, ingestion, bulk loads) and whatever
 -- crashes. Reports read these rows, never the raw events (except latency percentiles).
@@ -9,7 +9,7 @@ CREATE UNIQUE INDEX usage_events_external_key ON usage_events (org_id, external_
 
 CREATE TABLE usage_rollups (
     org_id          text NOT NULL,
-    grain           text NOT NULL CHECK (grain IN ('hour', 'day')),
+    grain           text NOT NULL CHECK (grain IN ('hour', 'day', 'month')),
     bucket_start    timestamptz NOT NULL,
     workspace_id    text NOT NULL,
     user_id         text NOT NULL,          -- '' when no member made the call (workspace key, external)
@@ -26,7 +26,7 @@ CREATE TABLE usage_rollups (
 
 -- Statement-level, over the transition table: a multi-row insert costs one upsert per touched rollup
 -- row, not one per event, and a single-row insert (the gateway's) one statement for both grains.
--- Rows are upserted in one order (hour rows before day rows, then by key), so concurrent writers
+-- Rows are upserted in one order (hour rows, day rows, month rows, then by key), so concurrent writers
 -- lock rollup rows in the same order and never deadlock.
 CREATE FUNCTION usage_rollup_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -37,9 +37,9 @@ BEGIN
                coalesce(e.user_id, '') AS usr, e.model, e.category,
                count(*), sum(e.input_units), sum(e.output_units), sum(e.credits),
                count(*) FILTER (WHERE e.status = 'error'), sum(e.latency_ms)
-        FROM inserted e CROSS JOIN (VALUES ('hour'), ('day')) AS g (grain)
+        FROM inserted e CROSS JOIN (VALUES ('hour'), ('day'), ('month')) AS g (grain)
         GROUP BY e.org_id, g.grain, b, e.workspace_id, usr, e.model, e.category
-        ORDER BY g.grain DESC, e.org_id, b, e.workspace_id, usr, e.model, e.category
+        ORDER BY array_position(ARRAY['hour', 'day', 'month'], g.grain), e.org_id, b, e.workspace_id, usr, e.model, e.category
         ON CONFLICT (org_id, grain, bucket_start, workspace_id, user_id, model, category) DO UPDATE SET
             event_count    = u.event_count + EXCLUDED.event_count,
             input_units    = u.input_units + EXCLUDED.input_units,
@@ -54,9 +54,9 @@ BEGIN
                coalesce(e.user_id, '') AS usr, e.model, e.category,
                -count(*), -sum(e.input_units), -sum(e.output_units), -sum(e.credits),
                -count(*) FILTER (WHERE e.status = 'error'), -sum(e.latency_ms)
-        FROM deleted e CROSS JOIN (VALUES ('hour'), ('day')) AS g (grain)
+        FROM deleted e CROSS JOIN (VALUES ('hour'), ('day'), ('month')) AS g (grain)
         GROUP BY e.org_id, g.grain, b, e.workspace_id, usr, e.model, e.category
-        ORDER BY g.grain DESC, e.org_id, b, e.workspace_id, usr, e.model, e.category
+        ORDER BY array_position(ARRAY['hour', 'day', 'month'], g.grain), e.org_id, b, e.workspace_id, usr, e.model, e.category
         ON CONFLICT (org_id, grain, bucket_start, workspace_id, user_id, model, category) DO UPDATE SET
             event_count    = u.event_count + EXCLUDED.event_count,
             input_units    = u.input_units + EXCLUDED.input_units,
@@ -88,5 +88,5 @@ INSERT INTO usage_rollups (org_id, grain, bucket_start, workspace_id, user_id, m
                            event_count, input_units, output_units, credits, error_count, latency_sum_ms)
 SELECT org_id, g.grain, date_trunc(g.grain, occurred_at, 'UTC'), workspace_id, coalesce(user_id, ''), model, category,
        count(*), sum(input_units), sum(output_units), sum(credits), count(*) FILTER (WHERE status = 'error'), sum(latency_ms)
-FROM usage_events CROSS JOIN (VALUES ('hour'), ('day')) AS g (grain)
+FROM usage_events CROSS JOIN (VALUES ('hour'), ('day'), ('month')) AS g (grain)
 GROUP BY 1, 2, 3, 4, 5, 6, 7;

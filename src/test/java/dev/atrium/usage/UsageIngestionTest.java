@@ -177,7 +177,7 @@ class UsageIngestionTest {
                                  sum(input_units)::bigint AS input_units, sum(output_units)::bigint AS output_units,
                                  sum(credits)::bigint AS credits, count(*) FILTER (WHERE status = 'error') AS error_count,
                                  sum(latency_ms)::bigint AS latency_sum_ms
-                          FROM usage_events CROSS JOIN (VALUES ('hour'), ('day')) AS g (grain)
+                          FROM usage_events CROSS JOIN (VALUES ('hour'), ('day'), ('month')) AS g (grain)
                           WHERE org_id = :org GROUP BY 1, 2, 3, 4, 5, 6)
                         SELECT (SELECT count(*) FROM (SELECT * FROM rolled EXCEPT SELECT * FROM raw) a)
                              + (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM rolled) b)
