@@ -3,6 +3,7 @@ package dev.atrium.usage;
 import static dev.atrium.usage.UsageTestSupport.ingest;
 import static dev.atrium.usage.UsageTestSupport.statuses;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
@@ -34,6 +36,9 @@ class StatementForecastPerformanceTest {
 
     @Autowired
     PlatformTransactionManager transactions;
+
+    @Autowired
+    JdbcClient jdbc;
 
     private static Map<String, Object> event(
             String id, String ws, String model, String category, String credits, Instant at) {
@@ -199,6 +204,11 @@ class StatementForecastPerformanceTest {
                         at.plusSeconds(i)));
             }
         });
+        // Events are immutable; a deletion (none happens today) would take its figures out of the rollups.
+        assertThatThrownBy(() -> jdbc.sql("UPDATE usage_events SET credits = 0 WHERE org_id = :org")
+                        .param("org", t.orgId())
+                        .update())
+                .hasMessageContaining("immutable");
         var r = fixtures.api()
                 .as(t.owner().token())
                 .get(t.path() + "/usage/performance?start=2025-09-01T00:00:00Z&end=2025-09-02T00:00:00Z");
@@ -219,5 +229,15 @@ class StatementForecastPerformanceTest {
         assertThat(all.path("error_rate").asDouble()).isEqualTo(0.1);
         assertThat(all.path("latency_ms_p50").asLong()).isEqualTo(50);
         assertThat(all.path("latency_ms_p95").asLong()).isEqualTo(95);
+
+        jdbc.sql("DELETE FROM usage_events WHERE org_id = :org AND model = 'm/odd'")
+                .param("org", t.orgId())
+                .update();
+        var left = fixtures.api()
+                .as(t.owner().token())
+                .get(t.path() + "/usage?bucket=month&group_by=model&start=2025-09-01T00:00:00Z&end=2025-10-01T00:00:00Z");
+        assertThat(left.json().path("data")).hasSize(1);
+        assertThat(left.json().path("data").get(0).path("model").asString()).isEqualTo("m/even");
+        assertThat(left.json().path("data").get(0).path("count").asLong()).isEqualTo(50);
     }
 }
