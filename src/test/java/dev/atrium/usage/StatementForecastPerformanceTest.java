@@ -235,7 +235,8 @@ class StatementForecastPerformanceTest {
                 .update();
         var left = fixtures.api()
                 .as(t.owner().token())
-                .get(t.path() + "/usage?bucket=month&group_by=model&start=2025-09-01T00:00:00Z&end=2025-10-01T00:00:00Z");
+                .get(t.path()
+                        + "/usage?bucket=month&group_by=model&start=2025-09-01T00:00:00Z&end=2025-10-01T00:00:00Z");
         assertThat(left.json().path("data")).hasSize(1);
         assertThat(left.json().path("data").get(0).path("model").asString()).isEqualTo("m/even");
         assertThat(left.json().path("data").get(0).path("count").asLong()).isEqualTo(50);
