@@ -103,6 +103,21 @@ final class AuthorizationMatrix {
                                                     204 204 403 204 403 403 404 204 403 404 | 404 404 404 404
             GET    /workspaces/{ws}/policy          200 200 200 200 200 200 404 200 200 404 | 404 404 404 404
             PUT    /workspaces/{ws}/policy          200 200 403 200 403 403 404 200 403 404 | 404 404 404 404  {'record_history': true}
+            # Usage: members see the workspaces they are assigned to; the rest is for owner, admin, billing
+            GET    /usage?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z&group_by=workspace
+                                                    200 200 200 200 200 200 200 200 403 403 | 404 404 404 404
+            GET    /usage?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z&workspace_ids={ws}&format=csv
+                                                    200 200 200 200 200 200 404 200 403 403 | 404 404 404 404
+            GET    /usage/summary?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z
+                                                    200 200 200 200 200 200 200 200 403 403 | 404 404 404 404
+            GET    /usage/performance?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z
+                                                    200 200 200 200 200 200 200 200 403 403 | 404 404 404 404
+            GET    /usage/members?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z
+                                                    200 200 200 403 403 403 403 200 403 403 | 404 404 404 404
+            GET    /usage/statement?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z&workspace_id={ws}
+                                                    200 200 200 403 403 403 403 200 403 403 | 404 404 404 404
+            POST   /usage/events                    200 200 200 403 403 403 403 200 403 403 | 404 404 404 404  {'events': []}
+            GET    /forecast                        200 200 200 403 403 403 403 200 403 403 | 404 404 404 404
             """);
 
     /**
@@ -144,6 +159,8 @@ final class AuthorizationMatrix {
             422 POST   /workspaces/{ws}/api-keys                     {'name': 'bound', 'user_id': '{their-owner}'}
             422 POST   /invitations                                  {'email': '{email}', 'role': 'member', 'workspace_id': '{their-ws}'}
             422 PATCH  /members/{member}                             {'default_workspace_id': '{their-ws}'}
+            404 GET    /usage/statement?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z&workspace_id={their-ws}
+            404 GET    /usage?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z&workspace_ids={their-ws}&bucket=none
             """);
 
     /** Parses {@link #ROWS}; a line that starts with a space continues the previous one. */

@@ -2,6 +2,7 @@ package dev.atrium.usage;
 
 import java.sql.Timestamp;
 import java.time.Clock;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
@@ -18,13 +19,32 @@ public class UsageRecorder {
         this.clock = clock;
     }
 
+    /**
+     * Appends the event; the hour and day rollups follow in the same transaction (a trigger, see
+     * {@code V20__usage_rollups.sql}), so reports never disagree with the events.
+     */
     @Transactional(propagation = Propagation.MANDATORY)
     public void record(UsageEvent e) {
-        jdbc.sql("""
+        insert(e, null);
+    }
+
+    /**
+     * Appends an ingested event under the client's id; false (and nothing written) when an event
+     * with that id exists already.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    boolean recordExternal(UsageEvent e, String externalId) {
+        return insert(e, externalId) == 1;
+    }
+
+    private int insert(UsageEvent e, @Nullable String externalId) {
+        return jdbc.sql("""
                         INSERT INTO usage_events (org_id, id, workspace_id, user_id, key_id, model, provider, category, operation,
-                            input_units, output_units, credits, latency_ms, status, hold_id, request_id, source, occurred_at, recorded_at)
+                            input_units, output_units, credits, latency_ms, status, hold_id, request_id, source, occurred_at,
+                            recorded_at, external_id)
                         VALUES (:org, :id, :ws, :user, :key, :model, :provider, :category, :operation, :in, :out, :credits,
-                            :latency, :status, :hold, :request, :source, :occurred, :recorded)
+                            :latency, :status, :hold, :request, :source, :occurred, :recorded, :external)
+                        ON CONFLICT (org_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
                         """)
                 .param("org", e.org().value())
                 .param("id", e.id())
@@ -45,6 +65,7 @@ public class UsageRecorder {
                 .param("source", e.source())
                 .param("occurred", Timestamp.from(e.occurredAt()))
                 .param("recorded", Timestamp.from(clock.instant()))
+                .param("external", externalId)
                 .update();
     }
 }

@@ -1,0 +1,142 @@
+package dev.atrium.usage.internal;
+
+import dev.atrium.common.Credits;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.ledger.Period;
+import dev.atrium.usage.UsageQuery;
+import dev.atrium.usage.UsageQuery.Bucket;
+import dev.atrium.usage.UsageQuery.Dimension;
+import dev.atrium.usage.UsageRow;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import javax.sql.DataSource;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/**
+ * Reads {@code usage_rollups}. A range {@code [start, end)} of whole hours is covered by the month
+ * rows of the whole months inside it, day rows for the other whole days and hour rows for the
+ * partial days at its edges (see {@link #cover}), so a year costs about 12 + 60 + 46 rows per group.
+ */
+@Repository
+public class Rollups {
+    private final JdbcClient streaming;
+
+    Rollups(DataSource dataSource) {
+        // A fetch size makes PostgreSQL stream rows through a cursor (inside a transaction), so a large
+        // CSV never sits in memory as a whole.
+        JdbcTemplate template = new JdbcTemplate(dataSource);
+        template.setFetchSize(1000);
+        this.streaming = JdbcClient.create(template);
+    }
+
+    /** A part of a range read from one grain of rollups: {@code [from, to)}. */
+    record Segment(String grain, Instant from, Instant to) {}
+
+    /**
+     * The cover of {@code [start, end)} (whole hours) by the coarsest rollups the bucket allows: month
+     * rows for whole months inside it, day rows for the other whole days, hour rows for the rest.
+     */
+    static List<Segment> cover(Instant start, Instant end, Bucket bucket) {
+        List<Segment> out = new ArrayList<>();
+        Instant dayFrom = ceil(start, ChronoUnit.DAYS);
+        Instant dayTo = end.truncatedTo(ChronoUnit.DAYS);
+        if (bucket == Bucket.HOUR || !dayFrom.isBefore(dayTo)) {
+            out.add(new Segment("hour", start, end));
+            return out;
+        }
+        out.add(new Segment("hour", start, dayFrom));
+        out.add(new Segment("hour", dayTo, end));
+        Instant monthFrom = ceilMonth(dayFrom);
+        Instant monthTo = Period.MONTH.start(dayTo);
+        if (bucket == Bucket.DAY || !monthFrom.isBefore(monthTo)) {
+            out.add(new Segment("day", dayFrom, dayTo));
+        } else {
+            out.add(new Segment("day", dayFrom, monthFrom));
+            out.add(new Segment("day", monthTo, dayTo));
+            out.add(new Segment("month", monthFrom, monthTo));
+        }
+        out.removeIf(seg -> !seg.from().isBefore(seg.to()));
+        return out;
+    }
+
+    private static Instant ceil(Instant at, ChronoUnit unit) {
+        Instant floor = at.truncatedTo(unit);
+        return floor.equals(at) ? at : floor.plus(1, unit);
+    }
+
+    private static Instant ceilMonth(Instant at) {
+        Instant floor = Period.MONTH.start(at);
+        return floor.equals(at) ? at : Period.MONTH.next(at);
+    }
+
+    /** Streams the report's rows, ordered by bucket, then by the grouped dimensions. */
+    public void stream(UsageQuery q, Consumer<UsageRow> sink) {
+        List<Segment> segments = cover(q.start(), q.end(), q.bucket());
+        List<Dimension> dims =
+                Arrays.stream(Dimension.values()).filter(q.groupBy()::contains).toList();
+        String bucket = q.bucket() == Bucket.NONE
+                ? "CAST(:start AS timestamptz)"
+                : "date_trunc('" + q.bucket().wire() + "', bucket_start, 'UTC')";
+        String dimColumns = dims.stream().map(d -> ", " + d.column()).collect(Collectors.joining());
+        String order = dims.stream().map(d -> ", " + d.column()).collect(Collectors.joining());
+        String wsFilter = q.workspaces() == null ? "" : " AND workspace_id IN (:ws)";
+        StringBuilder union = new StringBuilder();
+        for (int i = 0; i < segments.size(); i++) {
+            if (i > 0) union.append(" UNION ALL");
+            union.append(" SELECT * FROM usage_rollups WHERE org_id = :org AND grain = :g")
+                    .append(i)
+                    .append(" AND bucket_start >= :f")
+                    .append(i)
+                    .append(" AND bucket_start < :t")
+                    .append(i)
+                    .append(wsFilter);
+        }
+        String sql = "WITH r AS (" + union + ") SELECT " + bucket + " AS b" + dimColumns
+                + ", sum(event_count) AS n, sum(input_units) AS i, sum(output_units) AS o, sum(credits) AS c,"
+                + " sum(error_count) AS e, sum(latency_sum_ms) AS l"
+                + " FROM r GROUP BY b" + dimColumns
+                + " HAVING sum(event_count) <> 0"
+                + " ORDER BY b" + order;
+        var spec = streaming.sql(sql).param("org", q.org().value()).param("start", Timestamp.from(q.start()));
+        for (int i = 0; i < segments.size(); i++) {
+            spec = spec.param("g" + i, segments.get(i).grain())
+                    .param("f" + i, Timestamp.from(segments.get(i).from()))
+                    .param("t" + i, Timestamp.from(segments.get(i).to()));
+        }
+        if (q.workspaces() != null) {
+            List<String> ids = q.workspaces().stream().map(WorkspaceId::value).toList();
+            // An empty IN () is not SQL; no visible workspace means no rows.
+            if (ids.isEmpty()) return;
+            spec = spec.param("ws", ids);
+        }
+        spec.query(rs -> {
+            sink.accept(row(rs, q.groupBy()));
+        });
+    }
+
+    private static UsageRow row(ResultSet rs, java.util.Set<Dimension> groupBy) throws SQLException {
+        String user = groupBy.contains(Dimension.USER) ? rs.getString("user_id") : null;
+        return new UsageRow(
+                rs.getTimestamp("b").toInstant(),
+                groupBy.contains(Dimension.WORKSPACE) ? rs.getString("workspace_id") : null,
+                user == null || user.isEmpty() ? null : user,
+                groupBy.contains(Dimension.MODEL) ? rs.getString("model") : null,
+                groupBy.contains(Dimension.CATEGORY) ? rs.getString("category") : null,
+                rs.getLong("n"),
+                rs.getLong("i"),
+                rs.getLong("o"),
+                Credits.ofMicros(rs.getLong("c")),
+                rs.getLong("e"),
+                rs.getLong("l"));
+    }
+}

@@ -1,0 +1,277 @@
+package dev.atrium.usage.web;
+
+import dev.atrium.common.ApiException;
+import dev.atrium.common.UserId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.identity.Caller;
+import dev.atrium.organization.Member;
+import dev.atrium.organization.OrgAccess;
+import dev.atrium.organization.OrganizationService;
+import dev.atrium.usage.UsageQuery;
+import dev.atrium.usage.UsageQuery.Bucket;
+import dev.atrium.usage.UsageQuery.Dimension;
+import dev.atrium.usage.UsageReports;
+import dev.atrium.usage.UsageRow;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Usage reports (docs/usage.md): rows by bucket and dimensions, summaries per workspace and member, performance. */
+@RestController
+@RequestMapping("/api/v1/organizations/{org}/usage")
+class UsageController {
+    static final List<String> METRICS =
+            List.of("count", "input_units", "output_units", "credits", "error_count", "latency_ms_sum");
+    private final Scope scope;
+    private final UsageReports reports;
+    private final OrganizationService organizations;
+
+    UsageController(Scope scope, UsageReports reports, OrganizationService organizations) {
+        this.scope = scope;
+        this.reports = reports;
+        this.organizations = organizations;
+    }
+
+    @GetMapping
+    @Nullable
+    Map<String, Object> report(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @RequestParam(required = false) @Nullable String start,
+            @RequestParam(required = false) @Nullable String end,
+            @RequestParam(required = false) @Nullable String bucket,
+            @RequestParam(name = "group_by", required = false) @Nullable String groupBy,
+            @RequestParam(name = "workspace_ids", required = false) @Nullable String workspaceIds,
+            @RequestParam(required = false) @Nullable String format,
+            HttpServletResponse response)
+            throws IOException {
+        OrgAccess a = scope.org(caller, org);
+        Instant from = Params.hour(start, "start");
+        Instant to = Params.hour(end, "end");
+        Bucket b = Params.bucket(bucket);
+        Params.range(from, to, b == Bucket.HOUR ? Params.MAX_HOURLY_RANGE : Params.MAX_RANGE);
+        Set<Dimension> dims = Params.groupBy(groupBy);
+        String fmt = Params.format(format, "json", "csv");
+        List<WorkspaceId> visible = scope.visible(a, Params.workspaces(workspaceIds));
+        UsageQuery q = new UsageQuery(a.org(), from, to, b, dims, visible);
+        List<Dimension> ordered =
+                Arrays.stream(Dimension.values()).filter(dims::contains).toList();
+        if (fmt.equals("csv")) {
+            response.setContentType("text/csv;charset=UTF-8");
+            response.setHeader("Content-Disposition", "attachment; filename=\"usage.csv\"");
+            Writer out = new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8);
+            List<String> header = new ArrayList<>();
+            header.add("bucket_start");
+            ordered.forEach(d -> header.add(d.column()));
+            header.addAll(METRICS);
+            out.write(String.join(",", header) + "\n");
+            try {
+                reports.stream(q, row -> write(out, csv(row, ordered)));
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
+            out.flush();
+            return null;
+        }
+        List<Map<String, Object>> data = new ArrayList<>();
+        reports.stream(q, row -> data.add(json(row, ordered)));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("start", from);
+        body.put("end", to);
+        body.put("bucket", b.wire());
+        body.put("group_by", ordered.stream().map(Dimension::wire).toList());
+        body.put("data", data);
+        return body;
+    }
+
+    private static void write(Writer out, String line) {
+        try {
+            out.write(line);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static Map<String, Object> json(UsageRow r, List<Dimension> dims) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("bucket_start", r.bucketStart());
+        for (Dimension d : dims) m.put(d.column(), value(r, d));
+        m.put("count", r.count());
+        m.put("input_units", r.inputUnits());
+        m.put("output_units", r.outputUnits());
+        m.put("credits", r.credits().toDecimal());
+        m.put("error_count", r.errorCount());
+        m.put("latency_ms_sum", r.latencyMsSum());
+        return m;
+    }
+
+    static String csv(UsageRow r, List<Dimension> dims) {
+        StringBuilder sb = new StringBuilder(r.bucketStart().toString());
+        for (Dimension d : dims) sb.append(',').append(cell(value(r, d)));
+        sb.append(',').append(r.count());
+        sb.append(',').append(r.inputUnits());
+        sb.append(',').append(r.outputUnits());
+        sb.append(',').append(r.credits().toDecimal());
+        sb.append(',').append(r.errorCount());
+        sb.append(',').append(r.latencyMsSum());
+        return sb.append('\n').toString();
+    }
+
+    private static @Nullable String value(UsageRow r, Dimension d) {
+        return switch (d) {
+            case WORKSPACE -> r.workspaceId();
+            case USER -> r.userId();
+            case MODEL -> r.model();
+            case CATEGORY -> r.category();
+        };
+    }
+
+    /** RFC 4180: quote a cell holding a comma, quote or line break (model ids are client-chosen). */
+    static String cell(@Nullable String value) {
+        if (value == null) return "";
+        if (value.chars().anyMatch(c -> c == ',' || c == '"' || c == '\n' || c == '\r')) {
+            return '"' + value.replace("\"", "\"\"") + '"';
+        }
+        return value;
+    }
+
+    record WorkspaceSplit(
+            String workspaceId, String name, String imageSpeechCredits, String chatbotCredits, String totalCredits) {}
+
+    record MemberSplit(
+            @Nullable String userId,
+            @Nullable String name,
+            @Nullable String email,
+            String imageSpeechCredits,
+            String chatbotCredits,
+            String totalCredits) {}
+
+    record Report<T>(Instant start, Instant end, List<T> data) {}
+
+    @GetMapping("/summary")
+    Report<WorkspaceSplit> summary(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @RequestParam(required = false) @Nullable String start,
+            @RequestParam(required = false) @Nullable String end) {
+        OrgAccess a = scope.org(caller, org);
+        Instant from = Params.hour(start, "start");
+        Instant to = Params.hour(end, "end");
+        Params.range(from, to, Params.MAX_RANGE);
+        Map<WorkspaceId, String> names = scope.names(a);
+        var splits = reports.split(
+                a.org(), from, to, Dimension.WORKSPACE, a.seesAllWorkspaces() ? null : List.copyOf(names.keySet()));
+        Map<String, UsageReports.Split> byWs = new LinkedHashMap<>();
+        splits.forEach(s -> byWs.put(s.key(), s));
+        List<WorkspaceSplit> data = new ArrayList<>();
+        names.forEach((id, name) -> {
+            var s = byWs.remove(id.value());
+            data.add(
+                    s == null
+                            ? new WorkspaceSplit(id.value(), name, "0", "0", "0")
+                            : new WorkspaceSplit(
+                                    id.value(),
+                                    name,
+                                    s.imageSpeech().toDecimal(),
+                                    s.chatbot().toDecimal(),
+                                    s.total().toDecimal()));
+        });
+        // Usage of workspaces deleted since: still counted, without a name.
+        byWs.values()
+                .forEach(s -> data.add(new WorkspaceSplit(
+                        String.valueOf(s.key()),
+                        "",
+                        s.imageSpeech().toDecimal(),
+                        s.chatbot().toDecimal(),
+                        s.total().toDecimal())));
+        return new Report<>(from, to, data);
+    }
+
+    @GetMapping("/members")
+    Report<MemberSplit> members(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @RequestParam(required = false) @Nullable String start,
+            @RequestParam(required = false) @Nullable String end,
+            @RequestParam(name = "workspace_ids", required = false) @Nullable String workspaceIds) {
+        OrgAccess a = scope.all(caller, org);
+        Instant from = Params.hour(start, "start");
+        Instant to = Params.hour(end, "end");
+        Params.range(from, to, Params.MAX_RANGE);
+        var splits = reports.split(a.org(), from, to, Dimension.USER, Params.workspaces(workspaceIds));
+        List<MemberSplit> data = new ArrayList<>();
+        for (var s : splits) {
+            Member m = null;
+            if (s.key() != null) {
+                try {
+                    m = organizations.find(a.org(), new UserId(s.key()));
+                } catch (ApiException removed) {
+                    // A former member: their usage stays, their name is gone.
+                }
+            }
+            data.add(new MemberSplit(
+                    s.key(),
+                    m == null ? null : m.name(),
+                    m == null ? null : m.email(),
+                    s.imageSpeech().toDecimal(),
+                    s.chatbot().toDecimal(),
+                    s.total().toDecimal()));
+        }
+        return new Report<>(from, to, data);
+    }
+
+    record PerformanceRow(
+            @Nullable String model,
+            @Nullable String workspaceId,
+            long count,
+            double errorRate,
+            long latencyMsP50,
+            long latencyMsP95) {}
+
+    @GetMapping("/performance")
+    Report<PerformanceRow> performance(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @RequestParam(required = false) @Nullable String start,
+            @RequestParam(required = false) @Nullable String end,
+            @RequestParam(name = "group_by", required = false) @Nullable String groupBy,
+            @RequestParam(name = "workspace_ids", required = false) @Nullable String workspaceIds) {
+        OrgAccess a = scope.org(caller, org);
+        Instant from = Params.hour(start, "start");
+        Instant to = Params.hour(end, "end");
+        Params.range(from, to, Params.MAX_PERFORMANCE_RANGE);
+        Dimension by = groupBy == null || groupBy.isBlank()
+                ? Dimension.MODEL
+                : Params.dimension(groupBy, "group_by", "model, workspace");
+        var rows = reports.performance(a.org(), from, to, by, scope.visible(a, Params.workspaces(workspaceIds)));
+        return new Report<>(
+                from,
+                to,
+                rows.stream()
+                        .map(p -> new PerformanceRow(
+                                by == Dimension.MODEL ? p.key() : null,
+                                by == Dimension.WORKSPACE ? p.key() : null,
+                                p.count(),
+                                p.errorRate(),
+                                p.latencyMsP50(),
+                                p.latencyMsP95()))
+                        .toList());
+    }
+}
