@@ -60,3 +60,7 @@ CREATE TABLE activities (
     PRIMARY KEY (org_id, workspace_id, id),
     FOREIGN KEY (org_id, workspace_id) REFERENCES workspaces (org_id, id)
 );
+-- Which activity produced a media file (media authorization), and retention by age.
+CREATE INDEX activities_media_idx ON activities USING gin (media_ids);
+CREATE INDEX activities_time_idx ON activities (org_id, workspace_id, created_at);
+CREATE INDEX conversations_time_idx ON conversations (org_id, workspace_id, updated_at);

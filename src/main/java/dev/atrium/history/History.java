@@ -105,6 +105,18 @@ public class History {
         return Page.of(rows, page, ActivityView::id);
     }
 
+    /**
+     * Generated media is read like the activity that produced it; media recorded by no activity
+     * (made while the workspace recorded no history) by the workspace's members and keys, not viewers.
+     * Callers outside the workspace's content get 404.
+     */
+    @Transactional(readOnly = true)
+    public boolean mayReadMedia(WorkspaceAccess access, String mediaId) {
+        Viewer v = Viewer.of(access);
+        if (v.all()) return true;
+        return activities.mediaVisible(access.org().org(), v, mediaId).orElse(v.canWrite());
+    }
+
     private ConversationSummary writable(WorkspaceAccess access, ConversationId id) {
         Viewer v = Viewer.of(access);
         var c = conversations.find(access.org().org(), v, id).orElseThrow(() -> ApiException.notFound("conversation"));

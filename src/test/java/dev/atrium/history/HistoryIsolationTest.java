@@ -102,8 +102,9 @@ class HistoryIsolationTest {
             var list = api.get(a.ws(ws) + "/conversations");
             var search = api.get(a.ws(ws) + "/conversations?q=" + PRIVATE_WORD + "%20OR%20" + SHARED_WORD);
             var activities = api.get(a.ws(ws) + "/activities");
+            var export = api.get(a.ws(ws) + "/history/export");
             if (visible == null) {
-                for (var r : List.of(list, search, activities)) assertNotFound(who, r, all);
+                for (var r : List.of(list, search, activities, export)) assertNotFound(who, r, all);
                 for (String id : all) {
                     assertNotFound(who, api.get(a.ws(ws) + "/conversations/" + id), all);
                     assertNotFound(who, api.patch(a.ws(ws) + "/conversations/" + id, Map.of("title", "x")), all);
@@ -118,6 +119,7 @@ class HistoryIsolationTest {
                     .containsExactlyInAnyOrderElementsOf(
                             visible.stream().filter(id -> !id.equals(keyConv)).toList());
             assertThat(activities.status()).as(who).isEqualTo(200);
+            assertThat(export.status()).as(who).isEqualTo(200);
             for (String id : all) {
                 var get = api.get(a.ws(ws) + "/conversations/" + id);
                 if (visible.contains(id)) {
@@ -162,6 +164,19 @@ class HistoryIsolationTest {
                     .post("/v1/chat/completions", Map.of("model", "demo/chat", "messages", List.of(msg("user", "hi"))));
             assertThat(r.status()).as(r.toString()).isIn(404);
             assertThat(r.body()).doesNotContain(PRIVATE_WORD);
+        }
+
+        // Media is read like the activity that produced it.
+        var image = aliceGw.post(
+                "/v1/images/generations",
+                Map.of("model", "demo/image", "prompt", "a pelican", "size", "256x256", "response_format", "url"));
+        assertThat(image.status()).as(image.toString()).isEqualTo(200);
+        String url = image.json().path("data").path(0).path("url").asString();
+        String mediaPath = url.substring(url.indexOf("/api/v1/"));
+        assertThat(fixtures.api().as(alice.token()).get(mediaPath).status()).isEqualTo(200);
+        assertThat(fixtures.api().as(lead.token()).get(mediaPath).status()).isEqualTo(200);
+        for (String token : List.of(bob.token(), guest.token(), a.owner().token(), billing.token(), wsKey, keyB)) {
+            assertThat(fixtures.api().as(token).get(mediaPath).status()).isEqualTo(404);
         }
 
         // Seeing a shared conversation is not owning it: bob and the viewer cannot change it.

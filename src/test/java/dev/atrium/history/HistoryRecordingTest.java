@@ -216,6 +216,54 @@ class HistoryRecordingTest {
         assertThat(count("usage_events", ws)).isEqualTo(2);
     }
 
+    @Test
+    void theExportIsAZipOfJsonLinesWithTheConversationsAndActivities() throws Exception {
+        chat(gateway, List.of(msg("user", "Export me, please")));
+        var http = java.net.http.HttpClient.newHttpClient();
+        var res = http.send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                                fixtures.baseUrl() + t.ws(t.primaryWorkspaceId()) + "/history/export"))
+                        .header("Authorization", "Bearer " + t.owner().token())
+                        .build(),
+                java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(res.statusCode()).isEqualTo(200);
+        assertThat(res.headers().firstValue("content-type")).hasValue("application/zip");
+        Map<String, String> entries = new java.util.HashMap<>();
+        try (var zip = new java.util.zip.ZipInputStream(new java.io.ByteArrayInputStream(res.body()))) {
+            for (var e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+                entries.put(e.getName(), new String(zip.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        assertThat(entries.get("conversations.jsonl").lines()).hasSize(1);
+        assertThat(entries.get("conversations.jsonl")).contains("Export me, please", "\"messages\"");
+        assertThat(entries.get("activities.jsonl").lines()).hasSize(1);
+        var outsider = fixtures.tenant("Outsider");
+        assertThat(fixtures.api()
+                        .as(outsider.owner().token())
+                        .get(t.ws(t.primaryWorkspaceId()) + "/history/export")
+                        .status())
+                .isEqualTo(404);
+    }
+
+    @Autowired
+    HistoryRetention retention;
+
+    @Test
+    void retentionErasesHistoryOlderThanThePolicyAllows() {
+        assertThat(owner.put(t.ws(t.primaryWorkspaceId()) + "/policy", Map.of("retention_days", 7))
+                        .status())
+                .isEqualTo(200);
+        chat(gateway, List.of(msg("user", "Short-lived")));
+        java.time.Instant now = java.time.Instant.now();
+        retention.sweep(now.plus(java.time.Duration.ofDays(6)));
+        assertThat(count("conversations", t.primaryWorkspaceId())).isEqualTo(1);
+        retention.sweep(now.plus(java.time.Duration.ofDays(8)));
+        for (String table : List.of("conversations", "messages", "activities")) {
+            assertThat(count(table, t.primaryWorkspaceId())).as(table).isZero();
+        }
+        assertThat(count("usage_events", t.primaryWorkspaceId())).isEqualTo(1);
+    }
+
     private long count(String table, String ws) {
         return jdbc.sql("SELECT count(*) FROM " + table + " WHERE org_id = :org AND workspace_id = :ws")
                 .param("org", t.orgId())

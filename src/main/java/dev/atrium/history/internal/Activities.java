@@ -103,4 +103,23 @@ public class Activities {
                 })
                 .list();
     }
+
+    /**
+     * Whether the viewer sees the activity that produced a media file; empty when no activity
+     * records it (made while the workspace recorded no history).
+     */
+    public java.util.Optional<Boolean> mediaVisible(OrgId org, Viewer v, String mediaId) {
+        return Conversations.bind(
+                        jdbc.sql("SELECT bool_or(" + VISIBLE + ") FROM activities a WHERE a.org_id = :org"
+                                + " AND a.workspace_id = :ws AND a.media_ids @> ARRAY[CAST(:media AS text)]"),
+                        v)
+                .param("org", org.value())
+                .param("ws", v.workspace().value())
+                .param("media", mediaId)
+                .query((rs, n) -> {
+                    boolean visible = rs.getBoolean(1);
+                    return rs.wasNull() ? java.util.Optional.<Boolean>empty() : java.util.Optional.of(visible);
+                })
+                .single();
+    }
 }

@@ -191,6 +191,25 @@ public class Conversations {
         }
     }
 
+    /**
+     * Erases conversations not updated since {@code cutoff} (messages by cascade) and activities
+     * older than it; returns the rows erased.
+     */
+    public long eraseBefore(OrgId org, WorkspaceId ws, Instant cutoff) {
+        long erased = jdbc.sql(
+                        "DELETE FROM conversations WHERE org_id = :org AND workspace_id = :ws AND updated_at < :cutoff")
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("cutoff", Timestamp.from(cutoff))
+                .update();
+        erased += jdbc.sql("DELETE FROM activities WHERE org_id = :org AND workspace_id = :ws AND created_at < :cutoff")
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("cutoff", Timestamp.from(cutoff))
+                .update();
+        return erased;
+    }
+
     private static Head head(ResultSet rs, int n) throws SQLException {
         String user = rs.getString(3);
         return new Head(
