@@ -283,6 +283,12 @@ public class WorkspaceService {
         return policies.find(org, ws).orElse(Policy.DEFAULT);
     }
 
+    /** Every workspace whose policy limits how long history is kept: for the retention sweepers. */
+    @Transactional(readOnly = true)
+    public List<Retention> retentions() {
+        return policies.retentions();
+    }
+
     private Workspace lock(WorkspaceAccess access) {
         return workspaces
                 .findForUpdate(access.workspace().org(), access.workspace().id())

@@ -32,6 +32,7 @@ public class ChatService {
     private final Settlement settlement;
     private final GatewayMetrics metrics;
     private final JsonMapper json;
+    private final ChatHistory history;
     private final Clock clock;
 
     ChatService(
@@ -40,12 +41,14 @@ public class ChatService {
             Settlement settlement,
             GatewayMetrics metrics,
             JsonMapper json,
+            ChatHistory history,
             Clock clock) {
         this.models = models;
         this.providers = providers;
         this.settlement = settlement;
         this.metrics = metrics;
         this.json = json;
+        this.history = history;
         this.clock = clock;
     }
 
@@ -57,9 +60,16 @@ public class ChatService {
             long promptEstimate,
             Hold hold,
             boolean stream,
-            boolean includeUsage) {}
+            boolean includeUsage,
+            ChatHistory.@Nullable Pending conversation) {
 
-    public Prepared prepare(GatewayContext ctx, ObjectNode body) {
+        /** The conversation this turn is recorded in, or null when the workspace records no history. */
+        public @Nullable String conversationId() {
+            return conversation == null ? null : conversation.target().id().value();
+        }
+    }
+
+    public Prepared prepare(GatewayContext ctx, ObjectNode body, @Nullable String conversationHeader) {
         JsonNode modelNode = body.path("model");
         if (!modelNode.isString() || modelNode.asString().isBlank())
             throw GatewayException.invalid("'model' is required.");
@@ -81,8 +91,10 @@ public class ChatService {
         // The hold covers the model's output cap; a client's own limit is passed on, capped to it.
         if (upstream.has("max_completion_tokens")) upstream.put("max_completion_tokens", outputCap);
         else if (upstream.has("max_tokens")) upstream.put("max_tokens", outputCap);
+        // Before the hold: a foreign conversation id is refused without reserving anything.
+        ChatHistory.@Nullable Pending conversation = history.begin(ctx, conversationHeader, messages);
         Hold hold = settlement.reserve(ctx, maximum, Category.CHAT, model.id());
-        return new Prepared(ctx, model, upstream, prompt, hold, stream, includeUsage);
+        return new Prepared(ctx, model, upstream, prompt, hold, stream, includeUsage, conversation);
     }
 
     /** Non-streaming: the OpenAI response with the public model name, and the credits charged. */
@@ -105,6 +117,9 @@ public class ChatService {
         long out = response.path("usage").path("completion_tokens").asLong(written);
         Credits charged = settlement.settle(p.ctx(), p.hold(), outcome(p, in, out, "ok", started));
         metrics.completed(p.model(), "chat", started, charged);
+        String reply = ChatHistory.text(
+                response.path("choices").path(0).path("message").path("content"));
+        history.record(p.ctx(), p.conversation(), reply, p.model().id(), in, out, charged, "ok", since(started));
         ObjectNode body = (ObjectNode) response.deepCopy();
         body.put("model", p.model().id());
         return new Completed(body, charged);
@@ -135,6 +150,8 @@ public class ChatService {
                 for (JsonNode choice : chunk.path("choices")) {
                     // text, refusals and tool calls alike: all of it is output the client receives
                     state.deliveredTokens += Tokens.ofOutput(choice.path("delta"));
+                    if (choice.path("index").asInt(0) == 0)
+                        state.reply.append(ChatHistory.text(choice.path("delta").path("content")));
                 }
             });
         } catch (RuntimeException e) {
@@ -150,8 +167,19 @@ public class ChatService {
                 settlement.abandon(p.ctx(), p.hold());
                 return;
             }
-            settlement.settle(p.ctx(), p.hold(), outcome(p, in, state.deliveredTokens, "partial", started));
+            Credits partial =
+                    settlement.settle(p.ctx(), p.hold(), outcome(p, in, state.deliveredTokens, "partial", started));
             metrics.failed(p.model(), "chat");
+            history.record(
+                    p.ctx(),
+                    p.conversation(),
+                    state.reply.toString(),
+                    p.model().id(),
+                    in,
+                    state.deliveredTokens,
+                    partial,
+                    "partial",
+                    since(started));
             if (!clientGone) state.finish(response, errorEvent(e));
             return;
         }
@@ -159,8 +187,22 @@ public class ChatService {
         long out = state.completionTokens >= 0 ? state.completionTokens : state.deliveredTokens;
         Credits charged = settlement.settle(p.ctx(), p.hold(), outcome(p, in, out, "ok", started));
         metrics.completed(p.model(), "chat", started, charged);
+        history.record(
+                p.ctx(),
+                p.conversation(),
+                state.reply.toString(),
+                p.model().id(),
+                in,
+                out,
+                charged,
+                "ok",
+                since(started));
         if (!state.started) state.start(response, p);
         state.finish(response, null);
+    }
+
+    private long since(Instant started) {
+        return Math.max(0, clock.millis() - started.toEpochMilli());
     }
 
     private Settlement.Outcome outcome(Prepared p, long in, long out, String status, Instant started) {
@@ -218,6 +260,7 @@ public class ChatService {
         long deliveredTokens;
         long promptTokens = -1;
         long completionTokens = -1;
+        final StringBuilder reply = new StringBuilder();
 
         @Nullable
         OutputStream out;
@@ -229,6 +272,7 @@ public class ChatService {
             response.setHeader("Cache-Control", "no-cache");
             response.setHeader("X-Accel-Buffering", "no");
             response.setHeader("x-atrium-workspace-id", p.ctx().workspace().id().value());
+            if (p.conversationId() != null) response.setHeader("x-atrium-conversation-id", p.conversationId());
             started = true;
         }
 

@@ -3,14 +3,20 @@ package dev.atrium.gateway.internal;
 import dev.atrium.common.Credits;
 import dev.atrium.gateway.GatewayException;
 import dev.atrium.gateway.provider.AiProvider;
+import dev.atrium.history.Activity;
+import dev.atrium.history.HistoryRecorder;
 import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Hold;
 import dev.atrium.pricing.PricedModel;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -18,11 +24,13 @@ import tools.jackson.databind.node.ObjectNode;
 /** Images, text-to-speech and transcription: priced, held, forwarded, settled like chat. */
 @Service
 public class MediaOperations {
+    private static final Logger log = LoggerFactory.getLogger(MediaOperations.class);
     private final Models models;
     private final Providers providers;
     private final Settlement settlement;
     private final GatewayMetrics metrics;
     private final MediaStore media;
+    private final HistoryRecorder history;
     private final Clock clock;
 
     MediaOperations(
@@ -31,12 +39,14 @@ public class MediaOperations {
             Settlement settlement,
             GatewayMetrics metrics,
             MediaStore media,
+            HistoryRecorder history,
             Clock clock) {
         this.models = models;
         this.providers = providers;
         this.settlement = settlement;
         this.metrics = metrics;
         this.media = media;
+        this.history = history;
         this.clock = clock;
     }
 
@@ -96,11 +106,14 @@ public class MediaOperations {
                         started));
         metrics.completed(model, "image", started, charged);
         ObjectNode out = (ObjectNode) response.deepCopy();
-        if (format.equals("url")) {
+        List<String> stored = new ArrayList<>();
+        if (format.equals("url") || ctx.policy().recordHistory()) {
             for (JsonNode item : out.path("data")) {
                 if (item instanceof ObjectNode o && o.has("b64_json")) {
                     byte[] png = Base64.getDecoder().decode(o.path("b64_json").asString());
                     String id = media.put(ctx.org(), ctx.workspace().id(), "image/png", png);
+                    stored.add(id);
+                    if (!format.equals("url")) continue;
                     o.remove("b64_json");
                     o.put(
                             "url",
@@ -109,7 +122,33 @@ public class MediaOperations {
                 }
             }
         }
+        activity(ctx, "image", model, charged, produced == n ? "ok" : "partial", started, stored);
         return new Result<>(out, charged);
+    }
+
+    /** The request record, when the workspace records history; never fails a settled operation. */
+    private void activity(
+            GatewayContext ctx,
+            String operation,
+            PricedModel model,
+            Credits charged,
+            String status,
+            Instant started,
+            List<String> mediaIds) {
+        if (!ctx.policy().recordHistory()) return;
+        try {
+            history.recordActivity(new Activity(
+                    ChatHistory.scope(ctx),
+                    operation,
+                    model.id(),
+                    charged,
+                    status,
+                    Math.max(0, clock.millis() - started.toEpochMilli()),
+                    null,
+                    mediaIds));
+        } catch (RuntimeException e) {
+            log.warn("could not record the {} activity", operation, e);
+        }
     }
 
     public Result<AiProvider.Audio> speech(GatewayContext ctx, ObjectNode body) {
@@ -144,6 +183,10 @@ public class MediaOperations {
                         "ok",
                         started));
         metrics.completed(model, "speech", started, charged);
+        List<String> stored = ctx.policy().recordHistory()
+                ? List.of(media.put(ctx.org(), ctx.workspace().id(), audio.contentType(), audio.bytes()))
+                : List.of();
+        activity(ctx, "speech", model, charged, "ok", started, stored);
         return new Result<>(audio, charged);
     }
 
@@ -185,6 +228,7 @@ public class MediaOperations {
                         "ok",
                         started));
         metrics.completed(model, "transcription", started, charged);
+        activity(ctx, "transcription", model, charged, "ok", started, List.of());
         return new Result<>(response, charged);
     }
 

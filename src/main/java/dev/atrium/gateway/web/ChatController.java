@@ -33,11 +33,12 @@ class ChatController {
     void completions(
             @AuthenticationPrincipal Caller caller,
             @RequestHeader(name = "X-Atrium-Workspace-Id", required = false) @Nullable String workspace,
+            @RequestHeader(name = "X-Atrium-Conversation-Id", required = false) @Nullable String conversation,
             @RequestBody ObjectNode body,
             HttpServletResponse response)
             throws IOException {
         GatewayContext ctx = contexts.resolve(caller, workspace);
-        ChatService.Prepared prepared = chat.prepare(ctx, body);
+        ChatService.Prepared prepared = chat.prepare(ctx, body, conversation);
         if (prepared.stream()) {
             chat.stream(prepared, response);
             return;
@@ -47,6 +48,8 @@ class ChatController {
         response.setContentType(MediaType.APPLICATION_JSON_VALUE);
         response.setHeader("x-atrium-workspace-id", ctx.workspace().id().value());
         response.setHeader("x-atrium-credits-charged", done.charged().toDecimal());
+        if (prepared.conversationId() != null)
+            response.setHeader("x-atrium-conversation-id", prepared.conversationId());
         json.writeValue(response.getOutputStream(), done.body());
     }
 }

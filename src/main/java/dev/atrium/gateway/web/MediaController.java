@@ -4,6 +4,7 @@ import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.gateway.internal.MediaStore;
+import dev.atrium.history.History;
 import dev.atrium.identity.Caller;
 import dev.atrium.organization.Access;
 import dev.atrium.workspace.WorkspaceAccess;
@@ -17,18 +18,20 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * {@code GET …/workspaces/{ws}/media/{id}}: generated media, only for callers who reach the
- * workspace's content — its members and its own keys (org owners and admins only where they are
- * members; billing never).
+ * {@code GET …/workspaces/{ws}/media/{id}}: generated media, authorized like the history it
+ * belongs to ({@link History#mayReadMedia}): org owners and admins only where they are members,
+ * billing never, and inside the workspace like the activity that produced it.
  */
 @RestController
 class MediaController {
     private final Access access;
     private final WorkspaceService workspaces;
     private final MediaStore media;
+    private final History history;
 
-    MediaController(Access access, WorkspaceService workspaces, MediaStore media) {
+    MediaController(Access access, WorkspaceService workspaces, MediaStore media, History history) {
         this.access = access;
+        this.history = history;
         this.workspaces = workspaces;
         this.media = media;
     }
@@ -40,8 +43,7 @@ class MediaController {
             @PathVariable String ws,
             @PathVariable String id) {
         WorkspaceAccess a = workspaces.access(access.to(caller, OrgId.parse(org)), WorkspaceId.parse(ws));
-        boolean ownKey = a.workspace().id().equals(a.org().keyWorkspace());
-        if (a.role() == null && !ownKey) throw ApiException.notFound("media");
+        if (!history.mayReadMedia(a, id)) throw ApiException.notFound("media");
         var m = media.get(a.workspace().org(), a.workspace().id(), id)
                 .orElseThrow(() -> ApiException.notFound("media"));
         return ResponseEntity.ok()

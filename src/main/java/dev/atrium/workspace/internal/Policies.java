@@ -36,6 +36,18 @@ public class Policies {
                 .optional();
     }
 
+    /** Workspaces (not deleted) whose policy sets retention days. */
+    public java.util.List<dev.atrium.workspace.Retention> retentions() {
+        return jdbc.sql("""
+                        SELECT p.org_id, p.workspace_id, p.retention_days FROM workspace_policies p
+                        JOIN workspaces w ON w.org_id = p.org_id AND w.id = p.workspace_id
+                        WHERE p.retention_days IS NOT NULL AND w.status <> 'deleted'
+                        """)
+                .query((rs, n) -> new dev.atrium.workspace.Retention(
+                        new OrgId(rs.getString(1)), new WorkspaceId(rs.getString(2)), rs.getInt(3)))
+                .list();
+    }
+
     public void upsert(OrgId org, WorkspaceId ws, Policy policy, Instant at) {
         jdbc.sql("""
                         INSERT INTO workspace_policies (org_id, workspace_id, allowed_models, denied_models, record_history,

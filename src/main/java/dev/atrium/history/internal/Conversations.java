@@ -1,0 +1,237 @@
+package dev.atrium.history.internal;
+
+import dev.atrium.common.KeyId;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.UserId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.history.ConversationId;
+import dev.atrium.history.ConversationSummary;
+import dev.atrium.history.Viewer;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** The conversations table. Every statement is scoped by organization and workspace. */
+@Repository
+public class Conversations {
+    static final String COLUMNS = "c.id, c.workspace_id, c.title, c.visibility, c.created_by_user, c.created_by_key,"
+            + " c.message_count, c.created_at, c.updated_at";
+    /** Visibility for a {@link Viewer}: bind {@code :all}, {@code :viewerUser}, {@code :viewerKey} with {@link #bind}. */
+    static final String VISIBLE = "(:all OR c.visibility = 'shared' OR c.created_by_user = :viewerUser"
+            + " OR c.created_by_key = :viewerKey)";
+
+    private final JdbcClient jdbc;
+
+    Conversations(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** A stored conversation's state, for appending to it. */
+    public record Head(
+            ConversationId id, String visibility, @Nullable UserId user, KeyId key, String transcriptHash, int count) {
+        public boolean createdBy(@Nullable UserId u, KeyId k) {
+            return u != null ? u.equals(user) : user == null && key.equals(k);
+        }
+    }
+
+    static JdbcClient.StatementSpec bind(JdbcClient.StatementSpec s, Viewer v) {
+        return s.param("all", v.all())
+                .param("viewerUser", v.user() == null ? "" : v.user().value())
+                .param("viewerKey", v.key() == null ? "" : v.key().value());
+    }
+
+    public Optional<Head> head(OrgId org, WorkspaceId ws, ConversationId id, boolean lock) {
+        return jdbc.sql("SELECT id, visibility, created_by_user, created_by_key, transcript_hash, message_count"
+                        + " FROM conversations WHERE org_id = :org AND workspace_id = :ws AND id = :id"
+                        + (lock ? " FOR UPDATE" : ""))
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("id", id.value())
+                .query(Conversations::head)
+                .optional();
+    }
+
+    /** Conversations of the creator whose whole transcript is one of {@code hashes}, longest first. */
+    public List<Head> byTranscript(OrgId org, WorkspaceId ws, @Nullable UserId user, KeyId key, List<String> hashes) {
+        String creator =
+                user != null ? "created_by_user = :creator" : "created_by_user IS NULL AND created_by_key = :creator";
+        return jdbc.sql("SELECT id, visibility, created_by_user, created_by_key, transcript_hash, message_count"
+                        + " FROM conversations WHERE org_id = :org AND workspace_id = :ws"
+                        + " AND transcript_hash IN (:hashes) AND " + creator
+                        + " ORDER BY message_count DESC, updated_at DESC LIMIT 1")
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("hashes", hashes)
+                .param("creator", user != null ? user.value() : key.value())
+                .query(Conversations::head)
+                .list();
+    }
+
+    public void insert(
+            OrgId org, WorkspaceId ws, ConversationId id, String title, @Nullable UserId user, KeyId key, Instant at) {
+        jdbc.sql("""
+                        INSERT INTO conversations (org_id, workspace_id, id, title, created_by_user, created_by_key,
+                            transcript_hash, message_count, created_at, updated_at)
+                        VALUES (:org, :ws, :id, :title, :user, :key, :hash, 0, :at, :at)
+                        """)
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("id", id.value())
+                .param("title", title)
+                .param("user", user == null ? null : user.value())
+                .param("key", key.value())
+                .param("hash", Transcripts.EMPTY)
+                .param("at", Timestamp.from(at))
+                .update();
+    }
+
+    public void advance(OrgId org, WorkspaceId ws, ConversationId id, String hash, int count, Instant at) {
+        jdbc.sql("UPDATE conversations SET transcript_hash = :hash, message_count = :count, updated_at = :at"
+                        + " WHERE org_id = :org AND workspace_id = :ws AND id = :id")
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("id", id.value())
+                .param("hash", hash)
+                .param("count", count)
+                .param("at", Timestamp.from(at))
+                .update();
+    }
+
+    public Optional<ConversationSummary> find(OrgId org, Viewer v, ConversationId id) {
+        return bind(
+                        jdbc.sql("SELECT " + COLUMNS + " FROM conversations c WHERE c.org_id = :org"
+                                + " AND c.workspace_id = :ws AND c.id = :id AND " + VISIBLE),
+                        v)
+                .param("org", org.value())
+                .param("ws", v.workspace().value())
+                .param("id", id.value())
+                .query(Conversations::summary)
+                .optional();
+    }
+
+    /** Newest first, after the cursor id. */
+    public List<ConversationSummary> list(OrgId org, Viewer v, @Nullable String after, int fetch) {
+        return bind(
+                        jdbc.sql("SELECT " + COLUMNS + " FROM conversations c WHERE c.org_id = :org"
+                                + " AND c.workspace_id = :ws AND " + VISIBLE
+                                + (after == null ? "" : " AND c.id < :after")
+                                + " ORDER BY c.id DESC LIMIT :fetch"),
+                        v)
+                .param("org", org.value())
+                .param("ws", v.workspace().value())
+                .param("after", after == null ? "" : after)
+                .param("fetch", fetch)
+                .query(Conversations::summary)
+                .list();
+    }
+
+    /**
+     * Full-text search over titles and messages, best match first: a title hit weighs twice a
+     * message hit. {@code offset} pages through the ranking.
+     */
+    public List<ConversationSummary> search(OrgId org, Viewer v, String q, int offset, int fetch) {
+        return bind(jdbc.sql("""
+                                WITH query AS (SELECT websearch_to_tsquery('english', :q) AS tsq),
+                                hits AS (
+                                    SELECT m.conversation_id, max(ts_rank(m.search, query.tsq)) AS rank
+                                    FROM messages m, query
+                                    WHERE m.org_id = :org AND m.workspace_id = :ws AND m.search @@ query.tsq
+                                    GROUP BY m.conversation_id)
+                                SELECT %s FROM conversations c CROSS JOIN query
+                                LEFT JOIN hits ON hits.conversation_id = c.id
+                                WHERE c.org_id = :org AND c.workspace_id = :ws AND %s
+                                  AND (c.search @@ query.tsq OR hits.conversation_id IS NOT NULL)
+                                ORDER BY 2 * ts_rank(c.search, query.tsq) + coalesce(hits.rank, 0) DESC, c.id DESC
+                                OFFSET :offset LIMIT :fetch
+                                """.formatted(COLUMNS, VISIBLE)), v)
+                .param("org", org.value())
+                .param("ws", v.workspace().value())
+                .param("q", q)
+                .param("offset", offset)
+                .param("fetch", fetch)
+                .query(Conversations::summary)
+                .list();
+    }
+
+    public void update(
+            OrgId org, WorkspaceId ws, ConversationId id, @Nullable String title, @Nullable String visibility) {
+        jdbc.sql(
+                        "UPDATE conversations SET title = coalesce(:title, title), visibility = coalesce(:visibility, visibility)"
+                                + " WHERE org_id = :org AND workspace_id = :ws AND id = :id")
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("id", id.value())
+                .param("title", title)
+                .param("visibility", visibility)
+                .update();
+    }
+
+    /** Deletes the conversation and (by cascade) its messages. */
+    public void delete(OrgId org, WorkspaceId ws, ConversationId id) {
+        jdbc.sql("DELETE FROM conversations WHERE org_id = :org AND workspace_id = :ws AND id = :id")
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("id", id.value())
+                .update();
+    }
+
+    /** Erases every conversation, message and activity of a workspace. */
+    public void eraseWorkspace(OrgId org, WorkspaceId ws) {
+        for (String table : List.of("messages", "conversations", "activities")) {
+            jdbc.sql("DELETE FROM " + table + " WHERE org_id = :org AND workspace_id = :ws")
+                    .param("org", org.value())
+                    .param("ws", ws.value())
+                    .update();
+        }
+    }
+
+    /**
+     * Erases conversations not updated since {@code cutoff} (messages by cascade) and activities
+     * older than it; returns the rows erased.
+     */
+    public long eraseBefore(OrgId org, WorkspaceId ws, Instant cutoff) {
+        long erased = jdbc.sql(
+                        "DELETE FROM conversations WHERE org_id = :org AND workspace_id = :ws AND updated_at < :cutoff")
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("cutoff", Timestamp.from(cutoff))
+                .update();
+        erased += jdbc.sql("DELETE FROM activities WHERE org_id = :org AND workspace_id = :ws AND created_at < :cutoff")
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("cutoff", Timestamp.from(cutoff))
+                .update();
+        return erased;
+    }
+
+    private static Head head(ResultSet rs, int n) throws SQLException {
+        String user = rs.getString(3);
+        return new Head(
+                new ConversationId(rs.getString(1)),
+                rs.getString(2),
+                user == null ? null : new UserId(user),
+                new KeyId(rs.getString(4)),
+                rs.getString(5),
+                rs.getInt(6));
+    }
+
+    private static ConversationSummary summary(ResultSet rs, int n) throws SQLException {
+        String user = rs.getString(5);
+        return new ConversationSummary(
+                new ConversationId(rs.getString(1)),
+                new WorkspaceId(rs.getString(2)),
+                rs.getString(3),
+                rs.getString(4),
+                user == null ? null : new UserId(user),
+                new KeyId(rs.getString(6)),
+                rs.getInt(7),
+                rs.getTimestamp(8).toInstant(),
+                rs.getTimestamp(9).toInstant());
+    }
+}

@@ -1,0 +1,53 @@
+package dev.atrium.history.web;
+
+import dev.atrium.common.OrgId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.history.HistoryExport;
+import dev.atrium.identity.Caller;
+import dev.atrium.organization.Access;
+import dev.atrium.workspace.WorkspaceAccess;
+import dev.atrium.workspace.WorkspaceService;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+/** {@code GET …/workspaces/{ws}/history/export}: the history the caller can see, as a streamed zip. */
+@RestController
+class HistoryExportController {
+    private final Access access;
+    private final WorkspaceService workspaces;
+    private final HistoryExport export;
+
+    HistoryExportController(Access access, WorkspaceService workspaces, HistoryExport export) {
+        this.access = access;
+        this.workspaces = workspaces;
+        this.export = export;
+    }
+
+    /** Written on the request thread (no async dispatch): the zip streams as it is built. */
+    @GetMapping("/api/v1/organizations/{org}/workspaces/{ws}/history/export")
+    void export(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
+            HttpServletResponse response)
+            throws IOException {
+        WorkspaceAccess a = workspaces.access(access.to(caller, OrgId.parse(org)), WorkspaceId.parse(ws));
+        export.requireReadable(a);
+        response.setStatus(200);
+        response.setContentType("application/zip");
+        response.setHeader(
+                HttpHeaders.CONTENT_DISPOSITION,
+                ContentDisposition.attachment()
+                        .filename("history-" + a.workspace().id().value() + ".zip")
+                        .build()
+                        .toString());
+        response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
+        export.write(a, response.getOutputStream());
+    }
+}
