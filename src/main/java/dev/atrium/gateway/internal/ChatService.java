@@ -105,7 +105,10 @@ public class ChatService {
         AiProvider provider = providers.get(p.model().provider());
         JsonNode response;
         try {
-            response = provider.chat(providers.call(p.model().upstreamModel()), p.upstreamRequest());
+            response = provider.chat(
+                    providers.call(
+                            p.ctx().org(), p.model().provider(), p.model().upstreamModel()),
+                    p.upstreamRequest());
         } catch (RuntimeException e) {
             settlement.abandon(p.ctx(), p.hold());
             metrics.failed(p.model(), "chat");
@@ -134,26 +137,32 @@ public class ChatService {
         AiProvider provider = providers.get(p.model().provider());
         var state = new StreamState();
         try {
-            provider.streamChat(providers.call(p.model().upstreamModel()), p.upstreamRequest(), chunk -> {
-                JsonNode usage = chunk.get("usage");
-                if (usage != null && usage.isObject()) {
-                    state.promptTokens = usage.path("prompt_tokens").asLong(-1);
-                    state.completionTokens = usage.path("completion_tokens").asLong(-1);
-                }
-                boolean usageOnly = chunk.path("choices").isEmpty() && usage != null && usage.isObject();
-                if (usageOnly && !p.includeUsage()) return;
-                ObjectNode out = chunk.deepCopy();
-                out.put("model", p.model().id());
-                if (!p.includeUsage()) out.remove("usage");
-                state.write(this, response, p, json.writeValueAsString(out));
-                // Counted once written: a chunk the client never received is not charged.
-                for (JsonNode choice : chunk.path("choices")) {
-                    // text, refusals and tool calls alike: all of it is output the client receives
-                    state.deliveredTokens += Tokens.ofOutput(choice.path("delta"));
-                    if (choice.path("index").asInt(0) == 0)
-                        state.reply.append(ChatHistory.text(choice.path("delta").path("content")));
-                }
-            });
+            provider.streamChat(
+                    providers.call(
+                            p.ctx().org(), p.model().provider(), p.model().upstreamModel()),
+                    p.upstreamRequest(),
+                    chunk -> {
+                        JsonNode usage = chunk.get("usage");
+                        if (usage != null && usage.isObject()) {
+                            state.promptTokens = usage.path("prompt_tokens").asLong(-1);
+                            state.completionTokens =
+                                    usage.path("completion_tokens").asLong(-1);
+                        }
+                        boolean usageOnly = chunk.path("choices").isEmpty() && usage != null && usage.isObject();
+                        if (usageOnly && !p.includeUsage()) return;
+                        ObjectNode out = chunk.deepCopy();
+                        out.put("model", p.model().id());
+                        if (!p.includeUsage()) out.remove("usage");
+                        state.write(this, response, p, json.writeValueAsString(out));
+                        // Counted once written: a chunk the client never received is not charged.
+                        for (JsonNode choice : chunk.path("choices")) {
+                            // text, refusals and tool calls alike: all of it is output the client receives
+                            state.deliveredTokens += Tokens.ofOutput(choice.path("delta"));
+                            if (choice.path("index").asInt(0) == 0)
+                                state.reply.append(
+                                        ChatHistory.text(choice.path("delta").path("content")));
+                        }
+                    });
         } catch (RuntimeException e) {
             boolean clientGone = state.clientGone;
             if (!state.started && !clientGone) {

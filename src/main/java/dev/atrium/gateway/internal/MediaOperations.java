@@ -77,7 +77,9 @@ public class MediaOperations {
         upstream.put("response_format", "b64_json");
         JsonNode response;
         try {
-            response = providers.get(model.provider()).images(providers.call(model.upstreamModel()), upstream);
+            response = providers
+                    .get(model.provider())
+                    .images(providers.call(ctx.org(), model.provider(), model.upstreamModel()), upstream);
         } catch (RuntimeException e) {
             settlement.abandon(ctx, hold);
             metrics.failed(model, "image");
@@ -163,7 +165,9 @@ public class MediaOperations {
         upstream.put("model", model.upstreamModel());
         AiProvider.Audio audio;
         try {
-            audio = providers.get(model.provider()).speech(providers.call(model.upstreamModel()), upstream);
+            audio = providers
+                    .get(model.provider())
+                    .speech(providers.call(ctx.org(), model.provider(), model.upstreamModel()), upstream);
         } catch (RuntimeException e) {
             settlement.abandon(ctx, hold);
             metrics.failed(model, "speech");
@@ -199,7 +203,9 @@ public class MediaOperations {
         Instant started = clock.instant();
         JsonNode response;
         try {
-            response = providers.get(model.provider()).transcribe(providers.call(model.upstreamModel()), file, fields);
+            response = providers
+                    .get(model.provider())
+                    .transcribe(providers.call(ctx.org(), model.provider(), model.upstreamModel()), file, fields);
         } catch (RuntimeException e) {
             settlement.abandon(ctx, hold);
             metrics.failed(model, "transcription");

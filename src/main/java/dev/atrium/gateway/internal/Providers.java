@@ -1,5 +1,6 @@
 package dev.atrium.gateway.internal;
 
+import dev.atrium.common.OrgId;
 import dev.atrium.gateway.GatewayException;
 import dev.atrium.gateway.provider.AiProvider;
 import dev.atrium.gateway.provider.ProviderCall;
@@ -18,9 +19,11 @@ public class Providers {
     private final Duration connectTimeout;
     private final Duration firstByteTimeout;
     private final Duration idleTimeout;
+    private final ProviderCredentials credentials;
 
     Providers(
             List<AiProvider> providers,
+            ProviderCredentials credentials,
             @Value("${atrium.gateway.connect-timeout:PT5S}") Duration connectTimeout,
             @Value("${atrium.gateway.first-byte-timeout:PT60S}") Duration firstByteTimeout,
             @Value("${atrium.gateway.idle-timeout:PT60S}") Duration idleTimeout) {
@@ -28,6 +31,7 @@ public class Providers {
         this.connectTimeout = connectTimeout;
         this.firstByteTimeout = firstByteTimeout;
         this.idleTimeout = idleTimeout;
+        this.credentials = credentials;
     }
 
     public AiProvider get(String id) {
@@ -39,7 +43,16 @@ public class Providers {
         return provider;
     }
 
-    public ProviderCall call(String upstreamModel) {
-        return new ProviderCall(upstreamModel, null, null, connectTimeout, firstByteTimeout, idleTimeout);
+    /** A call with the organization's own endpoint and key for the provider, when it stored them. */
+    public ProviderCall call(OrgId org, String provider, String upstreamModel) {
+        var own = provider.equals("demo")
+                ? java.util.Optional.<ProviderCredentials.Credential>empty()
+                : credentials.find(org, provider);
+        String baseUrl = own.map(ProviderCredentials.Credential::baseUrl).orElse(null);
+        String apiKey = own.map(ProviderCredentials.Credential::apiKey).orElse(null);
+        if (baseUrl != null && apiKey == null) {
+            apiKey = ""; // never send the server's own key to an endpoint an organization chose
+        }
+        return new ProviderCall(upstreamModel, apiKey, baseUrl, connectTimeout, firstByteTimeout, idleTimeout);
     }
 }
