@@ -70,12 +70,12 @@ public class SetupService {
 
                 ================================================================
                  Atrium is ready for first-run setup.
-                 Setup URL:   POST http://localhost:{}/api/v1/setup
+                 Setup URL:   http://localhost:{}/setup
                  Setup token: {}
                  {}
                  API: curl -X POST http://localhost:{}/api/v1/setup -H 'X-Setup-Token: {}' \\
                         -H 'Content-Type: application/json' \\
-                        -d '{{"email":"you@example.com","password":"a long password","name":"You","organization_name":"Acme"}}'
+                        -d '{"email":"you@example.com","password":"a long password","name":"You","organization_name":"Acme"}'
                 ================================================================""",
                 port,
                 value,
