@@ -44,7 +44,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * where the time goes. Run by {@code bench/gateway-overhead/run.sh}; not a test.
  *
  * <p>Flags: {@code --latency-ms=20 --warmup=10 --warmup-concurrency=16 --c1-requests=1000
- * --rates=100,250,500,1000,2000,3500,5000 --duration=10 --stop-after=2 --max-added-p99-ms=100
+ * --rates=50,100,250,500,1000,2000,3500,5000 --duration=10 --stop-after=2 --max-added-p99-ms=100
  * --breakdown=500 --tenants=1 --pool-size=20 --timeout-s=30 --phases=c1,breakdown,open
  * --data-dir=…}.
  */
@@ -61,7 +61,7 @@ public final class GatewayOverheadBench {
         double warmup = Double.parseDouble(flags.getOrDefault("warmup", "10"));
         int warmupConcurrency = Integer.parseInt(flags.getOrDefault("warmup-concurrency", "16"));
         int c1 = Integer.parseInt(flags.getOrDefault("c1-requests", "1000"));
-        double[] rates = Arrays.stream(flags.getOrDefault("rates", "100,250,500,1000,2000,3500,5000")
+        double[] rates = Arrays.stream(flags.getOrDefault("rates", "50,100,250,500,1000,2000,3500,5000")
                         .split(","))
                 .mapToDouble(Double::parseDouble)
                 .toArray();

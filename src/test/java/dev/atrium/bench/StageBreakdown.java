@@ -57,13 +57,13 @@ final class StageBreakdown {
 
         Map<String, Stage> stages = new LinkedHashMap<>();
         for (String[] s : new String[][] {
-            {"auth: Identity.resolve (bearer → caller)", "SELECT personal_tokens; SELECT org_keys; UPDATE touch"},
-            {"context: ContextResolver.resolve", "2 read-only tx: workspace; policy"},
-            {"model: Models.require (pricing)", "1 read-only tx: override"},
+            {"auth: Identity.resolve (bearer → caller)", "token lookup (+ last_used_at at most once a minute)"},
+            {"context: ContextResolver.resolve", "workspace, policy"},
+            {"model: Models.require (pricing)", "read-only tx: the org's override"},
             {"hold: Settlement.reserve (Ledger.hold)", "tx: funding; INSERT hold; ledger_post; COMMIT"},
             {"upstream: OpenAiProvider.chat (total)", "HTTP to the mock"},
             {"upstream: the same, net of the mock's time", "HTTP client, JSON"},
-            {"settle: Settlement.settle (capture+usage)", "tx: UPDATE hold; 2× ledger_post; INSERT usage; COMMIT"},
+            {"settle: Settlement.settle (capture+usage)", "tx: UPDATE hold; postings; INSERT usage; COMMIT"},
             {"metrics: GatewayMetrics.completed", "-"},
             {"sum of the steps above (without upstream)", ""},
             {"in-process call: ChatService.prepare+complete", "all of it, minus HTTP in front"},
