@@ -255,9 +255,14 @@ public class Identity {
             return Optional.empty();
         }
         Instant now = clock.instant();
-        Optional<Caller> caller = keys.resolve(TokenCodec.sha256(token), now);
-        caller.ifPresent(c -> keys.touch(c, now));
-        return caller;
+        // The prefix names the table: the digest covers it, so a personal token's digest cannot be an
+        // organization key's. One read per request, no cache: revocation takes effect at once.
+        byte[] hash = TokenCodec.sha256(token);
+        Optional<Keys.Resolved> resolved =
+                token.startsWith(TokenCodec.PERSONAL) ? keys.resolvePersonal(hash, now) : keys.resolveOrgKey(hash, now);
+        // last_used_at is recorded at most once a minute: only then is there a write to make.
+        resolved.filter(r -> Keys.touchDue(r.lastUsedAt(), now)).ifPresent(r -> keys.touch(r.caller(), now));
+        return resolved.map(Keys.Resolved::caller);
     }
 
     static String requireName(@Nullable String name, String field) {

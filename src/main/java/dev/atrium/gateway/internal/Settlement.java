@@ -78,7 +78,9 @@ public class Settlement {
     @Transactional
     public Credits settle(GatewayContext ctx, Hold hold, Outcome o) {
         Credits charged = o.cost().compareTo(hold.amount()) > 0 ? hold.amount() : o.cost();
-        ledger.capture(ctx.org(), hold.id(), charged, actor(ctx));
+        // The usage event goes in first: the capture locks the shared account rows (held, pool,
+        // spent) until the commit, so the less that runs after it the sooner other calls get them.
+        // Both are in this transaction: a refused capture (resolved, expired) rolls the event back.
         Instant now = clock.instant();
         usage.record(new UsageEvent(
                 UsageEvent.newId(),
@@ -99,6 +101,7 @@ public class Settlement {
                 RequestIds.current(),
                 "gateway",
                 now));
+        ledger.capture(ctx.org(), hold.id(), charged, actor(ctx));
         return charged;
     }
 

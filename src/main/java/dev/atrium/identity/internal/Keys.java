@@ -21,6 +21,7 @@ import org.springframework.stereotype.Repository;
 public class Keys {
     private static final String ORG_KEY_COLUMNS =
             "id, name, prefix, workspace_id, user_id, created_at, expires_at, revoked_at, last_used_at";
+    private static final long TOUCH_INTERVAL_SECONDS = 60;
     private final JdbcClient jdbc;
 
     Keys(JdbcClient jdbc) {
@@ -71,41 +72,59 @@ public class Keys {
                 .update();
     }
 
-    /** The caller a secret digest stands for, if it is known, unrevoked and unexpired. */
-    public Optional<Caller> resolve(byte[] hash, Instant now) {
-        Timestamp ts = Timestamp.from(now);
-        Optional<Caller> personal = jdbc.sql("""
-                        SELECT id, user_id FROM personal_tokens
+    /** A caller, and when its credential was last recorded as used (null: never). */
+    public record Resolved(Caller caller, @Nullable Instant lastUsedAt) {}
+
+    /**
+     * The user a personal token's digest stands for, if it is known, unrevoked and unexpired. Read
+     * on every request: a revocation takes effect at once, on every node.
+     */
+    public Optional<Resolved> resolvePersonal(byte[] hash, Instant now) {
+        return jdbc.sql("""
+                        SELECT id, user_id, last_used_at FROM personal_tokens
                         WHERE secret_hash = :hash AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)
                         """)
                 .param("hash", hash)
-                .param("now", ts)
-                .query((rs, n) ->
-                        (Caller) new Caller.User(new UserId(rs.getString("user_id")), new KeyId(rs.getString("id"))))
+                .param("now", Timestamp.from(now))
+                .query((rs, n) -> new Resolved(
+                        new Caller.User(new UserId(rs.getString("user_id")), new KeyId(rs.getString("id"))),
+                        Users.instant(rs, "last_used_at")))
                 .optional();
-        if (personal.isPresent()) {
-            return personal;
-        }
+    }
+
+    /**
+     * The admin or workspace key a digest stands for, if it is known, unrevoked and unexpired. Read
+     * on every request: a revocation takes effect at once, on every node.
+     */
+    public Optional<Resolved> resolveOrgKey(byte[] hash, Instant now) {
         return jdbc.sql("""
-                        SELECT k.org_id, k.id, k.kind, k.workspace_id, k.user_id FROM org_keys k
+                        SELECT k.org_id, k.id, k.kind, k.workspace_id, k.user_id, k.last_used_at FROM org_keys k
                         WHERE k.secret_hash = :hash AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > :now)
                         """)
                 .param("hash", hash)
-                .param("now", ts)
+                .param("now", Timestamp.from(now))
                 .query((rs, n) -> {
                     OrgId org = new OrgId(rs.getString("org_id"));
                     KeyId id = new KeyId(rs.getString("id"));
+                    Instant lastUsed = Users.instant(rs, "last_used_at");
                     if ("admin".equals(rs.getString("kind"))) {
-                        return (Caller) new Caller.AdminKey(org, id);
+                        return new Resolved(new Caller.AdminKey(org, id), lastUsed);
                     }
                     String user = rs.getString("user_id");
-                    return (Caller) new Caller.WorkspaceKey(
-                            org,
-                            new WorkspaceId(rs.getString("workspace_id")),
-                            id,
-                            user == null ? null : new UserId(user));
+                    return new Resolved(
+                            new Caller.WorkspaceKey(
+                                    org,
+                                    new WorkspaceId(rs.getString("workspace_id")),
+                                    id,
+                                    user == null ? null : new UserId(user)),
+                            lastUsed);
                 })
                 .optional();
+    }
+
+    /** True when a credential last used at {@code lastUsedAt} is due a {@link #touch} at {@code now}. */
+    public static boolean touchDue(@Nullable Instant lastUsedAt, Instant now) {
+        return lastUsedAt == null || lastUsedAt.isBefore(now.minusSeconds(TOUCH_INTERVAL_SECONDS));
     }
 
     /** Records use at most once a minute per key, so authentication stays a read on the hot path. */
@@ -115,7 +134,7 @@ public class Keys {
                 : "UPDATE org_keys SET last_used_at = :now WHERE id = :id AND (last_used_at IS NULL OR last_used_at < :stale)";
         jdbc.sql(sql)
                 .param("now", Timestamp.from(now))
-                .param("stale", Timestamp.from(now.minusSeconds(60)))
+                .param("stale", Timestamp.from(now.minusSeconds(TOUCH_INTERVAL_SECONDS)))
                 .param("id", caller.credential().value())
                 .update();
     }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# bench/gateway-overhead: the latency Atrium's gateway adds to a chat completion with all accounting
+# on. A local mock OpenAI-compatible upstream answers after a fixed latency; the same requests go
+# to it directly and through Atrium (provider openai pointed at the mock), at concurrency 1 and
+# open-loop at fixed rates (latency from each request's due time: no coordinated omission), on a
+# fresh embedded PostgreSQL with fsync and synchronous_commit on. Then an in-process breakdown of
+# where the time goes. Prints everything, with the load average.
+#
+#   bench/gateway-overhead/run.sh [--latency-ms=20] [--warmup=10] [--warmup-concurrency=16]
+#       [--c1-requests=1000] [--rates=50,100,250,500,1000,2000,3500,5000] [--duration=10]
+#       [--stop-after=2] [--max-added-p99-ms=100] [--breakdown=500] [--tenants=1]
+#       [--pool-size=20] [--timeout-s=30] [--phases=c1,breakdown,open]
+#
+# Extra JVM options (e.g. a JFR recording) go in BENCH_JAVA_OPTS. For before/after comparisons,
+# BENCH_MAIN_CLASSES=path runs Atrium's classes from a saved copy of target/classes instead, and
+# BENCH_SKIP_BUILD=1 skips the build.
+# Run by hand, not by ./mvnw verify. Needs a JDK 21+ (found like .ci/run does).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+java_major() {
+  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
+    | awk -F'= ' '/java.specification.version/ {print $2; exit}' | cut -d. -f1
+}
+for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/* /opt/java/*; do
+  [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] || continue
+  major=$(java_major "$candidate" || true)
+  if [ -n "$major" ] && [ "$major" -ge 21 ]; then export JAVA_HOME="$candidate"; break; fi
+done
+export PATH="$JAVA_HOME/bin:$PATH"
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f target/bench-classpath.txt ]; then
+  echo "building (test-compile) ..." >&2
+  ./mvnw -q -B -ntp -DskipTests test-compile
+  ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
+fi
+main_classes="${BENCH_MAIN_CLASSES:-target/classes}"
+
+data_dir="$(pwd)/target/bench-data/gateway-overhead-$$"
+mkdir -p "$data_dir"
+trap 'rm -rf "$data_dir"' EXIT
+
+# shellcheck disable=SC2086
+java -Xms1g -Xmx1g -XX:+UseParallelGC ${BENCH_JAVA_OPTS:-} \
+  -cp "target/test-classes:$main_classes:$(cat target/bench-classpath.txt)" \
+  dev.atrium.bench.GatewayOverheadBench --data-dir="$data_dir" "$@"
