@@ -93,7 +93,9 @@ final class StageBreakdown {
                 Hold hold = settlement.reserve(gc, maximum, Category.CHAT, model.id());
                 long t4 = System.nanoTime();
                 ObjectNode upstream = request(json, model.upstreamModel(), tag);
-                var response = providers.get(model.provider()).chat(providers.call(model.upstreamModel()), upstream);
+                var response = providers
+                        .get(model.provider())
+                        .chat(providers.call(gc.org(), model.provider(), model.upstreamModel()), upstream);
                 long t5 = System.nanoTime();
                 long served = mock.takeServedNanos(tag);
                 long in = response.path("usage").path("prompt_tokens").asLong(20);
@@ -120,7 +122,7 @@ final class StageBreakdown {
                 long f0 = System.nanoTime();
                 Caller c2 = identity.resolve(key).orElseThrow();
                 GatewayContext gc2 = contexts.resolve(c2, null);
-                ChatService.Prepared prepared = chat.prepare(gc2, request(json, modelId, tag2));
+                ChatService.Prepared prepared = chat.prepare(gc2, request(json, modelId, tag2), null);
                 chat.complete(prepared);
                 long f1 = System.nanoTime();
                 long served2 = mock.takeServedNanos(tag2);
