@@ -10,16 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-java_major() {
-  "$1/bin/java" -XshowSettings:properties -version 2>&1 \
-    | awk -F'= ' '/java.specification.version/ {print $2; exit}' | cut -d. -f1
-}
-for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/* /opt/java/*; do
-  [ -n "$candidate" ] && [ -x "$candidate/bin/javac" ] || continue
-  major=$(java_major "$candidate" || true)
-  if [ -n "$major" ] && [ "$major" -ge 21 ]; then export JAVA_HOME="$candidate"; break; fi
-done
-export PATH="$JAVA_HOME/bin:$PATH"
+. bench/jdk.sh
 
 echo "building (test-compile) ..." >&2
 ./mvnw -q -B -ntp -DskipTests test-compile
