@@ -76,15 +76,7 @@ public class MediaOperations {
         upstream.put("model", model.upstreamModel());
         upstream.put("response_format", "b64_json");
         JsonNode response;
-        try {
-            response = providers
-                    .get(model.provider())
-                    .images(providers.call(ctx.org(), model.provider(), model.upstreamModel()), upstream);
-        } catch (RuntimeException e) {
-            settlement.abandon(ctx, hold);
-            metrics.failed(model, "image");
-            throw ChatService.upstreamFailure(e);
-        }
+        response = forward(ctx, hold, model, "image", (provider, call) -> provider.images(call, upstream));
         int produced = Math.max(0, response.path("data").size());
         if (produced == 0) {
             // Nothing billable came back (and zero images have no price): as a failure before output.
@@ -164,15 +156,7 @@ public class MediaOperations {
         ObjectNode upstream = body.deepCopy();
         upstream.put("model", model.upstreamModel());
         AiProvider.Audio audio;
-        try {
-            audio = providers
-                    .get(model.provider())
-                    .speech(providers.call(ctx.org(), model.provider(), model.upstreamModel()), upstream);
-        } catch (RuntimeException e) {
-            settlement.abandon(ctx, hold);
-            metrics.failed(model, "speech");
-            throw ChatService.upstreamFailure(e);
-        }
+        audio = forward(ctx, hold, model, "speech", (provider, call) -> provider.speech(call, upstream));
         Credits charged = settlement.settle(
                 ctx,
                 hold,
@@ -202,15 +186,8 @@ public class MediaOperations {
         Hold hold = settlement.reserve(ctx, maximum, Category.SPEECH, model.id());
         Instant started = clock.instant();
         JsonNode response;
-        try {
-            response = providers
-                    .get(model.provider())
-                    .transcribe(providers.call(ctx.org(), model.provider(), model.upstreamModel()), file, fields);
-        } catch (RuntimeException e) {
-            settlement.abandon(ctx, hold);
-            metrics.failed(model, "transcription");
-            throw ChatService.upstreamFailure(e);
-        }
+        response =
+                forward(ctx, hold, model, "transcription", (provider, call) -> provider.transcribe(call, file, fields));
         // The provider's own measure first (verbose_json's duration, or OpenAI's usage of type
         // "duration"); else the WAV header; else a guess from the size (compressed audio).
         JsonNode usage = response.path("usage");
@@ -236,6 +213,24 @@ public class MediaOperations {
         metrics.completed(model, "transcription", started, charged);
         activity(ctx, "transcription", model, charged, "ok", started, List.of());
         return new Result<>(response, charged);
+    }
+
+    /** Calls the model's provider; a failure voids the hold and answers in OpenAI's shape. */
+    private <T> T forward(
+            GatewayContext ctx,
+            Hold hold,
+            PricedModel model,
+            String operation,
+            java.util.function.BiFunction<AiProvider, dev.atrium.gateway.provider.ProviderCall, T> call) {
+        try {
+            return call.apply(
+                    providers.get(model.provider()),
+                    providers.call(ctx.org(), model.provider(), model.upstreamModel()));
+        } catch (RuntimeException e) {
+            settlement.abandon(ctx, hold);
+            metrics.failed(model, operation);
+            throw ChatService.upstreamFailure(e);
+        }
     }
 
     static String requireString(JsonNode body, String field) {
