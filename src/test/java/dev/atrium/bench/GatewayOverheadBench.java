@@ -261,8 +261,11 @@ public final class GatewayOverheadBench {
                     best = rate;
                     bestAddedP99 = addedP99;
                     failures = 0;
-                } else if (++failures >= stopAfter) {
-                    System.out.printf("  (stopping: %d rates in a row not sustained)%n", failures);
+                } else if (++failures >= stopAfter || st.achievedPerSecond() < 0.8 * rate) {
+                    // A saturated server only queues more at a higher rate (until the heap runs out).
+                    System.out.printf(
+                            "  (stopping: %d rate(s) in a row not sustained, achieved %.0f%% of the last)%n",
+                            failures, 100 * st.achievedPerSecond() / rate);
                     break;
                 }
                 // Let the queues drain and the next rate start from a quiet machine.
