@@ -75,6 +75,9 @@ class ConsoleBrowserTest {
                 .build();
         driver = new ChromeDriver(service, options);
         wait = new WebDriverWait(driver, Duration.ofSeconds(10));
+        wait.ignoring(
+                org.openqa.selenium.StaleElementReferenceException
+                        .class); // navigations replace the elements being read
         Files.createDirectories(SHOTS);
     }
 
