@@ -5,6 +5,7 @@ import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.ledger.internal.Account;
 import dev.atrium.ledger.internal.Book;
+import dev.atrium.ledger.internal.Combiner;
 import dev.atrium.ledger.internal.FundingRows;
 import dev.atrium.ledger.internal.Holds;
 import dev.atrium.ledger.internal.Posting;
@@ -24,6 +25,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * limit that applies (all or nothing), then {@link #capture} or {@link #release} resolves the hold
  * exactly once. Row locks are always taken in one order (hold, spend counters, then accounts by
  * id) so that concurrent operations queue instead of deadlocking.
+ *
+ * <p>Called outside a transaction, an operation is combined with concurrent ones into one
+ * transaction and one durable commit ({@code Combiner}); it returns once that commit is done.
+ * Called inside a transaction, it joins it and commits or rolls back with it.
  */
 @Service
 public class Ledger {
@@ -35,12 +40,14 @@ public class Ledger {
     private final Duration defaultTtl;
     private final Duration maxTtl;
     private final TransactionTemplate perHold;
+    private final Combiner combiner;
 
     Ledger(
             Book book,
             Holds holds,
             SpendCounters counters,
             FundingRows funding,
+            Combiner combiner,
             Clock clock,
             PlatformTransactionManager transactions,
             @Value("${atrium.ledger.hold-ttl:PT10M}") Duration defaultTtl,
@@ -49,6 +56,7 @@ public class Ledger {
         this.holds = holds;
         this.counters = counters;
         this.funding = funding;
+        this.combiner = combiner;
         this.clock = clock;
         this.defaultTtl = defaultTtl;
         this.maxTtl = maxTtl;
@@ -60,17 +68,23 @@ public class Ledger {
      * budget or pool lacks them or a workspace or member spend limit would be exceeded; then
      * nothing changes. Archived workspaces take no holds (403 {@code workspace_archived}).
      */
-    @Transactional
     public Hold hold(HoldRequest r) {
+        Duration ttl = r.ttl() == null ? defaultTtl : r.ttl();
+        if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(maxTtl) > 0) {
+            throw ApiException.invalid("ttl_seconds", "ttl_seconds must be between 1 and " + maxTtl.toSeconds() + ".");
+        }
+        if (combiner.accepts()) {
+            return combiner.hold(r, ttl);
+        }
+        return perHold.execute(tx -> holdHere(r, ttl));
+    }
+
+    private Hold holdHere(HoldRequest r, Duration ttl) {
         FundingRows.Funded ws =
                 funding.find(r.org(), r.workspace()).orElseThrow(() -> ApiException.notFound("workspace"));
         if (!"active".equals(ws.status())) {
             throw new ApiException(
                     HttpStatus.FORBIDDEN, "workspace_archived", "The workspace is archived: no AI activity.");
-        }
-        Duration ttl = r.ttl() == null ? defaultTtl : r.ttl();
-        if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(maxTtl) > 0) {
-            throw ApiException.invalid("ttl_seconds", "ttl_seconds must be between 1 and " + maxTtl.toSeconds() + ".");
         }
         Instant now = clock.instant();
         long amount = r.amount().micros();
@@ -159,9 +173,15 @@ public class Ledger {
      * resolves once: a second resolution answers 409 {@code hold_resolved}; after its expiry,
      * 409 {@code hold_expired}, and the ledger is unchanged.
      */
-    @Transactional
     public Hold capture(OrgId org, HoldId id, Credits amount, Actor actor) {
         if (amount.isNegative()) throw ApiException.invalid("amount", "amount must not be negative.");
+        if (combiner.accepts()) {
+            return combiner.resolve(org, id, true, amount.micros(), actor);
+        }
+        return perHold.execute(tx -> captureHere(org, id, amount, actor));
+    }
+
+    private Hold captureHere(OrgId org, HoldId id, Credits amount, Actor actor) {
         Instant now = clock.instant();
         Holds.Row row = holds.resolve(org, id, "captured", amount.micros(), now, false)
                 .orElseThrow(() -> refusal(org, id, amount.micros(), now));
@@ -170,8 +190,14 @@ public class Ledger {
     }
 
     /** Returns everything a hold reserved: the operation produced nothing billable. */
-    @Transactional
     public Hold release(OrgId org, HoldId id, Actor actor) {
+        if (combiner.accepts()) {
+            return combiner.resolve(org, id, false, 0, actor);
+        }
+        return perHold.execute(tx -> releaseHere(org, id, actor));
+    }
+
+    private Hold releaseHere(OrgId org, HoldId id, Actor actor) {
         Instant now = clock.instant();
         Holds.Row row = holds.resolve(org, id, "voided", 0, now, false).orElseThrow(() -> refusal(org, id, 0, now));
         settle(row, 0, actor, "void");

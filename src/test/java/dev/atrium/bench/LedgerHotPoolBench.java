@@ -38,7 +38,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * test (no {@code @Test}), so {@code ./mvnw verify} never runs it.
  *
  * <p>Flags: {@code --threads=64 --pool-size=64 --warmup=5 --duration=20 --hold=1 --capture=0.6
- * --data-dir=target/bench-data/x --only=atrium|naive}.
+ * --data-dir=target/bench-data/x --only=atrium|naive --combine=true|false --workers=1}: {@code
+ * --combine=false} runs every Atrium operation in its own transaction (the path taken inside a
+ * caller's transaction), {@code --workers} sets how many batches may be in flight.
  */
 public final class LedgerHotPoolBench {
     private LedgerHotPoolBench() {}
@@ -53,6 +55,8 @@ public final class LedgerHotPoolBench {
         Credits captureAmount = Credits.parse(flags.getOrDefault("capture", "0.6"));
         String dataDir = flags.getOrDefault("data-dir", "target/bench-data/run-" + UUID.randomUUID());
         String only = flags.getOrDefault("only", "");
+        String combine = flags.getOrDefault("combine", "true");
+        String workers = flags.getOrDefault("workers", "1");
 
         SpringApplication app = new SpringApplication(AtriumApplication.class);
         app.setDefaultProperties(Map.of(
@@ -64,19 +68,23 @@ public final class LedgerHotPoolBench {
                 "atrium.setup-token", "atr_setup_bench-token",
                 "server.port", "0",
                 "spring.main.banner-mode", "off",
-                "logging.level.root", "WARN"));
+                "logging.level.root", "WARN",
+                "atrium.ledger.combine", combine,
+                "atrium.ledger.combine-workers", workers));
         try (ConfigurableApplicationContext ctx = app.run()) {
             JdbcClient jdbc = ctx.getBean(JdbcClient.class);
             System.out.printf(
                     "ledger-hot-pool: %d callers, Hikari pool %d, warm-up %.0f s, measured %.0f s, hold %s, capture %s,"
-                            + " %d CPUs%n",
+                            + " %d CPUs, combine=%s workers=%s%n",
                     threads,
                     poolSize,
                     warmup,
                     duration,
                     holdAmount,
                     captureAmount,
-                    Runtime.getRuntime().availableProcessors());
+                    Runtime.getRuntime().availableProcessors(),
+                    combine,
+                    workers);
             System.out.printf(
                     "PostgreSQL %s (embedded, data in %s): fsync=%s synchronous_commit=%s full_page_writes=%s%n",
                     show(jdbc, "server_version"),

@@ -1,0 +1,216 @@
+package dev.atrium.ledger.internal;
+
+import dev.atrium.common.OrgId;
+import dev.atrium.ledger.Actor;
+import dev.atrium.ledger.Hold;
+import dev.atrium.ledger.HoldId;
+import dev.atrium.ledger.HoldRequest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Combines concurrent holds, captures and voids into one transaction, so that one durable commit
+ * and a handful of set-based statements serve many operations on the same hot accounts (the pool
+ * of a busy organization) instead of one commit and several statements each.
+ *
+ * <p>Callers outside a transaction queue their operation and wait for its own outcome; worker
+ * threads drain the queue in batches and apply each batch with {@link BatchApplier}. An operation
+ * is answered only after its batch committed. A batch that fails as a whole on a lock conflict
+ * (a deadlock with another node) is retried; one that fails for any other reason is re-run one
+ * operation per transaction, so an operation's failure never fails another's.
+ *
+ * <p>A caller inside a transaction does not come here: its operation must commit or roll back with
+ * the rest of that transaction (for example an idempotency record), so {@code Ledger} runs it
+ * directly. Both paths lock rows in the same order, so they may run side by side on any number of
+ * nodes.
+ */
+@Component
+public class Combiner implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(Combiner.class);
+    private static final int RETRIES = 5;
+
+    /** An operation waiting for its batch. */
+    sealed interface Op permits HoldOp, ResolveOp {
+        CompletableFuture<Hold> done();
+    }
+
+    /** A new hold. */
+    record HoldOp(HoldRequest request, Duration ttl, CompletableFuture<Hold> done) implements Op {}
+
+    /** A capture ({@code capture = true}, of {@code amount}) or a void of an open hold. */
+    record ResolveOp(OrgId org, HoldId hold, boolean capture, long amount, Actor actor, CompletableFuture<Hold> done)
+            implements Op {}
+
+    private final BatchApplier applier;
+    private final boolean enabled;
+    private final int maxBatch;
+    private final int workerCount;
+    private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final List<Thread> workers = new ArrayList<>();
+    private volatile boolean running;
+
+    Combiner(
+            BatchApplier applier,
+            @Value("${atrium.ledger.combine:true}") boolean enabled,
+            @Value("${atrium.ledger.combine-max-batch:256}") int maxBatch,
+            @Value("${atrium.ledger.combine-workers:1}") int workers) {
+        this.applier = applier;
+        this.enabled = enabled;
+        this.maxBatch = Math.max(1, maxBatch);
+        this.workerCount = Math.max(1, workers);
+    }
+
+    /** True when an operation of the calling thread may be combined: no transaction is open here. */
+    public boolean accepts() {
+        return enabled && running && !TransactionSynchronizationManager.isActualTransactionActive();
+    }
+
+    public Hold hold(HoldRequest request, Duration ttl) {
+        return await(new HoldOp(request, ttl, new CompletableFuture<>()));
+    }
+
+    public Hold resolve(OrgId org, HoldId hold, boolean capture, long amount, Actor actor) {
+        return await(new ResolveOp(org, hold, capture, amount, actor, new CompletableFuture<>()));
+    }
+
+    private Hold await(Op op) {
+        queue.add(op);
+        if (!running) {
+            // Stopped while queueing: the last drain may have missed it, so fail over to a batch of one here.
+            runAlone(op);
+        }
+        try {
+            return op.done().join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                r.addSuppressed(new Exception("waited for the ledger batch here"));
+                throw r;
+            }
+            throw e;
+        }
+    }
+
+    private void work() {
+        List<Op> batch = new ArrayList<>(maxBatch);
+        while (running || !queue.isEmpty()) {
+            try {
+                Op first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                batch.add(first);
+                queue.drainTo(batch, maxBatch - 1);
+                apply(batch);
+            } catch (InterruptedException e) {
+                if (!running) break;
+            } catch (RuntimeException | Error e) {
+                log.error("ledger batch worker failed; failing its operations", e);
+                for (Op op : batch) op.done().completeExceptionally(e);
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void apply(List<Op> batch) {
+        RuntimeException failure = null;
+        for (int attempt = 0; attempt < RETRIES; attempt++) {
+            try {
+                complete(batch, applier.apply(batch));
+                return;
+            } catch (TransientDataAccessException e) {
+                failure = e; // a deadlock or serialization failure rolled the whole batch back: try again
+            } catch (RuntimeException e) {
+                failure = e;
+                break;
+            }
+        }
+        if (batch.size() == 1) {
+            batch.getFirst().done().completeExceptionally(failure);
+            return;
+        }
+        log.debug("ledger batch of {} failed ({}); applying its operations one by one", batch.size(), failure);
+        for (Op op : batch) runAlone(op);
+    }
+
+    private void runAlone(Op op) {
+        if (op.done().isDone()) return;
+        List<Op> one = List.of(op);
+        RuntimeException failure = null;
+        for (int attempt = 0; attempt < RETRIES; attempt++) {
+            try {
+                complete(one, applier.apply(one));
+                return;
+            } catch (TransientDataAccessException e) {
+                failure = e;
+            } catch (RuntimeException e) {
+                failure = e;
+                break;
+            }
+        }
+        op.done().completeExceptionally(failure);
+    }
+
+    private static void complete(List<Op> batch, List<@Nullable Object> outcomes) {
+        for (int i = 0; i < batch.size(); i++) {
+            Object outcome = outcomes.get(i);
+            CompletableFuture<Hold> done = batch.get(i).done();
+            if (outcome instanceof Hold h) {
+                done.complete(h);
+            } else if (outcome instanceof RuntimeException e) {
+                done.completeExceptionally(e);
+            } else {
+                done.completeExceptionally(new IllegalStateException("no outcome for a ledger operation"));
+            }
+        }
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running || !enabled) return;
+        running = true;
+        for (int i = 0; i < workerCount; i++) {
+            workers.add(
+                    Thread.ofPlatform().name("ledger-batch-" + i).daemon(true).start(this::work));
+        }
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (!running) return;
+        running = false;
+        for (Thread t : workers) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        workers.clear();
+        // Whatever is still queued (a caller that raced the stop) runs on its own.
+        for (Op op; (op = queue.poll()) != null; ) runAlone(op);
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        // Stop after the web server (which stops at a higher phase) so in-flight requests settle.
+        return Integer.MAX_VALUE - 4096;
+    }
+}
