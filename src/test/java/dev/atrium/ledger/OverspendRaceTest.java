@@ -17,8 +17,14 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
-/** OVERSPEND-RACE: concurrent holds never admit more than a budget or a limit allows. */
+/**
+ * OVERSPEND-RACE: concurrent holds never admit more than a budget or a limit allows. Half of the
+ * holds run inside a transaction of their own (one at a time, as inside an idempotent request) and
+ * half outside one (combined into batches), so both paths race each other on the same rows.
+ */
 @IntegrationTest
 class OverspendRaceTest {
     private static final int REPETITIONS = 20;
@@ -36,12 +42,25 @@ class OverspendRaceTest {
     @Autowired
     CreditReports reports;
 
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    /** Runs the hold inside a caller's transaction for even {@code i}, combined for odd. */
+    private void hold(int i, HoldRequest request) {
+        if (i % 2 == 0) {
+            new TransactionTemplate(transactions).executeWithoutResult(tx -> ledger.hold(request));
+        } else {
+            ledger.hold(request);
+        }
+    }
+
     private int admitted(OrgId org, WorkspaceId ws, UserId user, int count) throws Exception {
         List<Callable<Boolean>> tasks = new ArrayList<>();
         for (int i = 0; i < count; i++) {
+            int n = i;
             tasks.add(() -> {
                 try {
-                    ledger.hold(new HoldRequest(org, ws, user, credits("10"), Category.CHAT, "m", null, Actor.SYSTEM));
+                    hold(n, new HoldRequest(org, ws, user, credits("10"), Category.CHAT, "m", null, Actor.SYSTEM));
                     return true;
                 } catch (InsufficientCredits e) {
                     return false;
@@ -115,10 +134,10 @@ class OverspendRaceTest {
         List<Callable<Boolean>> tasks = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             WorkspaceId ws = workspaces.get(i % 10);
+            int n = i;
             tasks.add(() -> {
                 try {
-                    ledger.hold(
-                            new HoldRequest(org, ws, user, credits("10"), Category.IMAGE, null, null, Actor.SYSTEM));
+                    hold(n, new HoldRequest(org, ws, user, credits("10"), Category.IMAGE, null, null, Actor.SYSTEM));
                     return true;
                 } catch (InsufficientCredits e) {
                     return false;

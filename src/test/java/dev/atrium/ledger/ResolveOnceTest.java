@@ -17,8 +17,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
-/** RESOLVE-ONCE: of 5 captures and 5 voids fired at once at a hold, exactly one wins. */
+/**
+ * RESOLVE-ONCE: of 5 captures and 5 voids fired at once at a hold, exactly one wins — whether
+ * they run combined into batches or each inside a transaction of its own (both, racing).
+ */
 @IntegrationTest
 class ResolveOnceTest {
     private static final int HOLDS = 1000;
@@ -35,6 +40,16 @@ class ResolveOnceTest {
     @Autowired
     CreditReports reports;
 
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    /** Inside a caller's transaction when {@code inTransaction}, else combined with others. */
+    private Runnable path(boolean inTransaction, Runnable action) {
+        return inTransaction
+                ? () -> new TransactionTemplate(transactions).executeWithoutResult(tx -> action.run())
+                : action;
+    }
+
     @Test
     void exactlyOneOfTenConcurrentResolutionsWinsForEachOf1000Holds() throws Exception {
         var t = fixtures.tenant("Resolve Once");
@@ -50,8 +65,10 @@ class ResolveOnceTest {
         List<Callable<String>> tasks = new ArrayList<>();
         for (HoldId id : holds) {
             for (int k = 0; k < 5; k++) {
-                tasks.add(() -> attempt(() -> ledger.capture(org, id, credits("3"), Actor.SYSTEM), "capture"));
-                tasks.add(() -> attempt(() -> ledger.release(org, id, Actor.SYSTEM), "void"));
+                boolean direct = k % 2 == 0;
+                tasks.add(() ->
+                        attempt(path(direct, () -> ledger.capture(org, id, credits("3"), Actor.SYSTEM)), "capture"));
+                tasks.add(() -> attempt(path(!direct, () -> ledger.release(org, id, Actor.SYSTEM)), "void"));
             }
         }
         List<String> outcomes = concurrently(32, tasks);
