@@ -13,6 +13,7 @@ import dev.atrium.ledger.internal.SpendCounters;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
@@ -174,11 +175,24 @@ public class Ledger {
      * 409 {@code hold_expired}, and the ledger is unchanged.
      */
     public Hold capture(OrgId org, HoldId id, Credits amount, Actor actor) {
+        return capture(org, id, amount, actor, null);
+    }
+
+    /**
+     * Captures as {@link #capture(OrgId, HoldId, Credits, Actor)} and runs {@code alsoInTransaction}
+     * in the same transaction once the capture is decided (for example, writing the usage event
+     * of the operation): both commit, or neither. It may run on another thread than the caller's.
+     */
+    public Hold capture(OrgId org, HoldId id, Credits amount, Actor actor, @Nullable Runnable alsoInTransaction) {
         if (amount.isNegative()) throw ApiException.invalid("amount", "amount must not be negative.");
         if (combiner.accepts()) {
-            return combiner.resolve(org, id, true, amount.micros(), actor);
+            return combiner.resolve(org, id, true, amount.micros(), actor, alsoInTransaction);
         }
-        return perHold.execute(tx -> captureHere(org, id, amount, actor));
+        return perHold.execute(tx -> {
+            Hold captured = captureHere(org, id, amount, actor);
+            if (alsoInTransaction != null) alsoInTransaction.run();
+            return captured;
+        });
     }
 
     private Hold captureHere(OrgId org, HoldId id, Credits amount, Actor actor) {
@@ -192,7 +206,7 @@ public class Ledger {
     /** Returns everything a hold reserved: the operation produced nothing billable. */
     public Hold release(OrgId org, HoldId id, Actor actor) {
         if (combiner.accepts()) {
-            return combiner.resolve(org, id, false, 0, actor);
+            return combiner.resolve(org, id, false, 0, actor, null);
         }
         return perHold.execute(tx -> releaseHere(org, id, actor));
     }

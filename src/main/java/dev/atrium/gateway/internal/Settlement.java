@@ -16,7 +16,6 @@ import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Transactional;
 
 /**
  * The gateway's accounting: reserve before the provider is called, then settle exactly once — the
@@ -74,15 +73,17 @@ public class Settlement {
             String status,
             Instant startedAt) {}
 
-    /** Captures the cost (never above the hold) and records the usage event, atomically. Returns the amount charged. */
-    @Transactional
+    /**
+     * Captures the cost (never above the hold) and records the usage event, atomically: the event
+     * is written in the capture's transaction (combined with other settlements when called outside
+     * a transaction), so a refused capture (resolved, expired) writes no event. Returns the amount
+     * charged.
+     */
     public Credits settle(GatewayContext ctx, Hold hold, Outcome o) {
         Credits charged = o.cost().compareTo(hold.amount()) > 0 ? hold.amount() : o.cost();
-        // The usage event goes in first: the capture locks the shared account rows (held, pool,
-        // spent) until the commit, so the less that runs after it the sooner other calls get them.
-        // Both are in this transaction: a refused capture (resolved, expired) rolls the event back.
         Instant now = clock.instant();
-        usage.record(new UsageEvent(
+        // Built here: the request id belongs to this thread, and the capture may run on another.
+        UsageEvent event = new UsageEvent(
                 UsageEvent.newId(),
                 ctx.org(),
                 ctx.workspace().id(),
@@ -100,8 +101,8 @@ public class Settlement {
                 hold.id().value(),
                 RequestIds.current(),
                 "gateway",
-                now));
-        ledger.capture(ctx.org(), hold.id(), charged, actor(ctx));
+                now);
+        ledger.capture(ctx.org(), hold.id(), charged, actor(ctx), () -> usage.record(event));
         return charged;
     }
 

@@ -337,6 +337,13 @@ class BatchApplier {
         if (changed != resolved.size()) {
             throw new IllegalStateException("resolved " + changed + " of " + resolved.size() + " locked holds");
         }
+        // What callers asked to commit with their resolution (usage events): after the ledger's rows,
+        // as a caller's own transaction writes them. A failure rolls the batch back.
+        for (int i = 0; i < batch.size(); i++) {
+            if (outcomes.get(i) instanceof Hold && batch.get(i) instanceof ResolveOp r && r.also() != null) {
+                r.also().run();
+            }
+        }
         return outcomes;
     }
 

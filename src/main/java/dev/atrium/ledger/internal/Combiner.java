@@ -50,8 +50,18 @@ public class Combiner implements SmartLifecycle {
     /** A new hold. */
     record HoldOp(HoldRequest request, Duration ttl, CompletableFuture<Hold> done) implements Op {}
 
-    /** A capture ({@code capture = true}, of {@code amount}) or a void of an open hold. */
-    record ResolveOp(OrgId org, HoldId hold, boolean capture, long amount, Actor actor, CompletableFuture<Hold> done)
+    /**
+     * A capture ({@code capture = true}, of {@code amount}) or a void of an open hold; {@code also}
+     * runs in the batch's transaction when it succeeds.
+     */
+    record ResolveOp(
+            OrgId org,
+            HoldId hold,
+            boolean capture,
+            long amount,
+            Actor actor,
+            @Nullable Runnable also,
+            CompletableFuture<Hold> done)
             implements Op {}
 
     private final BatchApplier applier;
@@ -82,8 +92,12 @@ public class Combiner implements SmartLifecycle {
         return await(new HoldOp(request, ttl, new CompletableFuture<>()));
     }
 
-    public Hold resolve(OrgId org, HoldId hold, boolean capture, long amount, Actor actor) {
-        return await(new ResolveOp(org, hold, capture, amount, actor, new CompletableFuture<>()));
+    /**
+     * Resolves the hold; when it succeeds, {@code also} runs in the same transaction (on a batch
+     * worker's thread), and a failure of it fails this operation alone.
+     */
+    public Hold resolve(OrgId org, HoldId hold, boolean capture, long amount, Actor actor, @Nullable Runnable also) {
+        return await(new ResolveOp(org, hold, capture, amount, actor, also, new CompletableFuture<>()));
     }
 
     private Hold await(Op op) {
