@@ -20,6 +20,6 @@ data_dir="$(pwd)/target/bench-data/ledger-hot-pool-$$"
 mkdir -p "$data_dir"
 trap 'rm -rf "$data_dir"' EXIT
 
-java -Xms1g -Xmx1g -XX:+UseParallelGC \
+java -Xms1g -Xmx1g -XX:+UseParallelGC ${BENCH_JAVA_OPTS:-} \
   -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
   dev.atrium.bench.LedgerHotPoolBench --data-dir="$data_dir" "$@"

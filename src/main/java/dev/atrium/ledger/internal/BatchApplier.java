@@ -614,7 +614,33 @@ class BatchApplier {
             before.put((AccountKey) r[0], (Long) r[1]);
             balances.put((AccountKey) r[0], (Long) r[1]);
         }
-        // Accounts that do not exist (a budget never allocated) stay at 0 and cannot be debited.
+        // A spent or held account a capture credits may not exist yet (its hold was taken one at a
+        // time, which creates accounts only as it credits them): create it here, locked by its insert.
+        List<AccountKey> missing = keys.stream()
+                .filter(k -> !before.containsKey(k))
+                .filter(k -> k.id().startsWith("spent:") || k.id().startsWith("held:"))
+                .toList();
+        if (!missing.isEmpty()) {
+            List<Account> accounts =
+                    missing.stream().map(k -> Account.of(k.id())).toList();
+            int created = update(
+                    """
+                    INSERT INTO ledger_accounts (org_id, id, kind, workspace_id, category, balance)
+                    SELECT o, i, k, w, c, 0 FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS t(o, i, k, w, c)
+                    ON CONFLICT DO NOTHING
+                    """,
+                    missing.stream().map(AccountKey::org).toList(),
+                    missing.stream().map(AccountKey::id).toList(),
+                    accounts.stream().map(Account::kind).toList(),
+                    accounts.stream().map(Account::workspaceId).toList(),
+                    accounts.stream().map(Account::category).toList());
+            if (created != missing.size()) {
+                // Another transaction created one meanwhile (and may hold it): start the batch over.
+                throw new org.springframework.dao.CannotAcquireLockException("ledger account created concurrently");
+            }
+            for (AccountKey k : missing) before.put(k, 0L);
+        }
+        // Accounts that still do not exist (a budget never allocated) stay at 0 and cannot be debited.
         return before;
     }
 
