@@ -568,7 +568,7 @@ class BatchApplier {
                 WHERE (org_id, scope, workspace_id, user_id, period_start) IN
                       (SELECT o, s, w, u, p::timestamptz FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS t(o, s, w, u, p))
                 ORDER BY org_id COLLATE "C", workspace_id COLLATE "C", scope = 'member', user_id COLLATE "C", period_start
-                FOR UPDATE
+                FOR NO KEY UPDATE
                 """,
                 rs -> new Object[] {
                     new CounterKey(
@@ -597,6 +597,10 @@ class BatchApplier {
         return before;
     }
 
+    /**
+     * Locks as an UPDATE of the balance does ({@code FOR NO KEY UPDATE}): other transactions'
+     * journal inserts, whose foreign keys take key-share locks on these rows, are not blocked.
+     */
     private Map<AccountKey, Long> lockAccounts(TreeMap<AccountKey, Long> balances) {
         Map<AccountKey, Long> before = new HashMap<>();
         if (balances.isEmpty()) return before;
@@ -605,7 +609,7 @@ class BatchApplier {
                 """
                 SELECT org_id, id, balance FROM ledger_accounts
                 WHERE (org_id, id) IN (SELECT * FROM unnest(?::text[], ?::text[]))
-                ORDER BY org_id COLLATE "C", id COLLATE "C" FOR UPDATE
+                ORDER BY org_id COLLATE "C", id COLLATE "C" FOR NO KEY UPDATE
                 """,
                 rs -> new Object[] {new AccountKey(rs.getString(1), rs.getString(2)), rs.getLong(3)},
                 keys.stream().map(AccountKey::org).toList(),
