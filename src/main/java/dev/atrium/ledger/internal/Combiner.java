@@ -102,8 +102,8 @@ public class Combiner implements SmartLifecycle {
 
     private Hold await(Op op) {
         queue.add(op);
-        if (!running) {
-            // Stopped while queueing: the last drain may have missed it, so fail over to a batch of one here.
+        if (!running && queue.remove(op)) {
+            // Stopped while queueing, and no worker took it: run it here (removing it made it ours alone).
             runAlone(op);
         }
         try {
