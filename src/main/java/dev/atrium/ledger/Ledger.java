@@ -9,13 +9,13 @@ import dev.atrium.ledger.internal.Combiner;
 import dev.atrium.ledger.internal.FundingRows;
 import dev.atrium.ledger.internal.Holds;
 import dev.atrium.ledger.internal.Posting;
+import dev.atrium.ledger.internal.Refusals;
 import dev.atrium.ledger.internal.SpendCounters;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Value;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Transactional;
@@ -84,8 +84,7 @@ public class Ledger {
         FundingRows.Funded ws =
                 funding.find(r.org(), r.workspace()).orElseThrow(() -> ApiException.notFound("workspace"));
         if (!"active".equals(ws.status())) {
-            throw new ApiException(
-                    HttpStatus.FORBIDDEN, "workspace_archived", "The workspace is archived: no AI activity.");
+            throw Refusals.archived();
         }
         Instant now = clock.instant();
         long amount = r.amount().micros();
@@ -101,8 +100,7 @@ public class Ledger {
                     wsPeriod,
                     amount,
                     f.spendLimit().amount().micros())) {
-                throw new InsufficientCredits("The workspace's spend limit for this "
-                        + f.spendLimit().period().wire() + " would be exceeded.");
+                throw Refusals.workspaceLimit(f.spendLimit().period());
             }
         }
         Instant memberPeriod = null;
@@ -116,8 +114,7 @@ public class Ledger {
                     memberPeriod,
                     amount,
                     f.memberSpendLimit().amount().micros())) {
-                throw new InsufficientCredits("The member's spend limit for this "
-                        + f.memberSpendLimit().period().wire() + " would be exceeded.");
+                throw Refusals.memberLimit(f.memberSpendLimit().period());
             }
         }
         HoldId id = HoldId.next();
@@ -145,27 +142,21 @@ public class Ledger {
         if (f.mode() == Funding.Mode.BUDGET) {
             if (book.tryPost(r.org(), source, held, amount, posting) == null) {
                 if (!f.overflowToPool()) {
-                    throw new InsufficientCredits("The workspace's budget has not enough credits.");
+                    throw Refusals.budget();
                 }
-                postOrRefuse(
-                        r.org(),
-                        Account.POOL,
-                        held,
-                        amount,
-                        posting,
-                        "The workspace's budget and the organization's pool have not enough credits.");
+                postOrRefuse(r.org(), Account.POOL, held, amount, posting, Refusals.budgetAndPool());
                 holds.drawFrom(r.org(), id, Account.POOL.id());
             }
         } else {
-            postOrRefuse(
-                    r.org(), source, held, amount, posting, "The organization's credit pool has not enough credits.");
+            postOrRefuse(r.org(), source, held, amount, posting, Refusals.pool());
         }
         return hold;
     }
 
-    private void postOrRefuse(OrgId org, Account from, Account to, long amount, Posting posting, String message) {
+    private void postOrRefuse(
+            OrgId org, Account from, Account to, long amount, Posting posting, InsufficientCredits refusal) {
         if (book.tryPost(org, from, to, amount, posting) == null) {
-            throw new InsufficientCredits(message);
+            throw refusal;
         }
     }
 
@@ -296,20 +287,8 @@ public class Ledger {
 
     private ApiException refusal(OrgId org, HoldId id, long amount, Instant now) {
         Holds.Row row = holds.find(org, id).orElseThrow(() -> ApiException.notFound("hold"));
-        Hold h = row.hold();
-        if (!"held".equals(h.status())) {
-            return ApiException.conflict("hold_resolved", "The hold is already " + h.status() + ".");
-        }
-        if (!h.expiresAt().isAfter(now)) {
-            return ApiException.conflict("hold_expired", "The hold expired at " + h.expiresAt() + ".");
-        }
-        if (amount > h.amount().micros()) {
-            return new ApiException(
-                    HttpStatus.UNPROCESSABLE_CONTENT,
-                    "capture_exceeds_hold",
-                    "The capture exceeds the held amount of " + h.amount() + ".",
-                    "amount");
-        }
+        ApiException refusal = Refusals.resolution(row.hold(), amount, now);
+        if (refusal != null) return refusal;
         return ApiException.conflict("hold_resolved", "The hold was resolved concurrently.");
     }
 

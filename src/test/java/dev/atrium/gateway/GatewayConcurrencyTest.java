@@ -23,7 +23,8 @@ class GatewayConcurrencyTest extends UpstreamGatewayTest {
 
     @Test
     void concurrentCallsSettleOnceEachAndTheLedgerMatchesTheUsage() throws Exception {
-        Funded f = funded("Busy Co", "1000");
+        // Enough for every call's maximum-cost hold at once: all 64 may be open together.
+        Funded f = funded("Busy Co", "10000");
         String tag = tag();
         CountDownLatch start = new CountDownLatch(1);
         List<Future<String>> results = new ArrayList<>();
@@ -98,7 +99,7 @@ class GatewayConcurrencyTest extends UpstreamGatewayTest {
         var credits =
                 fixtures.api().as(f.tenant().owner().token()).get(f.tenant().path() + "/credits");
         assertThat(credits.json().path("pool").path("available").asString())
-                .isEqualTo(decimal(1_000_000_000L - expected));
+                .isEqualTo(decimal(10_000_000_000L - expected));
         assertThat(credits.json().path("spent_total").asString()).isEqualTo(decimal(expected));
     }
 }

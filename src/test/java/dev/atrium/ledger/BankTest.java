@@ -10,7 +10,6 @@ import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
-import dev.atrium.support.Fixtures;
 import dev.atrium.support.MutableClock;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -38,16 +37,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * micro-credit.
  */
 @LedgerIntegrationTest
-class BankTest {
+class BankTest extends LedgerTestBase {
     private static final long SEED = Long.getLong("atrium.bank.seed", 20261128L);
     private static final int THREADS = 32;
     private static final int OPS_PER_THREAD = Integer.getInteger("atrium.bank.ops", 300);
-
-    @Autowired
-    Fixtures fixtures;
-
-    @Autowired
-    Ledger ledger;
 
     @Autowired
     org.springframework.transaction.PlatformTransactionManager transactions;
@@ -60,12 +53,6 @@ class BankTest {
         }
         return call.get();
     }
-
-    @Autowired
-    CreditAdmin admin;
-
-    @Autowired
-    CreditReports reports;
 
     @Autowired
     Plans plans;

@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
-import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,21 +24,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * others of its batch intact.
  */
 @IntegrationTest
-class CombinedBatchTest {
+class CombinedBatchTest extends LedgerTestBase {
     private static final int CAPTURES = 200;
     private static final String UNKNOWN_WORKSPACE = "ws_00000000000000000000000000";
-
-    @Autowired
-    Fixtures fixtures;
-
-    @Autowired
-    Ledger ledger;
-
-    @Autowired
-    CreditAdmin admin;
-
-    @Autowired
-    CreditReports reports;
 
     @Autowired
     JdbcClient jdbc;

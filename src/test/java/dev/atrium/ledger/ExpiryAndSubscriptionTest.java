@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
-import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
 import dev.atrium.support.MutableClock;
 import java.time.Duration;
@@ -21,21 +20,9 @@ import org.springframework.test.context.TestPropertySource;
 @IntegrationTest
 @Import(MutableClock.Config.class)
 @TestPropertySource(properties = "atrium.jobs.enabled=false")
-class ExpiryAndSubscriptionTest {
-    @Autowired
-    Fixtures fixtures;
-
+class ExpiryAndSubscriptionTest extends LedgerTestBase {
     @Autowired
     MutableClock clock;
-
-    @Autowired
-    Ledger ledger;
-
-    @Autowired
-    CreditAdmin admin;
-
-    @Autowired
-    CreditReports reports;
 
     @Autowired
     Plans plans;

@@ -18,19 +18,7 @@ import org.springframework.beans.factory.annotation.Autowired;
  * of a grant that expires under it, and where a deleted workspace's holds settle.
  */
 @LedgerIntegrationTest
-class LedgerRulesTest {
-    @Autowired
-    Fixtures fixtures;
-
-    @Autowired
-    Ledger ledger;
-
-    @Autowired
-    CreditAdmin admin;
-
-    @Autowired
-    CreditReports reports;
-
+class LedgerRulesTest extends LedgerTestBase {
     @Autowired
     MutableClock clock;
 

@@ -44,23 +44,11 @@ import org.springframework.transaction.support.TransactionTemplate;
  * runs K random seeds, {@code -Datrium.sim.ops=N} sets the operations per seed.
  */
 @LedgerIntegrationTest
-class LedgerSimulationTest {
+class LedgerSimulationTest extends LedgerTestBase {
     private static final boolean HEAVY = Boolean.getBoolean("atrium.heavy");
     private static final int OPS = Integer.getInteger("atrium.sim.ops", HEAVY ? 100_000 : 10_000);
     /** Sim time of seed 0: a Monday, so week starts are easy to read in a trace. */
     private static final Instant EPOCH = Instant.parse("2031-01-06T00:00:00Z");
-
-    @Autowired
-    Fixtures fixtures;
-
-    @Autowired
-    Ledger ledger;
-
-    @Autowired
-    CreditAdmin admin;
-
-    @Autowired
-    CreditReports reports;
 
     @Autowired
     Plans plans;

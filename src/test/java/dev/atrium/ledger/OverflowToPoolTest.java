@@ -9,26 +9,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
-import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 
 /** A budget workspace with overflow_to_pool: holds the budget cannot cover draw on the pool and settle there. */
 @IntegrationTest
-class OverflowToPoolTest {
-    @Autowired
-    Fixtures fixtures;
-
-    @Autowired
-    Ledger ledger;
-
-    @Autowired
-    CreditAdmin admin;
-
-    @Autowired
-    CreditReports reports;
-
+class OverflowToPoolTest extends LedgerTestBase {
     @Test
     void aHoldBeyondTheBudgetDrawsOnThePoolAndItsRestReturnsToThePool() {
         var t = fixtures.tenant("Overflow");

@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
-import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,21 +25,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * half outside one (combined into batches), so both paths race each other on the same rows.
  */
 @IntegrationTest
-class OverspendRaceTest {
+class OverspendRaceTest extends LedgerTestBase {
     private static final int REPETITIONS = 20;
     private static final int HOLDS = 200;
-
-    @Autowired
-    Fixtures fixtures;
-
-    @Autowired
-    Ledger ledger;
-
-    @Autowired
-    CreditAdmin admin;
-
-    @Autowired
-    CreditReports reports;
 
     @Autowired
     PlatformTransactionManager transactions;

@@ -10,7 +10,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
-import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,20 +24,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * they run combined into batches or each inside a transaction of its own (both, racing).
  */
 @IntegrationTest
-class ResolveOnceTest {
+class ResolveOnceTest extends LedgerTestBase {
     private static final int HOLDS = 1000;
-
-    @Autowired
-    Fixtures fixtures;
-
-    @Autowired
-    Ledger ledger;
-
-    @Autowired
-    CreditAdmin admin;
-
-    @Autowired
-    CreditReports reports;
 
     @Autowired
     PlatformTransactionManager transactions;

@@ -14,7 +14,6 @@ import dev.atrium.common.Credits;
 import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
-import dev.atrium.support.Fixtures;
 import dev.atrium.support.MutableClock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,21 +34,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * hold can no longer be captured or voided.
  */
 @LedgerIntegrationTest
-class SweeperTest {
+class SweeperTest extends LedgerTestBase {
     private static final int HOLDS = 600;
     private static final int SWEEPERS = 4;
-
-    @Autowired
-    Fixtures fixtures;
-
-    @Autowired
-    Ledger ledger;
-
-    @Autowired
-    CreditAdmin admin;
-
-    @Autowired
-    CreditReports reports;
 
     @Autowired
     MutableClock clock;

@@ -8,7 +8,6 @@ import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.Hold;
 import dev.atrium.ledger.HoldId;
 import dev.atrium.ledger.HoldRequest;
-import dev.atrium.ledger.InsufficientCredits;
 import dev.atrium.ledger.internal.Combiner.HoldOp;
 import dev.atrium.ledger.internal.Combiner.Op;
 import dev.atrium.ledger.internal.Combiner.ResolveOp;
@@ -31,7 +30,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -164,8 +162,7 @@ class BatchApplier {
                 funded.get(new WsKey(r.org().value(), r.workspace().value()));
         if (ws == null) throw ApiException.notFound("workspace");
         if (!"active".equals(ws.status())) {
-            throw new ApiException(
-                    HttpStatus.FORBIDDEN, "workspace_archived", "The workspace is archived: no AI activity.");
+            throw Refusals.archived();
         }
         Funding f = ws.funding();
         CounterKey wsCounter = null;
@@ -358,12 +355,10 @@ class BatchApplier {
         long amount = r.amount().micros();
         Funding f = p.ws().funding();
         if (p.wsCounter() != null && used.get(p.wsCounter()) + amount > p.wsCap()) {
-            throw new InsufficientCredits("The workspace's spend limit for this "
-                    + f.spendLimit().period().wire() + " would be exceeded.");
+            throw Refusals.workspaceLimit(f.spendLimit().period());
         }
         if (p.memberCounter() != null && used.get(p.memberCounter()) + amount > p.memberCap()) {
-            throw new InsufficientCredits("The member's spend limit for this "
-                    + f.memberSpendLimit().period().wire() + " would be exceeded.");
+            throw Refusals.memberLimit(f.memberSpendLimit().period());
         }
         String org = r.org().value();
         AccountKey pool = new AccountKey(org, Account.POOL.id());
@@ -374,17 +369,16 @@ class BatchApplier {
             if (balances.get(budget) >= amount) {
                 source = budget;
             } else if (!f.overflowToPool()) {
-                throw new InsufficientCredits("The workspace's budget has not enough credits.");
+                throw Refusals.budget();
             } else if (balances.get(pool) >= amount) {
                 source = pool;
             } else {
-                throw new InsufficientCredits(
-                        "The workspace's budget and the organization's pool have not enough credits.");
+                throw Refusals.budgetAndPool();
             }
         } else if (balances.get(pool) >= amount) {
             source = pool;
         } else {
-            throw new InsufficientCredits("The organization's credit pool has not enough credits.");
+            throw Refusals.pool();
         }
         if (p.wsCounter() != null) used.merge(p.wsCounter(), amount, Long::sum);
         if (p.memberCounter() != null) used.merge(p.memberCounter(), amount, Long::sum);
@@ -441,19 +435,8 @@ class BatchApplier {
         Hold h = row.hold();
         long amount = h.amount().micros();
         long captured = op.capture() ? op.amount() : 0;
-        if (!"held".equals(h.status())) {
-            throw ApiException.conflict("hold_resolved", "The hold is already " + h.status() + ".");
-        }
-        if (!h.expiresAt().isAfter(now)) {
-            throw ApiException.conflict("hold_expired", "The hold expired at " + h.expiresAt() + ".");
-        }
-        if (captured > amount) {
-            throw new ApiException(
-                    HttpStatus.UNPROCESSABLE_CONTENT,
-                    "capture_exceeds_hold",
-                    "The capture exceeds the held amount of " + h.amount() + ".",
-                    "amount");
-        }
+        ApiException refusal = Refusals.resolution(h, captured, now);
+        if (refusal != null) throw refusal;
         String status = op.capture() ? "captured" : "voided";
         Hold after = new Hold(
                 h.id(),
@@ -727,16 +710,25 @@ class BatchApplier {
                 resolved.stream().map(r -> r.at().toString()).toList());
     }
 
+    /** What changed between the rows as locked and as decided: keys and deltas, in parallel lists. */
+    private record Deltas<K>(List<K> keys, List<Long> deltas) {
+        static <K> Deltas<K> of(Map<K, Long> after, Map<K, Long> before) {
+            Deltas<K> d = new Deltas<>(new ArrayList<>(), new ArrayList<>());
+            after.forEach((k, v) -> {
+                long delta = v - before.getOrDefault(k, 0L);
+                if (delta == 0) return;
+                if (!before.containsKey(k)) throw new IllegalStateException("ledger row missing: " + k);
+                d.keys().add(k);
+                d.deltas().add(delta);
+            });
+            return d;
+        }
+    }
+
     private static void writeCounters(Writes w, Map<CounterKey, Long> used, Map<CounterKey, Long> before) {
-        List<CounterKey> changed = new ArrayList<>();
-        List<Long> deltas = new ArrayList<>();
-        used.forEach((k, v) -> {
-            long delta = v - before.get(k);
-            if (delta != 0) {
-                changed.add(k);
-                deltas.add(delta);
-            }
-        });
+        Deltas<CounterKey> d = Deltas.of(used, before);
+        List<CounterKey> changed = d.keys();
+        List<Long> deltas = d.deltas();
         if (changed.isEmpty()) return;
         w.add(
                 "counters",
@@ -755,16 +747,9 @@ class BatchApplier {
     }
 
     private static void writeBalances(Writes w, Map<AccountKey, Long> balances, Map<AccountKey, Long> before) {
-        List<AccountKey> changed = new ArrayList<>();
-        List<Long> deltas = new ArrayList<>();
-        balances.forEach((k, v) -> {
-            long delta = v - before.getOrDefault(k, 0L);
-            if (delta != 0) {
-                if (!before.containsKey(k)) throw new IllegalStateException("ledger account missing: " + k);
-                changed.add(k);
-                deltas.add(delta);
-            }
-        });
+        Deltas<AccountKey> d = Deltas.of(balances, before);
+        List<AccountKey> changed = d.keys();
+        List<Long> deltas = d.deltas();
         if (changed.isEmpty()) return;
         w.add(
                 "balances",

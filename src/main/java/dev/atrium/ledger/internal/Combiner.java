@@ -138,18 +138,8 @@ public class Combiner implements SmartLifecycle {
     }
 
     private void apply(List<Op> batch) {
-        RuntimeException failure = null;
-        for (int attempt = 0; attempt < RETRIES; attempt++) {
-            try {
-                complete(batch, applier.apply(batch));
-                return;
-            } catch (TransientDataAccessException e) {
-                failure = e; // a deadlock or serialization failure rolled the whole batch back: try again
-            } catch (RuntimeException e) {
-                failure = e;
-                break;
-            }
-        }
+        RuntimeException failure = attempt(batch);
+        if (failure == null) return;
         if (batch.size() == 1) {
             batch.getFirst().done().completeExceptionally(failure);
             return;
@@ -160,20 +150,27 @@ public class Combiner implements SmartLifecycle {
 
     private void runAlone(Op op) {
         if (op.done().isDone()) return;
-        List<Op> one = List.of(op);
+        RuntimeException failure = attempt(List.of(op));
+        if (failure != null) op.done().completeExceptionally(failure);
+    }
+
+    /**
+     * Applies the operations in one transaction and completes them; returns why it failed as a
+     * whole (nothing written, nothing completed), after retrying lock conflicts.
+     */
+    private @Nullable RuntimeException attempt(List<Op> ops) {
         RuntimeException failure = null;
         for (int attempt = 0; attempt < RETRIES; attempt++) {
             try {
-                complete(one, applier.apply(one));
-                return;
+                complete(ops, applier.apply(ops));
+                return null;
             } catch (TransientDataAccessException e) {
-                failure = e;
+                failure = e; // a deadlock or serialization failure rolled it back: try again
             } catch (RuntimeException e) {
-                failure = e;
-                break;
+                return e;
             }
         }
-        op.done().completeExceptionally(failure);
+        return failure;
     }
 
     private static void complete(List<Op> batch, List<@Nullable Object> outcomes) {
