@@ -132,22 +132,28 @@ public class Conversations {
     }
 
     /**
-     * Full-text search over titles and messages, best match first: a title hit weighs twice a
-     * message hit. {@code offset} pages through the ranking.
+     * Full-text search over titles and messages, best match first: a conversation scores twice the
+     * rank of its title plus the rank of its best message. Both sides are found through their GIN
+     * indexes (never by scanning the workspace's conversations), merged per conversation, then
+     * joined to the visible conversations by primary key. {@code offset} pages through the ranking.
      */
     public List<ConversationSummary> search(OrgId org, Viewer v, String q, int offset, int fetch) {
         return bind(jdbc.sql("""
                                 WITH query AS (SELECT websearch_to_tsquery('english', :q) AS tsq),
                                 hits AS (
-                                    SELECT m.conversation_id, max(ts_rank(m.search, query.tsq)) AS rank
+                                    SELECT m.conversation_id AS id, CAST(0 AS real) AS title, ts_rank(m.search, query.tsq) AS rank
                                     FROM messages m, query
                                     WHERE m.org_id = :org AND m.workspace_id = :ws AND m.search @@ query.tsq
-                                    GROUP BY m.conversation_id)
-                                SELECT %s FROM conversations c CROSS JOIN query
-                                LEFT JOIN hits ON hits.conversation_id = c.id
-                                WHERE c.org_id = :org AND c.workspace_id = :ws AND %s
-                                  AND (c.search @@ query.tsq OR hits.conversation_id IS NOT NULL)
-                                ORDER BY 2 * ts_rank(c.search, query.tsq) + coalesce(hits.rank, 0) DESC, c.id DESC
+                                    UNION ALL
+                                    SELECT t.id, 2 * ts_rank(t.search, query.tsq), CAST(0 AS real)
+                                    FROM conversations t, query
+                                    WHERE t.org_id = :org AND t.workspace_id = :ws AND t.search @@ query.tsq),
+                                scored AS (
+                                    SELECT id, max(title) + max(rank) AS score FROM hits GROUP BY id)
+                                SELECT %s FROM scored
+                                JOIN conversations c ON c.org_id = :org AND c.workspace_id = :ws AND c.id = scored.id
+                                WHERE %s
+                                ORDER BY scored.score DESC, c.id DESC
                                 OFFSET :offset LIMIT :fetch
                                 """.formatted(COLUMNS, VISIBLE)), v)
                 .param("org", org.value())
