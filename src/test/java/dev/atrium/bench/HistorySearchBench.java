@@ -137,39 +137,52 @@ public final class HistorySearchBench {
             }
             print("all", all, Double.NaN);
 
-            String mid = word(300);
-            System.out.println("\nEXPLAIN (ANALYZE, BUFFERS) of a search for '" + mid + "' (first page):");
-            jdbc.sql("EXPLAIN (ANALYZE, BUFFERS) " + searchSql())
-                    .param("q", mid)
-                    .param("org", target.workspace().org().value())
-                    .param("ws", target.workspace().id().value())
-                    .query(String.class)
-                    .list()
-                    .forEach(System.out::println);
+            for (String q : List.of(word(300), word(1))) {
+                System.out.println("\nEXPLAIN (ANALYZE, BUFFERS) of a search for '" + q + "' (first page):");
+                jdbc.sql("EXPLAIN (ANALYZE, BUFFERS) " + searchSql(q.equals(word(1))))
+                        .param("q", q)
+                        .param("org", target.workspace().org().value())
+                        .param("ws", target.workspace().id().value())
+                        .query(String.class)
+                        .list()
+                        .forEach(System.out::println);
+            }
             System.out.printf(
                     "%nload average at the end: %.2f%n",
                     ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
         }
     }
 
-    /** The search statement of {@code Conversations.search} for a workspace admin, first page. */
-    static String searchSql() {
-        return """
+    /**
+     * The ranking statement of {@code Conversations.search} for a workspace admin, first page: all
+     * matches, or (past 10,000 matches) the most recent 10,000.
+     */
+    static String searchSql(boolean recent) {
+        String sql = """
                 WITH query AS (SELECT websearch_to_tsquery('english', :q) AS tsq),
-                hits AS (
-                    SELECT m.conversation_id AS id, CAST(0 AS real) AS title, ts_rank(m.search, query.tsq) AS rank
+                msg AS (
+                    SELECT m.conversation_id AS id, m.search
                     FROM messages m, query
                     WHERE m.org_id = :org AND m.workspace_id = :ws AND m.search @@ query.tsq
-                    UNION ALL
-                    SELECT t.id, 2 * ts_rank(t.search, query.tsq), CAST(0 AS real)
+                    RECENT),
+                ttl AS (
+                    SELECT t.id, t.search
                     FROM conversations t, query
-                    WHERE t.org_id = :org AND t.workspace_id = :ws AND t.search @@ query.tsq),
+                    WHERE t.org_id = :org AND t.workspace_id = :ws AND t.search @@ query.tsq
+                    ORDER BY t.updated_at DESC, t.id DESC
+                    LIMIT 10000),
+                hits AS (
+                    SELECT msg.id, CAST(0 AS real) AS title, ts_rank(msg.search, query.tsq) AS rank FROM msg, query
+                    UNION ALL
+                    SELECT ttl.id, 2 * ts_rank(ttl.search, query.tsq), CAST(0 AS real) FROM ttl, query),
                 scored AS (SELECT id, max(title) + max(rank) AS score FROM hits GROUP BY id)
                 SELECT c.id, c.title FROM scored
                 JOIN conversations c ON c.org_id = :org AND c.workspace_id = :ws AND c.id = scored.id
                 ORDER BY scored.score DESC, c.id DESC
                 OFFSET 0 LIMIT 21
                 """;
+        return sql.replace(
+                "RECENT", recent ? "ORDER BY m.created_at DESC, m.conversation_id DESC, m.seq DESC LIMIT 10000" : "");
     }
 
     private static List<String> queries(int n, java.util.function.Supplier<String> q) {
@@ -233,12 +246,12 @@ public final class HistorySearchBench {
             jdbc.sql("""
                             WITH vocab AS (SELECT %s AS words)
                             INSERT INTO messages (org_id, workspace_id, conversation_id, seq, role, content, created_at)
-                            SELECT :org, :ws, 'cnv_01jz' || :tag || lpad((g / 10 + 1)::text, 21, '0'), g %% 10 + 1,
-                                   CASE WHEN g %% 2 = 0 THEN 'user' ELSE 'assistant' END,
-                                   (SELECT string_agg(words[1 + floor(4096 * power(random(), 4))::int %% 4096], ' ')
-                                    FROM generate_series(1, 12) AS k WHERE g >= 0),
-                                   now()
-                            FROM vocab, generate_series(:from, :to - 1) AS g
+                            SELECT :org, :ws, 'cnv_01jz' || :tag || lpad((s.g / 10 + 1)::text, 21, '0'), s.g %% 10 + 1,
+                                   CASE WHEN s.g %% 2 = 0 THEN 'user' ELSE 'assistant' END,
+                                   (SELECT string_agg(words[1 + (floor(4096 * power(random(), 4))::int + 0 * k) %% 4096], ' ')
+                                    FROM generate_series(1, 12) AS k WHERE s.g >= 0),
+                                   TIMESTAMPTZ '2026-01-01' + s.g * interval '1 second'
+                            FROM vocab, generate_series(:from, :to - 1) AS s(g)
                             """.formatted(vocabulary))
                     .param("org", org)
                     .param("ws", ws)

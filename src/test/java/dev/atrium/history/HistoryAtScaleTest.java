@@ -105,6 +105,7 @@ class HistoryAtScaleTest {
                 .param("ws", ws)
                 .update();
         String topics = "(ARRAY['" + String.join("','", TOPICS) + "'])";
+        long loadStart = System.nanoTime();
         // Conversation i: topic i % 10; every 1000th (i % 1000 = 7) mentions a zeppelin; number 4242
         // has "quetzal" in its title, 4343 once and 4444 three times in its messages.
         jdbc.sql("""
@@ -131,7 +132,7 @@ class HistoryAtScaleTest {
                                       || CASE WHEN i = 4343 THEN ' and a quetzal' ELSE '' END
                                       || CASE WHEN i = 4444 THEN ', quetzal, quetzal and quetzal' ELSE '' END
                                  WHEN 2 THEN 'Here is a demo answer about the ' || TOPICS[i % 10 + 1] || ' plan.'
-                                 ELSE 'Thanks, that helps with conversation ' || i || '.'
+                                 ELSE 'Thanks, that helps with the plan of conversation ' || i || '.'
                                END,
                                CASE WHEN seq = 2 THEN 'demo/chat' END, now()
                         FROM generate_series(1, :n) AS i, generate_series(1, 3) AS seq
@@ -143,8 +144,8 @@ class HistoryAtScaleTest {
         // As autovacuum would soon after such a load; the plans below are those of a settled table.
         jdbc.sql("ANALYZE conversations, messages").update();
         System.out.printf(
-                "loaded %,d conversations and %,d messages in %.1f s%n",
-                CONVERSATIONS, 3 * CONVERSATIONS, (System.nanoTime() - started) / 1e9);
+                "tenant in %.1f s, then %,d conversations and %,d messages in %.1f s%n",
+                (loadStart - started) / 1e9, CONVERSATIONS, 3 * CONVERSATIONS, (System.nanoTime() - loadStart) / 1e9);
     }
 
     private List<String> search(String q, int limit, List<Long> pageMillis) {
@@ -184,6 +185,12 @@ class HistoryAtScaleTest {
                         "cnv_01jz000000" + "0000000000004242",
                         "cnv_01jz000000" + "0000000000004444",
                         "cnv_01jz000000" + "0000000000004343");
+
+        // "plan" is in two messages of every conversation: past the cap of 10,000 matching
+        // messages, the most recent 10,000 are ranked (conversations 5001 to 10000).
+        var plans = search("plan", 1000, millis);
+        assertThat(plans).hasSize(dev.atrium.history.internal.Conversations.SEARCH_CANDIDATES / 2);
+        assertThat(plans).allMatch(id -> Integer.parseInt(id.substring(id.length() - 5)) > 5000);
 
         // Search and plain listing see the same workspace only.
         assertThat(search("lighthouse%20-harbour", 1000, millis)).hasSize(CONVERSATIONS / 10);

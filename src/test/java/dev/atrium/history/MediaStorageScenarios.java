@@ -150,6 +150,16 @@ abstract class MediaStorageScenarios {
         String prompt = "the same logo " + Instant.now().toEpochMilli();
         String pathA = image(keyA, prompt);
         String pathB = image(keyB, prompt);
+        String onlyA = (String) row(image(keyA, "only in A " + prompt)).get("content_hash");
+        assertThat(keyA.post(
+                                "/v1/chat/completions",
+                                Map.of(
+                                        "model",
+                                        "demo/chat",
+                                        "messages",
+                                        List.of(Map.of("role", "user", "content", "A"))))
+                        .status())
+                .isEqualTo(200);
         String hash = (String) row(pathA).get("content_hash");
         assertThat(row(pathB).get("content_hash"))
                 .as("the demo image is deterministic")
@@ -159,8 +169,11 @@ abstract class MediaStorageScenarios {
         // Deleting A's workspace erases A's rows; B still references the blob.
         var del = a.owner().delete(a.tenant().ws(wsA));
         assertThat(del.status()).as(del.toString()).isIn(200, 204);
-        assertThat(count("media", a.tenant().orgId(), wsA)).isZero();
-        assertThat(stored(hash)).isTrue();
+        for (String table : List.of("conversations", "messages", "activities", "media")) {
+            assertThat(count(table, a.tenant().orgId(), wsA)).as(table).isZero();
+        }
+        assertThat(stored(onlyA)).as("A's own blob").isFalse();
+        assertThat(stored(hash)).as("the blob B still references").isTrue();
         assertThat(fetch(pathB, b.tenant().owner().token()).statusCode()).isEqualTo(200);
         assertThat(fetch(pathA, a.tenant().owner().token()).statusCode()).isEqualTo(404);
 
@@ -182,7 +195,8 @@ abstract class MediaStorageScenarios {
         // Billing records stay for both.
         for (var e :
                 List.of(Map.entry(a.tenant().orgId(), wsA), Map.entry(b.tenant().orgId(), wsB))) {
-            assertThat(count("usage_events", e.getKey(), e.getValue())).isEqualTo(1);
+            assertThat(count("usage_events", e.getKey(), e.getValue()))
+                    .isEqualTo(e.getValue().equals(wsA) ? 3 : 1);
             assertThat(count("ledger_transfers", e.getKey(), e.getValue())).isPositive();
         }
 
