@@ -142,8 +142,7 @@ public class Conversations {
      * Full-text search over titles and messages, best match first: a conversation scores twice the
      * rank of its title plus the rank of its best message. A first statement counts each side's
      * matches up to the cap through its GIN index; the search then ranks all of a side's matches,
-     * or, past the cap, its most recent ones (walking the workspace's time index newest first and
-     * stopping at the cap). The hits are merged per conversation and joined to the visible
+     * or, past the cap, only its most recent ones. The hits are merged per conversation and joined to the visible
      * conversations by primary key (never a scan of the workspace). {@code offset} pages through
      * the ranking.
      */
