@@ -13,17 +13,20 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A workspace's history as a zip of JSON Lines — {@code conversations.jsonl} (messages inline) and
- * {@code activities.jsonl} — written page by page so memory stays flat, with exactly the caller's
- * visibility.
+ * {@code activities.jsonl} — and the media those activities produced ({@code media/<id>.<ext>},
+ * streamed from the blob store), written page by page so memory stays flat whatever the size, with
+ * exactly the caller's visibility.
  */
 @Service
 public class HistoryExport {
     private static final int PAGE = 200;
     private final History history;
+    private final MediaStore media;
     private final JsonMapper json;
 
-    HistoryExport(History history, JsonMapper json) {
+    HistoryExport(History history, MediaStore media, JsonMapper json) {
         this.history = history;
+        this.media = media;
         this.json = json;
     }
 
@@ -51,7 +54,42 @@ public class HistoryExport {
             after = page.next();
         } while (after != null);
         zip.closeEntry();
+        // A second pass, so that the JSON entries stay whole: the files of the activities listed.
+        var org = access.workspace().org();
+        var ws = access.workspace().id();
+        after = null;
+        do {
+            var page = history.activities(access, new PageRequest(PAGE, after));
+            for (ActivityView a : page.data()) {
+                for (ActivityView.MediaLink link : a.media()) {
+                    var opened = media.open(org, ws, link.id());
+                    if (opened.isEmpty()) continue;
+                    try (var file = opened.get()) {
+                        zip.putNextEntry(new ZipEntry(
+                                "media/" + link.id() + extension(file.file().contentType())));
+                        file.content().transferTo(zip);
+                        zip.closeEntry();
+                    }
+                }
+            }
+            after = page.next();
+        } while (after != null);
         zip.finish();
+    }
+
+    static String extension(String contentType) {
+        String type = contentType.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
+        return switch (type) {
+            case "image/png" -> ".png";
+            case "image/jpeg" -> ".jpg";
+            case "image/webp" -> ".webp";
+            case "audio/wav", "audio/x-wav", "audio/wave" -> ".wav";
+            case "audio/mpeg" -> ".mp3";
+            case "audio/ogg", "audio/opus" -> ".ogg";
+            case "audio/flac" -> ".flac";
+            case "audio/aac" -> ".aac";
+            default -> ".bin";
+        };
     }
 
     private void line(OutputStream out, Object value) throws IOException {

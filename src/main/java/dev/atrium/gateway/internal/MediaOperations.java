@@ -5,6 +5,7 @@ import dev.atrium.gateway.GatewayException;
 import dev.atrium.gateway.provider.AiProvider;
 import dev.atrium.history.Activity;
 import dev.atrium.history.HistoryRecorder;
+import dev.atrium.history.MediaStore;
 import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Hold;
 import dev.atrium.pricing.PricedModel;

@@ -132,27 +132,68 @@ public class Conversations {
     }
 
     /**
-     * Full-text search over titles and messages, best match first: a title hit weighs twice a
-     * message hit. {@code offset} pages through the ranking.
+     * How many matching messages (and titles) a search ranks at most. With fewer matches, all are
+     * ranked; with more (a word found in much of a large workspace), the most recent ones, so that a
+     * search never reads every message of the workspace.
+     */
+    public static final int SEARCH_CANDIDATES = 10_000;
+
+    /**
+     * Full-text search over titles and messages, best match first: a conversation scores twice the
+     * rank of its title plus the rank of its best message. A first statement counts each side's
+     * matches up to the cap through its GIN index; the search then ranks all of a side's matches,
+     * or, past the cap, only its most recent ones. The hits are merged per conversation and joined to the visible
+     * conversations by primary key (never a scan of the workspace). {@code offset} pages through
+     * the ranking.
      */
     public List<ConversationSummary> search(OrgId org, Viewer v, String q, int offset, int fetch) {
-        return bind(jdbc.sql("""
-                                WITH query AS (SELECT websearch_to_tsquery('english', :q) AS tsq),
-                                hits AS (
-                                    SELECT m.conversation_id, max(ts_rank(m.search, query.tsq)) AS rank
-                                    FROM messages m, query
-                                    WHERE m.org_id = :org AND m.workspace_id = :ws AND m.search @@ query.tsq
-                                    GROUP BY m.conversation_id)
-                                SELECT %s FROM conversations c CROSS JOIN query
-                                LEFT JOIN hits ON hits.conversation_id = c.id
-                                WHERE c.org_id = :org AND c.workspace_id = :ws AND %s
-                                  AND (c.search @@ query.tsq OR hits.conversation_id IS NOT NULL)
-                                ORDER BY 2 * ts_rank(c.search, query.tsq) + coalesce(hits.rank, 0) DESC, c.id DESC
-                                OFFSET :offset LIMIT :fetch
-                                """.formatted(COLUMNS, VISIBLE)), v)
+        var counts = jdbc.sql("""
+                        WITH query AS (SELECT websearch_to_tsquery('english', :q) AS tsq)
+                        SELECT (SELECT count(*) FROM (SELECT 1 FROM messages m, query WHERE m.org_id = :org
+                                    AND m.workspace_id = :ws AND m.search @@ query.tsq LIMIT :probe) x),
+                               (SELECT count(*) FROM (SELECT 1 FROM conversations t, query WHERE t.org_id = :org
+                                    AND t.workspace_id = :ws AND t.search @@ query.tsq LIMIT :probe) y)
+                        """)
                 .param("org", org.value())
                 .param("ws", v.workspace().value())
                 .param("q", q)
+                .param("probe", SEARCH_CANDIDATES + 1)
+                .query((rs, n) -> new long[] {rs.getLong(1), rs.getLong(2)})
+                .single();
+        if (counts[0] == 0 && counts[1] == 0) return List.of();
+        String recentMessages = counts[0] > SEARCH_CANDIDATES
+                ? " ORDER BY m.created_at DESC, m.conversation_id DESC, m.seq DESC LIMIT :candidates"
+                : "";
+        String recentTitles =
+                counts[1] > SEARCH_CANDIDATES ? " ORDER BY t.updated_at DESC, t.id DESC LIMIT :candidates" : "";
+        return bind(jdbc.sql("""
+                                WITH query AS (SELECT websearch_to_tsquery('english', :q) AS tsq),
+                                msg AS (
+                                    SELECT m.conversation_id AS id, m.search
+                                    FROM messages m, query
+                                    WHERE m.org_id = :org AND m.workspace_id = :ws AND m.search @@ query.tsq%s),
+                                ttl AS (
+                                    SELECT t.id, t.search
+                                    FROM conversations t, query
+                                    WHERE t.org_id = :org AND t.workspace_id = :ws AND t.search @@ query.tsq%s),
+                                hits AS (
+                                    SELECT msg.id, CAST(0 AS real) AS title, ts_rank(msg.search, query.tsq) AS rank
+                                    FROM msg, query
+                                    UNION ALL
+                                    SELECT ttl.id, 2 * ts_rank(ttl.search, query.tsq), CAST(0 AS real)
+                                    FROM ttl, query),
+                                scored AS (
+                                    SELECT id, max(title) + max(rank) AS score FROM hits GROUP BY id)
+                                SELECT %s FROM scored
+                                JOIN conversations c ON c.org_id = :org AND c.workspace_id = :ws AND c.id = scored.id
+                                WHERE %s
+                                ORDER BY scored.score DESC, c.id DESC
+                                OFFSET :offset LIMIT :fetch
+                                """.formatted(recentMessages, recentTitles, COLUMNS, VISIBLE)), v)
+                .param("org", org.value())
+                .param("ws", v.workspace().value())
+                .param("q", q)
+                .param("candidates", SEARCH_CANDIDATES)
                 .param("offset", offset)
                 .param("fetch", fetch)
                 .query(Conversations::summary)
