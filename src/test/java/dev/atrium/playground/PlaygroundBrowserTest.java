@@ -106,6 +106,7 @@ class PlaygroundBrowserTest {
                 .isEqualTo(201);
         String ws = fixtures.workspace(t, "Lighthouse Client");
         var member = fixtures.addMember(t, "member", ws);
+        fixtures.assign(t, t.primaryWorkspaceId(), member, "member");
         String base = "/orgs/" + t.orgId() + "/workspaces/" + ws + "/playground";
 
         signIn(member.email());
@@ -114,6 +115,15 @@ class PlaygroundBrowserTest {
         var switcher = new Select(driver.findElement(By.id("workspace-switch")));
         assertThat(switcher.getOptions()).hasSize(2);
         assertThat(switcher.getFirstSelectedOption().getText()).startsWith("Lighthouse Client");
+        assertThat(switcher.getOptions())
+                .extracting(WebElement::getText)
+                .anyMatch(o -> o.startsWith("Primary Workspace"));
+        assertThat(switcher.getOptions().getFirst().getText()).endsWith("(default)");
+        // The switcher moves to the same page of another workspace.
+        switcher.selectByValue(t.primaryWorkspaceId());
+        wait.until(ExpectedConditions.urlContains(t.primaryWorkspaceId()));
+        assertThat(driver.findElement(By.id("current-workspace")).getText()).isEqualTo("Primary Workspace");
+        open(base);
 
         // Chat: the reply shows partial text before the stream ends, then what it cost.
         new Select(driver.findElement(By.id("chat-model"))).selectByValue("demo/chat");

@@ -108,6 +108,24 @@ class PlaygroundRunsTest {
                 .single();
     }
 
+    private byte[] bytes(String path, String token) {
+        try {
+            var response = java.net.http.HttpClient.newHttpClient()
+                    .send(
+                            java.net.http.HttpRequest.newBuilder(java.net.URI.create(fixtures.baseUrl() + path))
+                                    .header("Authorization", "Bearer " + token)
+                                    .build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(response.statusCode()).isEqualTo(200);
+            return response.body();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static long credits(String fragment) {
         Matcher m = CREDITS.matcher(fragment);
         assertThat(m.find()).as(fragment).isTrue();
@@ -153,6 +171,16 @@ class PlaygroundRunsTest {
         assertThat(speech.body()).contains("<audio");
         charged += credits(speech.body());
 
+        // Transcribe the clip just made (its bytes through the API's media endpoint).
+        Matcher clip = MEDIA.matcher(speech.body());
+        assertThat(clip.find()).isTrue();
+        byte[] wav = bytes(t.ws(ws) + "/media/" + clip.group(1), member.token());
+        var heard = session.multipart(
+                base() + "/transcription", Map.of("model", "demo/transcribe"), "file", "clip.wav", wav);
+        assertThat(heard.status()).as(heard.body()).isEqualTo(200);
+        assertThat(heard.body()).contains("pg-transcription");
+        charged += credits(heard.body());
+
         assertThat(usageMicros()).isEqualTo(charged);
         assertThat(ledgerSpentMicros()).isEqualTo(charged);
 
@@ -162,7 +190,7 @@ class PlaygroundRunsTest {
         assertThat(messages).hasSize(5);
         assertThat(messages.path(4).path("credits").asString())
                 .isEqualTo(second.summary().path("credits").asString());
-        assertThat(count("activities")).isEqualTo(4);
+        assertThat(count("activities")).isEqualTo(5);
 
         // The history browser finds it by a word of its messages.
         var found = session.get(base() + "/history?q=moon");

@@ -14,6 +14,7 @@ import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceService;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
 import org.springframework.ui.Model;
 
@@ -70,6 +71,14 @@ class Workbench {
         return mine;
     }
 
+    private @Nullable WorkspaceId preferred(Caller.User u, OrgAccess a) {
+        return organizations.membershipsOf(u.user()).stream()
+                .filter(m -> m.id().equals(a.org()))
+                .map(Membership::defaultWorkspaceId)
+                .findFirst()
+                .orElse(null);
+    }
+
     /** The layout's and the playground header's model: the workspace, the switcher, the rights. */
     void describe(Caller caller, WorkspaceAccess a, String section, Model model) {
         model.addAttribute("navSection", "playground");
@@ -80,6 +89,8 @@ class Workbench {
         model.addAttribute("role", a.role() == null ? "" : a.role().wire());
         model.addAttribute("canRun", a.canUse() && a.workspace().active());
         model.addAttribute("workspaces", assigned(caller, a.workspace().org().value()));
+        WorkspaceId preferred = caller instanceof Caller.User u ? preferred(u, a.org()) : null;
+        model.addAttribute("defaultWorkspace", preferred == null ? "" : preferred.value());
         model.addAttribute(
                 "base",
                 "/orgs/" + a.workspace().org().value() + "/workspaces/"
