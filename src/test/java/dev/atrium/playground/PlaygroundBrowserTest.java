@@ -201,10 +201,14 @@ class PlaygroundBrowserTest {
         open(base + "/history");
         type("history-q", "keepers");
         driver.findElement(By.id("history-search")).click();
-        WebElement found = wait.until(
-                ExpectedConditions.elementToBeClickable(By.linkText("Tell me about lighthouses and their keepers.")));
+        By found = By.linkText("Tell me about lighthouses and their keepers.");
+        wait.until(ExpectedConditions.elementToBeClickable(found));
         shot("05-history-search");
-        found.click();
+        // The list may be swapped again (search as you type): click whatever link is current.
+        wait.until(d -> {
+            d.findElement(found).click();
+            return true;
+        });
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("conversation-title")));
         assertThat(text()).contains(reply.substring(0, Math.min(20, reply.length())));
         shot("06-conversation");
