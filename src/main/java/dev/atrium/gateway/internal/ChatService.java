@@ -1,6 +1,7 @@
 package dev.atrium.gateway.internal;
 
 import dev.atrium.common.Credits;
+import dev.atrium.gateway.ChatOutcome;
 import dev.atrium.gateway.GatewayException;
 import dev.atrium.gateway.provider.AiProvider;
 import dev.atrium.gateway.provider.ProviderException;
@@ -132,7 +133,7 @@ public class ChatService {
      * Streaming: writes Server-Sent Events as chunks arrive. Status and headers are sent with the
      * first chunk, so an upstream failure before it still answers with a proper error status.
      */
-    public void stream(Prepared p, HttpServletResponse response) {
+    public ChatOutcome stream(Prepared p, HttpServletResponse response) {
         Instant started = clock.instant();
         AiProvider provider = providers.get(p.model().provider());
         var state = new StreamState();
@@ -174,7 +175,7 @@ public class ChatService {
             long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
             if (!state.started) {
                 settlement.abandon(p.ctx(), p.hold());
-                return;
+                return new ChatOutcome(Credits.ZERO, 0, 0, since(started), "void");
             }
             Credits partial =
                     settlement.settle(p.ctx(), p.hold(), outcome(p, in, state.deliveredTokens, "partial", started));
@@ -190,7 +191,7 @@ public class ChatService {
                     "partial",
                     since(started));
             if (!clientGone) state.finish(response, errorEvent(e));
-            return;
+            return new ChatOutcome(partial, in, state.deliveredTokens, since(started), "partial");
         }
         long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
         long out = state.completionTokens >= 0 ? state.completionTokens : state.deliveredTokens;
@@ -208,6 +209,7 @@ public class ChatService {
                 since(started));
         if (!state.started) state.start(response, p);
         state.finish(response, null);
+        return new ChatOutcome(charged, in, out, since(started), "ok");
     }
 
     private long since(Instant started) {

@@ -51,8 +51,12 @@ public class MediaOperations {
         this.clock = clock;
     }
 
-    /** A result and the credits it cost. */
-    public record Result<T>(T body, Credits charged) {}
+    /** A result, the credits it cost and the media it stored (ids, served by the media endpoint). */
+    public record Result<T>(T body, Credits charged, List<String> media) {
+        public Result(T body, Credits charged) {
+            this(body, charged, List.of());
+        }
+    }
 
     public Result<JsonNode> images(GatewayContext ctx, ObjectNode body, String mediaUrlBase) {
         String modelId = requireString(body, "model");
@@ -118,7 +122,7 @@ public class MediaOperations {
             }
         }
         activity(ctx, "image", model, charged, produced == n ? "ok" : "partial", started, stored);
-        return new Result<>(out, charged);
+        return new Result<>(out, charged, List.copyOf(stored));
     }
 
     /** The request record, when the workspace records history; never fails a settled operation. */
@@ -147,6 +151,14 @@ public class MediaOperations {
     }
 
     public Result<AiProvider.Audio> speech(GatewayContext ctx, ObjectNode body) {
+        return speech(ctx, body, false);
+    }
+
+    /**
+     * Text to speech; with {@code keep} the audio is stored even when the workspace records no
+     * history (as an image asked for by URL is), so that it can be played back from the media endpoint.
+     */
+    public Result<AiProvider.Audio> speech(GatewayContext ctx, ObjectNode body, boolean keep) {
         String modelId = requireString(body, "model");
         String input = requireString(body, "input");
         if (input.length() > 4096) throw GatewayException.invalid("'input' must be at most 4096 characters.");
@@ -172,11 +184,11 @@ public class MediaOperations {
                         "ok",
                         started));
         metrics.completed(model, "speech", started, charged);
-        List<String> stored = ctx.policy().recordHistory()
+        List<String> stored = ctx.policy().recordHistory() || keep
                 ? List.of(media.put(ctx.org(), ctx.workspace().id(), audio.contentType(), audio.bytes()))
                 : List.of();
         activity(ctx, "speech", model, charged, "ok", started, stored);
-        return new Result<>(audio, charged);
+        return new Result<>(audio, charged, stored);
     }
 
     public Result<JsonNode> transcribe(
