@@ -1,24 +1,20 @@
 package dev.atrium.gateway;
 
 import dev.atrium.common.Credits;
-import dev.atrium.common.Ids;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.gateway.internal.ChatService;
 import dev.atrium.gateway.internal.ContextResolver;
 import dev.atrium.gateway.internal.GatewayContext;
 import dev.atrium.gateway.internal.MediaOperations;
-import dev.atrium.gateway.internal.MediaStore;
 import dev.atrium.gateway.internal.Models;
 import dev.atrium.gateway.provider.AiProvider;
 import dev.atrium.history.History;
 import dev.atrium.identity.Caller;
 import dev.atrium.pricing.PricedModel;
-import dev.atrium.workspace.WorkspaceAccess;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
@@ -37,7 +33,6 @@ public class MemberGateway {
     private final Models models;
     private final ChatService chat;
     private final MediaOperations operations;
-    private final MediaStore media;
     private final History history;
     private final JsonMapper json;
     private final Clock clock;
@@ -47,7 +42,6 @@ public class MemberGateway {
             Models models,
             ChatService chat,
             MediaOperations operations,
-            MediaStore media,
             History history,
             JsonMapper json,
             Clock clock) {
@@ -55,7 +49,6 @@ public class MemberGateway {
         this.models = models;
         this.chat = chat;
         this.operations = operations;
-        this.media = media;
         this.history = history;
         this.json = json;
         this.clock = clock;
@@ -135,18 +128,5 @@ public class MemberGateway {
         var result = operations.transcribe(ctx, model, new AiProvider.Upload(filename, contentType, bytes), Map.of());
         return new MediaRun(
                 List.of(), result.body().path("text").asString(""), result.charged(), clock.millis() - started);
-    }
-
-    /** A stored image or audio file. */
-    public record MediaFile(String id, String contentType, byte[] bytes) {}
-
-    /**
-     * A media file of the workspace, authorized like the {@code …/media/{id}} endpoint ({@link
-     * History#mayReadMedia}); empty when it does not exist or is not the caller's to see.
-     */
-    public Optional<MediaFile> media(WorkspaceAccess access, String id) {
-        if (!Ids.isValid(id, "med_") || !history.mayReadMedia(access, id)) return Optional.empty();
-        return media.get(access.workspace().org(), access.workspace().id(), id)
-                .map(m -> new MediaFile(m.id(), m.contentType(), m.bytes()));
     }
 }

@@ -12,6 +12,7 @@ import dev.atrium.history.ConversationId;
 import dev.atrium.history.ConversationSummary;
 import dev.atrium.history.History;
 import dev.atrium.history.HistoryExport;
+import dev.atrium.history.MediaStore;
 import dev.atrium.identity.Caller;
 import dev.atrium.workspace.WorkspaceAccess;
 import jakarta.servlet.http.HttpServletResponse;
@@ -50,7 +51,10 @@ class HistoryPages {
     private final HistoryExport export;
     private final MemberGateway gateway;
 
-    HistoryPages(Workbench bench, History history, HistoryExport export, MemberGateway gateway) {
+    private final MediaStore mediaStore;
+
+    HistoryPages(Workbench bench, History history, HistoryExport export, MemberGateway gateway, MediaStore mediaStore) {
+        this.mediaStore = mediaStore;
         this.bench = bench;
         this.history = history;
         this.export = export;
@@ -207,7 +211,14 @@ class HistoryPages {
             @PathVariable String id,
             @RequestParam(defaultValue = "false") boolean download) {
         WorkspaceAccess a = bench.in(caller, org, ws);
-        var file = gateway.media(a, id).orElseThrow(() -> ApiException.notFound("media"));
+        byte[] bytes;
+        MediaStore.MediaFile file;
+        try (MediaStore.Opened opened = mediaStore.open(a, id)) {
+            file = opened.file();
+            bytes = opened.content().readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         var response = ResponseEntity.ok()
                 .contentType(MediaType.parseMediaType(file.contentType()))
                 .cacheControl(CacheControl.noStore())
@@ -223,7 +234,7 @@ class HistoryPages {
                             .build()
                             .toString());
         }
-        return response.body(file.bytes());
+        return response.body(bytes);
     }
 
     /** The activities of one conversation (its chat turns), newest first, from the first pages. */
