@@ -161,21 +161,26 @@ public class Conversations {
                 .query((rs, n) -> new long[] {rs.getLong(1), rs.getLong(2)})
                 .single();
         if (counts[0] == 0 && counts[1] == 0) return List.of();
-        String recentMessages = counts[0] > SEARCH_CANDIDATES
+        // Past the cap the word is common: walk the workspace's time index newest first and test each
+        // row until the cap is reached, instead of reading the word's whole GIN posting list and
+        // sorting it. Concatenating an empty tsvector keeps the planner off the GIN index here.
+        boolean commonInMessages = counts[0] > SEARCH_CANDIDATES;
+        boolean commonInTitles = counts[1] > SEARCH_CANDIDATES;
+        String recentMessages = commonInMessages
                 ? " ORDER BY m.created_at DESC, m.conversation_id DESC, m.seq DESC LIMIT :candidates"
                 : "";
-        String recentTitles =
-                counts[1] > SEARCH_CANDIDATES ? " ORDER BY t.updated_at DESC, t.id DESC LIMIT :candidates" : "";
-        return bind(jdbc.sql("""
+        String recentTitles = commonInTitles ? " ORDER BY t.updated_at DESC, t.id DESC LIMIT :candidates" : "";
+        return bind(
+                        jdbc.sql("""
                                 WITH query AS (SELECT websearch_to_tsquery('english', :q) AS tsq),
                                 msg AS (
                                     SELECT m.conversation_id AS id, m.search
                                     FROM messages m, query
-                                    WHERE m.org_id = :org AND m.workspace_id = :ws AND m.search @@ query.tsq%s),
+                                    WHERE m.org_id = :org AND m.workspace_id = :ws AND %s @@ query.tsq%s),
                                 ttl AS (
                                     SELECT t.id, t.search
                                     FROM conversations t, query
-                                    WHERE t.org_id = :org AND t.workspace_id = :ws AND t.search @@ query.tsq%s),
+                                    WHERE t.org_id = :org AND t.workspace_id = :ws AND %s @@ query.tsq%s),
                                 hits AS (
                                     SELECT msg.id, CAST(0 AS real) AS title, ts_rank(msg.search, query.tsq) AS rank
                                     FROM msg, query
@@ -189,7 +194,14 @@ public class Conversations {
                                 WHERE %s
                                 ORDER BY scored.score DESC, c.id DESC
                                 OFFSET :offset LIMIT :fetch
-                                """.formatted(recentMessages, recentTitles, COLUMNS, VISIBLE)), v)
+                                """.formatted(
+                                        commonInMessages ? "(m.search || ''::tsvector)" : "m.search",
+                                        recentMessages,
+                                        commonInTitles ? "(t.search || ''::tsvector)" : "t.search",
+                                        recentTitles,
+                                        COLUMNS,
+                                        VISIBLE)),
+                        v)
                 .param("org", org.value())
                 .param("ws", v.workspace().value())
                 .param("q", q)
