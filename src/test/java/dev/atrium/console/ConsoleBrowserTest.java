@@ -172,8 +172,7 @@ class ConsoleBrowserTest {
         // A key for Client Alpha, shown once.
         open("/orgs/" + org + "/workspaces/" + alpha);
         type("key-name", "production app");
-        driver.findElement(By.cssSelector("form.inline-form button[type=submit]"))
-                .click();
+        driver.findElement(By.cssSelector("#key-form button[type=submit]")).click();
         waitForText("Your new API key");
         assertThat(value("new-key-secret")).startsWith("atr_ws_");
         shot("08-workspace-new-key");
