@@ -27,6 +27,13 @@
                  data: groups[name].map(function (v) { return parseFloat(v); }) };
       })
     });
+    // Tells tests (and screenshots) when every chart has finished drawing, animations included.
+    chart.on("finished", function () {
+      el.setAttribute("data-drawn", "true");
+      if (charts.every(function (c) { return c.getDom().getAttribute("data-drawn") === "true"; })) {
+        holder.setAttribute("data-drawn", "true");
+      }
+    });
     charts.push(chart);
   }
   draw("chart-category", data.category);
