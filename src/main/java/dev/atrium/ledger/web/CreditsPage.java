@@ -101,7 +101,7 @@ class CreditsPage {
         model.addAttribute("grants", grants);
         model.addAttribute("subscription", plans.subscription(a.org()).orElse(null));
         var page = reports.entries(a.org(), ws, PageRequest.of(STATEMENT_PAGE, after));
-        model.addAttribute("entries", page.data());
+        model.addAttribute("entries", Statement.lines(page.data(), names));
         model.addAttribute("next", page.hasMore() ? page.next() : null);
         model.addAttribute("after", after);
         model.addAttribute("workspaceFilter", ws == null ? "" : ws.value());

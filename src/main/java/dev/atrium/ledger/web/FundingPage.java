@@ -161,9 +161,14 @@ class FundingPage {
                         .filter(c -> "budget".equals(c.mode())
                                 && !c.workspaceId().equals(w.workspace().id()))
                         .toList());
+        Map<String, String> names = new java.util.HashMap<>();
+        overview.workspaces().forEach(c -> names.put(c.workspaceId().value(), c.name()));
         model.addAttribute(
                 "entries",
-                reports.entries(o, w.workspace().id(), PageRequest.of(10, null)).data());
+                Statement.lines(
+                        reports.entries(o, w.workspace().id(), PageRequest.of(10, null))
+                                .data(),
+                        names));
         model.addAttribute("periods", Period.values());
         // One token per rendered form: a double submit replays the first movement instead of repeating it.
         model.addAttribute("token", UUID.randomUUID().toString());
