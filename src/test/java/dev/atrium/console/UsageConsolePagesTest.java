@@ -115,4 +115,21 @@ class UsageConsolePagesTest {
                         .status())
                 .isEqualTo(404);
     }
+
+    @Test
+    void overviewShowsThisMonthsCreditsPerWorkspaceAndTheBurnRate() {
+        var t = fixtures.tenant("usage-overview");
+        String alpha = fixtures.workspace(t, "Client Alpha");
+        usage(t, alpha, "demo/chat", "chat", "2");
+        usage(t, alpha, "demo/image", "image", "5");
+        var owner = ConsoleClient.signedIn(fixtures, t.owner()).get("/orgs/" + t.orgId());
+        String row = owner.body().substring(owner.body().indexOf("data-workspace=\"Client Alpha\""));
+        assertThat(row.substring(0, row.indexOf("</tr>")))
+                .contains("class=\"num image-speech\">5<", "class=\"num chatbot\">2<", "class=\"num total\">7<");
+        assertThat(owner.body()).contains("id=\"burn-rate\"", "credits a day on average");
+
+        var member = fixtures.addMember(t, "member", alpha);
+        var page = ConsoleClient.signedIn(fixtures, member).get("/orgs/" + t.orgId());
+        assertThat(page.body()).contains("class=\"num total\">7<").doesNotContain("burn-rate", "Pool available");
+    }
 }
