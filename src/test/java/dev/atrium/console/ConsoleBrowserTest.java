@@ -39,6 +39,7 @@ class ConsoleBrowserTest {
     private static final Path DRIVER =
             Path.of(System.getenv().getOrDefault("CHROMEDRIVER_BIN", "/usr/bin/chromedriver"));
     private static final Path SHOTS = Path.of("target", "screenshots");
+    private static final Path DOWNLOADS = Path.of("target", "downloads").toAbsolutePath();
     private static final String OWNER = "olivia@example.com";
     private static final String MEMBER = "max@example.com";
 
@@ -69,6 +70,9 @@ class ConsoleBrowserTest {
                 "--no-first-run",
                 "--window-size=1280,900",
                 "--user-data-dir=" + profile);
+        options.setExperimentalOption(
+                "prefs",
+                Map.of("download.default_directory", DOWNLOADS.toString(), "download.prompt_for_download", false));
         var service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(DRIVER.toFile())
                 .usingAnyFreePort()
@@ -79,6 +83,12 @@ class ConsoleBrowserTest {
                 org.openqa.selenium.StaleElementReferenceException
                         .class); // navigations replace the elements being read
         Files.createDirectories(SHOTS);
+        if (Files.isDirectory(DOWNLOADS)) {
+            try (var old = Files.list(DOWNLOADS)) {
+                old.forEach(f -> f.toFile().delete());
+            }
+        }
+        Files.createDirectories(DOWNLOADS);
     }
 
     @AfterEach
@@ -144,58 +154,80 @@ class ConsoleBrowserTest {
         submit();
         waitForText("Workspace “Research Beta” created.");
 
-        // Credits through the API: a grant, Client Alpha on a budget of 40.
-        var api = fixtures.api();
-        String pat = api.post("/api/v1/auth/tokens", Map.of("email", OWNER, "password", Fixtures.PASSWORD, "name", "t"))
-                .text("token");
-        var owner = api.as(pat);
-        String base = "/api/v1/organizations/" + org;
-        assertThat(owner.withHeader("Idempotency-Key", "grant-1")
-                        .post(base + "/credits/grants", Map.of("amount", "100", "kind", "purchase"))
-                        .status())
-                .isEqualTo(201);
-        assertThat(owner.put(base + "/workspaces/" + alpha + "/funding", Map.of("mode", "budget"))
-                        .status())
-                .isEqualTo(200);
-        assertThat(owner.withHeader("Idempotency-Key", "alloc-1")
-                        .post(base + "/credits/allocations", Map.of("workspace_id", alpha, "amount", "40"))
-                        .status())
-                .isEqualTo(201);
+        // Credits in the console: a grant, then Client Alpha on a budget of 40.
+        open("/orgs/" + org + "/credits");
+        shot("07-credits-empty");
+        type("grant-amount", "abc");
+        click("#grant-form button[type=submit]");
+        waitForText("amount must be a decimal amount");
+        assertThat(value("grant-amount")).isEqualTo("abc");
+        type("grant-amount", "100");
+        type("grant-note", "First top-up");
+        click("#grant-form button[type=submit]");
+        waitForText("100 credits granted (purchase).");
+        assertThat(driver.findElement(By.id("pool-available")).getText()).isEqualTo("100");
+        shot("08-credits-granted");
+
+        open("/orgs/" + org + "/workspaces/" + alpha);
+        driver.findElement(By.linkText("Funding")).click();
+        waitForPath("/orgs/" + org + "/workspaces/" + alpha + "/funding");
+        click("input[name=mode][value=budget]");
+        click("main form[action$='/funding'] button[type=submit]");
+        waitForText("Funding saved: own budget.");
+        type("allocate-amount", "40");
+        click("form:has(#allocate-amount) button[type=submit]");
+        waitForText("40 credits allocated from the pool.");
+        assertThat(driver.findElement(By.id("workspace-available")).getText()).isEqualTo("40");
+        shot("09-funding");
 
         open("/orgs/" + org);
         WebElement alphaRow = driver.findElement(By.cssSelector("tr[data-workspace='Client Alpha']"));
         assertThat(alphaRow.findElement(By.className("mode")).getText()).isEqualTo("budget");
         assertThat(alphaRow.findElement(By.className("available")).getText()).isEqualTo("40");
         assertThat(driver.findElement(By.id("pool-available")).getText()).isEqualTo("60");
-        shot("07-overview-funded");
+        shot("10-overview-funded");
 
         // A key for Client Alpha, shown once.
         open("/orgs/" + org + "/workspaces/" + alpha);
         type("key-name", "production app");
-        driver.findElement(By.cssSelector("form.inline-form button[type=submit]"))
-                .click();
+        click("#key-form button[type=submit]");
         waitForText("Your new API key");
-        assertThat(value("new-key-secret")).startsWith("atr_ws_");
-        shot("08-workspace-new-key");
+        String key = value("new-key-secret");
+        assertThat(key).startsWith("atr_ws_");
+        shot("11-workspace-new-key");
         driver.navigate().refresh();
         assertThat(text()).doesNotContain("Your new API key");
 
-        // Archive Research Beta from the list (htmx swaps the row).
+        // Its policy, and the other settings pages.
+        driver.findElement(By.linkText("Policy")).click();
+        waitForText("What the gateway lets this workspace do.");
+        shot("12-policy");
+        open("/orgs/" + org + "/workspaces/" + alpha + "/edit");
+        shot("13-edit-workspace");
+
+        // Archive Research Beta from the list (htmx swaps the row); its deletion is explained first.
         open("/orgs/" + org + "/workspaces");
-        driver.findElement(By.cssSelector("button[aria-label='Archive Research Beta']"))
-                .click();
+        click("button[aria-label='Archive Research Beta']");
         wait.until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector("button[aria-label='Unarchive Research Beta']")));
-        shot("09-workspaces-list");
+        shot("14-workspaces-list");
+        driver.findElement(By.linkText("Research Beta")).click();
+        driver.findElement(By.linkText("Delete…")).click();
+        waitForText("Returned to the pool");
+        shot("15-delete-confirmation");
 
-        // An invitation to Client Alpha (API), accepted in the console by a new person.
-        String invitation = owner.post(
-                        base + "/invitations", Map.of("email", MEMBER, "role", "member", "workspace_id", alpha))
-                .text("token");
-        driver.findElement(By.xpath("//button[normalize-space()='Sign out']")).click();
-        waitForText("You have signed out.");
-        open("/invitations/accept?token=" + invitation);
-        shot("10-invitation");
+        // An invitation to Client Alpha from the members page, accepted by a new person.
+        open("/orgs/" + org + "/members");
+        type("emails", MEMBER);
+        new Select(driver.findElement(By.id("invite-workspace"))).selectByVisibleText("Client Alpha");
+        click("#invite button[type=submit]");
+        waitForText("Invitation created for " + MEMBER);
+        String link = value("link-0");
+        assertThat(link).contains("/invitations/accept?token=atr_inv_");
+        shot("16-members-invited");
+        signOut();
+        driver.get(link);
+        shot("17-invitation");
         type("name", "Max Member");
         type("password", "short");
         submit();
@@ -212,11 +244,100 @@ class ConsoleBrowserTest {
         assertThat(text()).contains("Client Alpha", "Max Member").doesNotContain("Research Beta");
         assertThat(driver.findElements(By.id("pool-available"))).isEmpty();
         assertThat(driver.findElements(By.linkText("New workspace"))).isEmpty();
-        shot("11-member-overview");
-
+        assertThat(driver.findElements(By.linkText("Credits"))).isEmpty();
+        shot("18-member-overview");
         open("/orgs/" + org + "/workspaces/new");
         assertThat(text()).contains("Not allowed");
-        shot("12-member-forbidden");
+        shot("19-member-forbidden");
+        open("/orgs/" + org + "/usage");
+        assertThat(text()).doesNotContain("Research Beta");
+        shot("20-member-usage");
+        signOut();
+
+        // The owner watches usage move when the product calls the gateway with Client Alpha's key.
+        type("email", OWNER);
+        type("password", Fixtures.PASSWORD);
+        submit();
+        wait.until(ExpectedConditions.urlMatches("/orgs/org_[a-z0-9]+$"));
+        open("/orgs/" + org + "/usage");
+        waitForText("No usage in this period.");
+        assertThat(gatewayChat(key)).isEqualTo(200);
+        wait.until(d -> {
+            d.navigate().refresh();
+            return !d.findElements(By.id("usage-by-workspace")).isEmpty();
+        });
+        assertThat(driver.findElement(By.cssSelector("#usage-by-workspace tr[data-workspace='Client Alpha'] .chatbot"))
+                        .getText())
+                .isNotEqualTo("0");
+        wait.until(
+                d -> !d.findElements(By.cssSelector("#chart-category canvas")).isEmpty());
+        shot("21-usage");
+        click("#csv-export");
+        wait.until(d -> Files.exists(DOWNLOADS) && listDownloads().stream().anyMatch(f -> f.endsWith(".csv")));
+        Path downloaded = listDownloads().stream()
+                .filter(f -> f.endsWith(".csv"))
+                .map(DOWNLOADS::resolve)
+                .findFirst()
+                .orElseThrow();
+        assertThat(Files.readString(downloaded)).startsWith("bucket_start,").contains(alpha, "demo/chat", "chat");
+
+        driver.findElement(By.linkText("Client statement")).click();
+        new Select(driver.findElement(By.id("workspace"))).selectByVisibleText("Client Alpha");
+        click("form.filters button[type=submit]");
+        waitForText("demo/chat");
+        shot("22-client-statement");
+        open("/orgs/" + org + "/credits");
+        shot("23-credits-statement");
+        open("/orgs/" + org + "/audit");
+        assertThat(text()).contains("credits.allocated", "invitation.created", "workspace.archived");
+        shot("24-audit-log");
+        open("/orgs/" + org + "/members");
+        assertThat(text()).contains("Max Member");
+        shot("25-members");
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+        open("/orgs/" + org);
+        shot("26-phone-overview");
+        open("/orgs/" + org + "/usage");
+        wait.until(d -> !d.findElements(By.cssSelector("#usage-charts[data-drawn=true]"))
+                .isEmpty());
+        shot("27-phone-usage");
+    }
+
+    /** A chat completion through the gateway with a workspace key, as a product would call it. */
+    private int gatewayChat(String key) {
+        var request = java.net.http.HttpRequest.newBuilder(
+                        java.net.URI.create(fixtures.baseUrl() + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"demo/chat\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]}"))
+                .build();
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString())
+                    .statusCode();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private java.util.List<String> listDownloads() {
+        try (var files = Files.list(DOWNLOADS)) {
+            return files.map(f -> f.getFileName().toString()).toList();
+        } catch (IOException e) {
+            return java.util.List.of();
+        }
+    }
+
+    private void signOut() {
+        click("form[action$='/sign-out'] button");
+        waitForText("You have signed out.");
+    }
+
+    private void click(String css) {
+        driver.findElement(By.cssSelector(css)).click();
     }
 
     private void open(String path) {

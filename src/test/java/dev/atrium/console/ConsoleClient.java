@@ -77,6 +77,17 @@ final class ConsoleClient {
         return send(request);
     }
 
+    /** A client signed in as the person, with the session's CSRF token read. */
+    static ConsoleClient signedIn(dev.atrium.support.Fixtures fixtures, dev.atrium.support.Fixtures.Person person) {
+        ConsoleClient c = new ConsoleClient(fixtures.baseUrl());
+        Page page = c.signIn(person.email(), dev.atrium.support.Fixtures.PASSWORD);
+        if (page.status() != 302 || !page.redirectPath().equals("/")) {
+            throw new IllegalStateException("sign-in failed: " + page.status() + " " + page.location());
+        }
+        c.follow(page);
+        return c;
+    }
+
     Page signIn(String email, String password) {
         get("/sign-in");
         Page page = post("/sign-in", Map.of("email", email, "password", password));

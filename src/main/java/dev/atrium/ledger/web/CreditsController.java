@@ -1,13 +1,10 @@
 package dev.atrium.ledger.web;
 
-import dev.atrium.audit.AuditLog;
-import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.Page;
 import dev.atrium.common.PageRequest;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
-import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.CreditReports;
 import dev.atrium.ledger.Grant;
@@ -37,16 +34,13 @@ class CreditsController {
     private final Access access;
     private final CreditAdmin credits;
     private final CreditReports reports;
-    private final Idempotency idempotency;
-    private final AuditLog audit;
+    private final CreditActions actions;
 
-    CreditsController(
-            Access access, CreditAdmin credits, CreditReports reports, Idempotency idempotency, AuditLog audit) {
+    CreditsController(Access access, CreditAdmin credits, CreditReports reports, CreditActions actions) {
         this.access = access;
         this.credits = credits;
         this.reports = reports;
-        this.idempotency = idempotency;
-        this.audit = audit;
+        this.actions = actions;
     }
 
     record GrantRequest(
@@ -142,12 +136,7 @@ class CreditsController {
         OrgAccess a = manager(caller, org);
         var amount = Amounts.positive(body.amount(), "amount");
         String kind = body.kind() == null ? "purchase" : body.kind();
-        var outcome = idempotency.run(a.org(), "grant", key, body, GrantView.class, () -> {
-            Grant g = credits.grant(a.org(), amount, kind, body.expiresAt(), body.note(), Actor.of(caller));
-            GrantView view = GrantView.of(g);
-            audit.record(a.org(), caller, "credits.granted", "grant", g.id().value(), null, view);
-            return view;
-        });
+        var outcome = actions.grant(a, key, body, amount, kind, body.expiresAt(), body.note());
         return created(outcome);
     }
 
@@ -157,7 +146,13 @@ class CreditsController {
             @PathVariable String org,
             @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String key,
             @RequestBody MoveRequest body) {
-        return move(caller, org, key, body, "allocation", "credits.allocated", credits::allocate);
+        OrgAccess a = manager(caller, org);
+        return created(actions.allocate(
+                a,
+                key,
+                body,
+                Amounts.workspace(body.workspaceId(), "workspace_id"),
+                Amounts.positive(body.amount(), "amount")));
     }
 
     @PostMapping("/reclaims")
@@ -166,33 +161,13 @@ class CreditsController {
             @PathVariable String org,
             @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String key,
             @RequestBody MoveRequest body) {
-        return move(caller, org, key, body, "reclaim", "credits.reclaimed", credits::reclaim);
-    }
-
-    /** A movement between the pool and one workspace's budget. */
-    @FunctionalInterface
-    interface BudgetMove {
-        void apply(OrgId org, WorkspaceId ws, dev.atrium.common.Credits amount, Actor actor);
-    }
-
-    private ResponseEntity<Movement> move(
-            Caller caller,
-            String org,
-            @Nullable String key,
-            MoveRequest body,
-            String kind,
-            String action,
-            BudgetMove apply) {
         OrgAccess a = manager(caller, org);
-        WorkspaceId ws = Amounts.workspace(body.workspaceId(), "workspace_id");
-        var amount = Amounts.positive(body.amount(), "amount");
-        var outcome = idempotency.run(a.org(), kind, key, body, Movement.class, () -> {
-            apply.apply(a.org(), ws, amount, Actor.of(caller));
-            Movement m = new Movement(kind, ws.value(), null, null, amount.toDecimal());
-            audit.record(a.org(), caller, action, "workspace", ws.value(), null, m);
-            return m;
-        });
-        return created(outcome);
+        return created(actions.reclaim(
+                a,
+                key,
+                body,
+                Amounts.workspace(body.workspaceId(), "workspace_id"),
+                Amounts.positive(body.amount(), "amount")));
     }
 
     @PostMapping("/transfers")
@@ -205,21 +180,13 @@ class CreditsController {
         WorkspaceId from = Amounts.workspace(body.fromWorkspaceId(), "from_workspace_id");
         WorkspaceId to = Amounts.workspace(body.toWorkspaceId(), "to_workspace_id");
         var amount = Amounts.positive(body.amount(), "amount");
-        var outcome = idempotency.run(a.org(), "transfer", key, body, Movement.class, () -> {
-            credits.transfer(a.org(), from, to, amount, Actor.of(caller));
-            Movement m = new Movement("transfer", null, from.value(), to.value(), amount.toDecimal());
-            audit.record(a.org(), caller, "credits.transferred", "workspace", from.value(), null, m);
-            return m;
-        });
+        var outcome = actions.transfer(a, key, body, from, to, amount);
         return created(outcome);
     }
 
     /** Owners, admins and billing manage credits (and admin keys, which act as admin). */
     private OrgAccess manager(Caller caller, String org) {
-        OrgAccess a = access.to(caller, OrgId.parse(org));
-        if (!a.seesAllWorkspaces())
-            throw ApiException.forbidden("Managing credits needs the owner, admin or billing role.");
-        return a;
+        return CreditActions.requireManager(access.to(caller, OrgId.parse(org)));
     }
 
     static <T> ResponseEntity<T> created(Idempotency.Outcome<T> outcome) {

@@ -1,12 +1,10 @@
 package dev.atrium.ledger.web;
 
-import dev.atrium.audit.AuditLog;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
-import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.Period;
@@ -28,13 +26,13 @@ class FundingController {
     private final Access access;
     private final WorkspaceService workspaces;
     private final CreditAdmin credits;
-    private final AuditLog audit;
+    private final CreditActions actions;
 
-    FundingController(Access access, WorkspaceService workspaces, CreditAdmin credits, AuditLog audit) {
+    FundingController(Access access, WorkspaceService workspaces, CreditAdmin credits, CreditActions actions) {
         this.access = access;
         this.workspaces = workspaces;
         this.credits = credits;
-        this.audit = audit;
+        this.actions = actions;
     }
 
     record LimitBody(@Nullable String amount, @Nullable Period period) {}
@@ -91,18 +89,7 @@ class FundingController {
         if (!a.org().seesAllWorkspaces()) {
             throw ApiException.forbidden("Funding is managed by owners, admins and billing.");
         }
-        Funding next = validate(body);
-        Funding before = credits.funding(a.workspace().org(), a.workspace().id());
-        Funding after = credits.setFunding(a.workspace().org(), a.workspace().id(), next, Actor.of(caller));
-        audit.record(
-                a.workspace().org(),
-                caller,
-                "workspace.funding_updated",
-                "workspace",
-                a.workspace().id().value(),
-                FundingBody.of(before),
-                FundingBody.of(after));
-        return FundingBody.of(after);
+        return FundingBody.of(actions.setFunding(a, validate(body)));
     }
 
     static Funding validate(FundingBody body) {

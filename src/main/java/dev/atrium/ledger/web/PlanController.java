@@ -1,11 +1,9 @@
 package dev.atrium.ledger.web;
 
-import dev.atrium.audit.AuditLog;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
-import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Alerts;
 import dev.atrium.ledger.Plans;
 import dev.atrium.ledger.Subscription;
@@ -41,16 +39,21 @@ class PlanController {
     private final Plans plans;
     private final Alerts alerts;
     private final Webhooks webhooks;
-    private final AuditLog audit;
+    private final PlanActions actions;
 
     PlanController(
-            Access access, WorkspaceService workspaces, Plans plans, Alerts alerts, Webhooks webhooks, AuditLog audit) {
+            Access access,
+            WorkspaceService workspaces,
+            Plans plans,
+            Alerts alerts,
+            Webhooks webhooks,
+            PlanActions actions) {
         this.access = access;
         this.workspaces = workspaces;
         this.plans = plans;
         this.alerts = alerts;
         this.webhooks = webhooks;
-        this.audit = audit;
+        this.actions = actions;
     }
 
     record SubscriptionBody(
@@ -84,28 +87,14 @@ class PlanController {
             @AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody SubscriptionBody body) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
         var monthly = Amounts.positive(body.monthlyCredits(), "monthly_credits");
-        var before = plans.subscription(a.org()).map(SubscriptionView::of).orElse(null);
-        var after = SubscriptionView.of(
-                plans.subscribe(a.org(), monthly, body.rollover() != null && body.rollover(), Actor.of(caller)));
-        audit.record(
-                a.org(), caller, "subscription.updated", "organization", a.org().value(), before, after);
-        return after;
+        return actions.subscribe(a, monthly, body.rollover() != null && body.rollover());
     }
 
     @DeleteMapping("/subscription")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     @Transactional
     void cancel(@AuthenticationPrincipal Caller caller, @PathVariable String org) {
-        OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
-        plans.cancel(a.org());
-        audit.record(
-                a.org(),
-                caller,
-                "subscription.cancelled",
-                "organization",
-                a.org().value(),
-                null,
-                null);
+        actions.cancel(access.to(caller, OrgId.parse(org)).requireSeesAll());
     }
 
     @GetMapping("/workspaces/{ws}/alerts")
@@ -129,17 +118,7 @@ class PlanController {
             throw ApiException.forbidden("Alerts are managed by admins and billing.");
         if (body.thresholdsPercent() == null)
             throw ApiException.invalid("thresholds_percent", "thresholds_percent is required.");
-        var before = alerts.thresholds(a.workspace().org(), a.workspace().id());
-        var after = alerts.setThresholds(a.workspace().org(), a.workspace().id(), body.thresholdsPercent());
-        audit.record(
-                a.workspace().org(),
-                caller,
-                "workspace.alerts_updated",
-                "workspace",
-                ws,
-                Map.of("thresholds_percent", before),
-                Map.of("thresholds_percent", after));
-        return Map.of("thresholds_percent", after);
+        return Map.of("thresholds_percent", actions.setThresholds(a, body.thresholdsPercent()));
     }
 
     @GetMapping("/credits/alerts")
@@ -157,15 +136,7 @@ class PlanController {
             @AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody PoolAlertBody body) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
         var amount = body.poolBelow() == null ? null : Amounts.positive(body.poolBelow(), "pool_below");
-        alerts.setPoolBelow(a.org(), amount);
-        audit.record(
-                a.org(),
-                caller,
-                "credits.alerts_updated",
-                "organization",
-                a.org().value(),
-                null,
-                Map.of("pool_below", amount == null ? "" : amount.toDecimal()));
+        actions.setPoolBelow(a, amount);
         return poolAlert(caller, org);
     }
 
@@ -182,16 +153,7 @@ class PlanController {
             @AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody WebhookBody body) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireAdmin();
         if (body.url() == null) throw ApiException.invalid("url", "url is required.");
-        var hook = webhooks.create(a.org(), body.url(), body.events() == null ? List.of("*") : body.events());
-        audit.record(
-                a.org(),
-                caller,
-                "webhook.created",
-                "webhook",
-                hook.id(),
-                null,
-                Map.of("url", hook.url(), "events", hook.events()));
-        return hook;
+        return actions.createWebhook(a, body.url(), body.events() == null ? List.of("*") : body.events());
     }
 
     @DeleteMapping("/webhooks/{id}")
@@ -199,8 +161,7 @@ class PlanController {
     @Transactional
     void deleteWebhook(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String id) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireAdmin();
-        webhooks.delete(a.org(), id);
-        audit.record(a.org(), caller, "webhook.deleted", "webhook", id, null, null);
+        actions.deleteWebhook(a, id);
     }
 
     @GetMapping("/webhooks/{id}/deliveries")

@@ -8,6 +8,7 @@ import dev.atrium.organization.Membership;
 import dev.atrium.organization.OrgRole;
 import dev.atrium.organization.OrganizationService;
 import jakarta.servlet.http.HttpServletRequest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -36,7 +37,34 @@ class ConsoleNavigation {
         public boolean admin() {
             return current != null && (current.role() == OrgRole.OWNER || current.role() == OrgRole.ADMIN);
         }
+
+        /** Owner, admin or billing: sees every workspace, members, credits. */
+        public boolean seesAll() {
+            return admin() || (current != null && current.role() == OrgRole.BILLING);
+        }
+
+        /**
+         * The main navigation of the current organization, in order; a page marks its entry with the
+         * model attribute {@code navSection}. Only links the role may follow are listed (the pages
+         * check again).
+         */
+        public List<Item> items() {
+            if (current == null) return List.of();
+            String base = "/orgs/" + current.id().value();
+            List<Item> items = new ArrayList<>();
+            items.add(new Item("overview", "Overview", base));
+            items.add(new Item("workspaces", "Workspaces", base + "/workspaces"));
+            items.add(new Item("playground", "Playground", base + "/playground"));
+            if (seesAll()) items.add(new Item("members", "Members", base + "/members"));
+            if (seesAll()) items.add(new Item("credits", "Credits", base + "/credits"));
+            items.add(new Item("usage", "Usage", base + "/usage"));
+            if (admin()) items.add(new Item("audit", "Audit log", base + "/audit"));
+            return items;
+        }
     }
+
+    /** One entry of the main navigation. */
+    record Item(String section, String label, String path) {}
 
     @ModelAttribute("nav")
     @Nullable

@@ -4,6 +4,7 @@ import dev.atrium.common.ApiException;
 import dev.atrium.common.KeyId;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.PageRequest;
+import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.console.ConsoleController;
 import dev.atrium.console.Flash;
@@ -15,10 +16,14 @@ import dev.atrium.organization.OrganizationService;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceKind;
+import dev.atrium.workspace.WorkspaceMember;
+import dev.atrium.workspace.WorkspaceRole;
 import dev.atrium.workspace.WorkspaceService;
 import dev.atrium.workspace.WorkspaceTeam;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -114,9 +119,24 @@ class WorkspacePages {
         model.addAttribute("role", w.role() == null ? "" : w.role().wire());
         model.addAttribute("canManage", w.canManage());
         model.addAttribute("canIssueKey", w.workspace().active() && (w.canManage() || w.canUse()));
-        model.addAttribute(
-                "members", team.list(w, PageRequest.of(MAX_ROWS, null)).data());
+        List<WorkspaceMember> members =
+                team.list(w, PageRequest.of(MAX_ROWS, null)).data();
+        model.addAttribute("members", members);
         model.addAttribute("keys", team.keys(w));
+        model.addAttribute("orgAdmin", w.org().isAdmin());
+        model.addAttribute("seesFunding", w.org().seesAllWorkspaces());
+        model.addAttribute("roles", WorkspaceRole.values());
+        // Assigning needs the organization's member list, which owners, admins and billing may read.
+        boolean canAssign = w.canManage() && w.workspace().active() && w.org().seesAllWorkspaces();
+        model.addAttribute("canAssign", canAssign);
+        if (canAssign) {
+            Set<UserId> assigned = members.stream().map(WorkspaceMember::userId).collect(Collectors.toSet());
+            model.addAttribute(
+                    "candidates",
+                    organizations.members(w.org(), PageRequest.of(PageRequest.MAX_LIMIT, null)).data().stream()
+                            .filter(m -> !assigned.contains(m.userId()))
+                            .toList());
+        }
         model.addAttribute("navSection", "workspaces");
         return "workspace/detail";
     }
@@ -213,7 +233,7 @@ class WorkspacePages {
         return workspaces.access(org(caller, org), WorkspaceId.parse(ws));
     }
 
-    private static @Nullable WorkspaceKind kind(@Nullable String value) {
+    static @Nullable WorkspaceKind kind(@Nullable String value) {
         if (value == null || value.isBlank()) return null;
         try {
             return WorkspaceKind.parse(value);

@@ -1,5 +1,7 @@
-package dev.atrium.ledger.web;
+package dev.atrium.usage.web;
 
+import dev.atrium.audit.AuditEvent;
+import dev.atrium.audit.AuditLog;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.PageRequest;
@@ -10,8 +12,13 @@ import dev.atrium.organization.Access;
 import dev.atrium.organization.Member;
 import dev.atrium.organization.OrgAccess;
 import dev.atrium.organization.OrganizationService;
+import dev.atrium.usage.Forecasts;
+import dev.atrium.usage.UsageQuery.Dimension;
+import dev.atrium.usage.UsageReports;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceService;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +31,11 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 
 /**
- * The organization overview: the pool and every workspace with its funding, for those who see all
- * workspaces (owner, admin, billing); a member sees only the workspaces they are assigned to, and no
- * credits.
+ * The organization overview: the pool with its burn rate and forecast, recent alerts, and every
+ * workspace with its funding and this month's credits (image &amp; speech, chatbot, total), for those
+ * who see all workspaces (owner, admin, billing); a member sees only the workspaces they are
+ * assigned to, with their usage and no credit balances. Drawn here, in usage, because it reads
+ * both the ledger and the usage reports.
  */
 @ConsoleController
 class OverviewPage {
@@ -36,16 +45,59 @@ class OverviewPage {
     private final OrganizationService organizations;
     private final WorkspaceService workspaces;
     private final CreditReports reports;
+    private final UsageReports usage;
+    private final Forecasts forecasts;
+    private final AuditLog audit;
+    private final Clock clock;
 
-    OverviewPage(Access access, OrganizationService organizations, WorkspaceService workspaces, CreditReports reports) {
+    OverviewPage(
+            Access access,
+            OrganizationService organizations,
+            WorkspaceService workspaces,
+            CreditReports reports,
+            UsageReports usage,
+            Forecasts forecasts,
+            AuditLog audit,
+            Clock clock) {
         this.access = access;
         this.organizations = organizations;
         this.workspaces = workspaces;
         this.reports = reports;
+        this.usage = usage;
+        this.forecasts = forecasts;
+        this.audit = audit;
+        this.clock = clock;
     }
 
     /** One line of the workspaces table; {@code credits} only for those who may see them. */
-    record Row(Workspace workspace, String createdBy, CreditReports.@Nullable WorkspaceCredits credits, Bar bar) {}
+    record Row(
+            Workspace workspace,
+            String createdBy,
+            CreditReports.@Nullable WorkspaceCredits credits,
+            Bar bar,
+            Credits imageSpeech,
+            Credits chatbot,
+            Credits total) {}
+
+    /** An alert that fired this period, in words. */
+    record AlertLine(java.time.Instant at, String text) {
+        static AlertLine of(AuditEvent e, Map<String, String> names) {
+            var after = e.after();
+            if (e.action().equals("alert.pool_low")) {
+                String level = after != null && after.has("threshold")
+                        ? after.get("threshold").asString()
+                        : "its alert level";
+                return new AlertLine(e.createdAt(), "The pool fell below " + level + " credits.");
+            }
+            String percent = after != null && after.has("threshold_percent")
+                    ? after.get("threshold_percent").asString()
+                    : "?";
+            return new AlertLine(
+                    e.createdAt(),
+                    names.getOrDefault(e.targetId(), e.targetId()) + " reached " + percent
+                            + " % of its budget or spend limit.");
+        }
+    }
 
     /** The available / held / used proportions of a budget or spend limit, in steps of 5 percent. */
     record Bar(boolean shown, int available, int held, int used, String label) {
@@ -100,16 +152,49 @@ class OverviewPage {
         } else if (a.user() != null) {
             names.put(a.user().value(), "You");
         }
+        // This month's credits, over the workspaces the caller sees.
+        DateRange month = DateRange.thisMonth(clock);
+        Map<String, UsageReports.Split> used = new HashMap<>();
+        for (var s : usage.split(
+                a.org(),
+                month.start(),
+                month.end(),
+                Dimension.WORKSPACE,
+                a.seesAllWorkspaces() ? null : list.stream().map(Workspace::id).toList())) {
+            if (s.key() != null) used.put(s.key(), s);
+        }
         List<Row> rows = list.stream()
                 .map(w -> {
                     var c = credits.get(w.id().value());
-                    return new Row(w, names.getOrDefault(w.createdBy(), "—"), c, Bar.of(c));
+                    var u = used.get(w.id().value());
+                    return new Row(
+                            w,
+                            names.getOrDefault(w.createdBy(), "—"),
+                            c,
+                            Bar.of(c),
+                            u == null ? Credits.ZERO : u.imageSpeech(),
+                            u == null ? Credits.ZERO : u.chatbot(),
+                            u == null ? Credits.ZERO : u.total());
                 })
                 .toList();
+        if (a.seesAllWorkspaces()) {
+            model.addAttribute("burn", forecasts.forecast(a.org()).pool());
+            Map<String, String> wsNames = new HashMap<>();
+            list.forEach(w -> wsNames.put(w.id().value(), w.name()));
+            List<AlertLine> alerts = new ArrayList<>();
+            for (String action : List.of("alert.threshold", "alert.pool_low")) {
+                audit.list(a.org(), PageRequest.of(5, null), action, null, null).data().stream()
+                        .filter(e -> !e.createdAt().isBefore(month.start()))
+                        .forEach(e -> alerts.add(AlertLine.of(e, wsNames)));
+            }
+            alerts.sort((x, y) -> y.at().compareTo(x.at()));
+            model.addAttribute("alerts", alerts);
+        }
+        model.addAttribute("month", month);
         model.addAttribute("organization", organizations.get(a));
         model.addAttribute("seesCredits", a.seesAllWorkspaces());
         model.addAttribute("rows", rows);
         model.addAttribute("navSection", "overview");
-        return "ledger/overview";
+        return "usage/overview";
     }
 }
