@@ -23,7 +23,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
- * Reads {@code usage_rollups}. A range {@code [start, end)} of whole hours is covered by the month
+ * Reads {@code usage_rollups} (by member) or {@code usage_rollups_ws} (the same summed over
+ * members, for every report not grouped by member). A range {@code [start, end)} of whole hours is covered by the month
  * rows of the whole months inside it, day rows for the other whole days and hour rows for the
  * partial days at its edges (see {@link #cover}), so a year costs about 12 + 60 + 46 rows per group.
  */
@@ -90,10 +91,14 @@ public class Rollups {
         String dimColumns = dims.stream().map(d -> ", " + d.column()).collect(Collectors.joining());
         String order = dims.stream().map(d -> ", " + d.column()).collect(Collectors.joining());
         String wsFilter = q.workspaces() == null ? "" : " AND workspace_id IN (:ws)";
+        // Without the member dimension, the rows of usage_rollups_ws (summed over members) answer.
+        String table = q.groupBy().contains(Dimension.USER) ? "usage_rollups" : "usage_rollups_ws";
         StringBuilder union = new StringBuilder();
         for (int i = 0; i < segments.size(); i++) {
             if (i > 0) union.append(" UNION ALL");
-            union.append(" SELECT * FROM usage_rollups WHERE org_id = :org AND grain = :g")
+            union.append(" SELECT * FROM ")
+                    .append(table)
+                    .append(" WHERE org_id = :org AND grain = :g")
                     .append(i)
                     .append(" AND bucket_start >= :f")
                     .append(i)
