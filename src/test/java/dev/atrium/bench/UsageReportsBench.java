@@ -14,7 +14,11 @@ import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrganizationService;
 import dev.atrium.usage.UsageEvent;
+import dev.atrium.usage.UsageQuery;
+import dev.atrium.usage.UsageQuery.Bucket;
+import dev.atrium.usage.UsageQuery.Dimension;
 import dev.atrium.usage.UsageRecorder;
+import dev.atrium.usage.internal.Rollups;
 import dev.atrium.workspace.WorkspaceKind;
 import dev.atrium.workspace.WorkspaceService;
 import java.io.IOException;
@@ -30,6 +34,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -182,6 +187,32 @@ public final class UsageReportsBench {
                     i -> http.get("/usage?start=" + month + "&end=" + END + "&bucket=day&group_by=workspace,model"));
             System.out.printf("  [load average after the reports: %s]%n", load());
 
+            if (Boolean.parseBoolean(f.getOrDefault("explain", "true"))) {
+                Rollups rollups = ctx.getBean(Rollups.class);
+                WorkspaceId one = new WorkspaceId(ws.getFirst());
+                explain(
+                        ctx,
+                        rollups,
+                        "30 days, one workspace, day x model",
+                        new UsageQuery(org, month, END, Bucket.DAY, EnumSet.of(Dimension.MODEL), List.of(one)));
+                explain(
+                        ctx,
+                        rollups,
+                        "org-wide, month x category",
+                        new UsageQuery(org, firstMonth, END, Bucket.MONTH, EnumSet.of(Dimension.CATEGORY), null));
+                explain(
+                        ctx,
+                        rollups,
+                        "a month, day x workspace x model x category",
+                        new UsageQuery(
+                                org,
+                                lastMonth,
+                                END,
+                                Bucket.DAY,
+                                EnumSet.of(Dimension.WORKSPACE, Dimension.MODEL, Dimension.CATEGORY),
+                                null));
+            }
+
             if (check) {
                 long t1 = System.nanoTime();
                 long mismatches = mismatches(jdbc, org);
@@ -326,6 +357,13 @@ public final class UsageReportsBench {
                 "ingest through POST /usage/events (one client, %d requests of 1000 events, one workspace and up to %d"
                         + " models each, ledger debited): %,d created in %.1f s: %,.0f events/s (load average %s)%n",
                 batches, models, created, s, created / s, load());
+    }
+
+    private static void explain(ConfigurableApplicationContext ctx, Rollups rollups, String what, UsageQuery q) {
+        TransactionTemplate tx = new TransactionTemplate(ctx.getBean(PlatformTransactionManager.class));
+        tx.setReadOnly(true);
+        System.out.printf("%nEXPLAIN ANALYZE: %s%n", what);
+        tx.executeWithoutResult(s -> rollups.explain(q).forEach(line -> System.out.println("  " + line)));
     }
 
     private static void time(String what, int reps, IntFunction<Long> run) {

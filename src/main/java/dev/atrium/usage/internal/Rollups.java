@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -82,6 +83,21 @@ public class Rollups {
 
     /** Streams the report's rows, ordered by bucket, then by the grouped dimensions. */
     public void stream(UsageQuery q, Consumer<UsageRow> sink) {
+        JdbcClient.StatementSpec spec = statement(q, "");
+        if (spec == null) return;
+        spec.query(rs -> {
+            sink.accept(row(rs, q.groupBy()));
+        });
+    }
+
+    /** The plan of the report's query, run ({@code EXPLAIN (ANALYZE, BUFFERS)}): for benches and operators. */
+    public List<String> explain(UsageQuery q) {
+        JdbcClient.StatementSpec spec = statement(q, "EXPLAIN (ANALYZE, BUFFERS) ");
+        return spec == null ? List.of() : spec.query(String.class).list();
+    }
+
+    /** The report's statement with its parameters; null when no workspace is visible (no rows). */
+    private JdbcClient.@Nullable StatementSpec statement(UsageQuery q, String prefix) {
         List<Segment> segments = cover(q.start(), q.end(), q.bucket());
         List<Dimension> dims =
                 Arrays.stream(Dimension.values()).filter(q.groupBy()::contains).toList();
@@ -112,7 +128,7 @@ public class Rollups {
                 + " FROM r GROUP BY b" + dimColumns
                 + " HAVING sum(event_count) <> 0"
                 + " ORDER BY b" + order;
-        var spec = streaming.sql(sql).param("org", q.org().value()).param("start", Timestamp.from(q.start()));
+        var spec = streaming.sql(prefix + sql).param("org", q.org().value()).param("start", Timestamp.from(q.start()));
         for (int i = 0; i < segments.size(); i++) {
             spec = spec.param("g" + i, segments.get(i).grain())
                     .param("f" + i, Timestamp.from(segments.get(i).from()))
@@ -121,12 +137,10 @@ public class Rollups {
         if (q.workspaces() != null) {
             List<String> ids = q.workspaces().stream().map(WorkspaceId::value).toList();
             // An empty IN () is not SQL; no visible workspace means no rows.
-            if (ids.isEmpty()) return;
+            if (ids.isEmpty()) return null;
             spec = spec.param("ws", ids);
         }
-        spec.query(rs -> {
-            sink.accept(row(rs, q.groupBy()));
-        });
+        return spec;
     }
 
     private static UsageRow row(ResultSet rs, java.util.Set<Dimension> groupBy) throws SQLException {
