@@ -6,7 +6,8 @@
 #
 #   bench/usage-reports/run.sh [--events=1e7] [--batch=1000] [--writers=2] [--workspaces=50]
 #                              [--users=400] [--models=20] [--days=90] [--reps=200]
-#                              [--api-batches=30] [--check=true]
+#                              [--api-batches=30] [--check=true] [--explain=true]
+#                              [--rollups=false: ingest without the rollup trigger, for a breakdown]
 #
 # Run by hand, not by ./mvnw verify. Needs a JDK 21+.
 set -euo pipefail

@@ -66,6 +66,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  *   <li><b>Check</b> ({@code --check=true}) that every rollup row equals the sum of its events.
  * </ol>
  *
+ * <p>{@code --rollups=false} ingests with the rollup trigger disabled and stops there: the cost of
+ * the events alone, for a breakdown (never a product configuration).
+ *
  * <p>PostgreSQL is durable ({@code fsync}, {@code synchronous_commit} on, printed at start). The load
  * average is printed with each phase: this 2-core machine is shared. Run by {@code
  * bench/usage-reports/run.sh}; not a test.
@@ -88,6 +91,8 @@ public final class UsageReportsBench {
         int reps = Integer.parseInt(f.getOrDefault("reps", "200"));
         int apiBatches = Integer.parseInt(f.getOrDefault("api-batches", "30"));
         boolean check = Boolean.parseBoolean(f.getOrDefault("check", "true"));
+        // --rollups=false: for a cost breakdown only. Ingests without the rollup trigger, then stops.
+        boolean withRollups = Boolean.parseBoolean(f.getOrDefault("rollups", "true"));
         String dataDir = f.getOrDefault("data-dir", "target/bench-data/usage-" + UUID.randomUUID());
 
         SpringApplication app = new SpringApplication(AtriumApplication.class);
@@ -134,7 +139,18 @@ public final class UsageReportsBench {
                     show(jdbc, "full_page_writes"),
                     load());
 
+            if (!withRollups) {
+                jdbc.sql("ALTER TABLE usage_events DISABLE TRIGGER usage_events_rollup_insert")
+                        .update();
+                System.out.println("rollup trigger DISABLED (--rollups=false): ingest cost without rollups only");
+            }
             ingest(ctx, org, ws, events, batch, writers, users, models, days);
+            if (!withRollups) {
+                System.out.printf(
+                        "  usage_events: %s with indexes%n",
+                        show(jdbc, "(SELECT pg_size_pretty(pg_total_relation_size('usage_events')))"));
+                System.exit(0);
+            }
             jdbc.sql("ANALYZE usage_events").update();
             jdbc.sql("ANALYZE usage_rollups").update();
             jdbc.sql("ANALYZE usage_rollups_ws").update();
