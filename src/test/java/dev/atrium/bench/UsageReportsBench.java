@@ -162,7 +162,10 @@ public final class UsageReportsBench {
                         rows(jdbc, table, org, "hour"),
                         rows(jdbc, table, org, "day"),
                         rows(jdbc, table, org, "month"),
-                        show(jdbc, "(SELECT pg_size_pretty(pg_total_relation_size('" + table + "')))"));
+                        show(
+                                jdbc,
+                                "(SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits"
+                                        + " WHERE inhparent = '" + table + "'::regclass)"));
             }
             System.out.printf(
                     "  usage_events: %s with indexes%n",

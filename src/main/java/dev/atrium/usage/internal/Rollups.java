@@ -116,7 +116,10 @@ public class Rollups {
                 ? "CAST(:start AS timestamptz)"
                 : "date_trunc('" + q.bucket().wire() + "', bucket_start, 'UTC')";
         String dimColumns = dims.stream().map(d -> ", " + d.column()).collect(Collectors.joining());
-        String order = dims.stream().map(d -> ", " + d.column()).collect(Collectors.joining());
+        // Byte (code point) order: a sort under the database's linguistic collation cost a month's CSV
+        // export (31,000 rows) some 60 ms of its 135.
+        String order =
+                dims.stream().map(d -> ", " + d.column() + " COLLATE \"C\"").collect(Collectors.joining());
         String wsFilter = q.workspaces() == null ? "" : " AND workspace_id IN (:ws)";
         // Without the member dimension, the rows of usage_rollups_ws (summed over members) answer.
         String table = q.groupBy().contains(Dimension.USER) ? "usage_rollups" : "usage_rollups_ws";
