@@ -3,6 +3,8 @@
 -- between hour rows), so a report reading 3,000 month rows touched about 3,000 pages. In their own
 -- partitions, month and day rows sit together, in the time order they were created. Keys, the
 -- trigger (it writes to the parent tables) and every query stay as they were.
+-- The text key columns compare bytes (COLLATE "C"): cheaper than a linguistic comparison on every
+-- upsert, and the order reports use (code point), so a report can read rows in index order.
 
 ALTER TABLE usage_rollups RENAME TO usage_rollups_unpartitioned;
 ALTER INDEX usage_rollups_pkey RENAME TO usage_rollups_unpartitioned_pkey;
@@ -10,10 +12,10 @@ CREATE TABLE usage_rollups (
     org_id          text NOT NULL,
     grain           text NOT NULL CHECK (grain IN ('hour', 'day', 'month')),
     bucket_start    timestamptz NOT NULL,
-    workspace_id    text NOT NULL,
-    user_id         text NOT NULL,          -- '' when no member made the call (workspace key, external)
-    model           text NOT NULL,
-    category        text NOT NULL,
+    workspace_id    text COLLATE "C" NOT NULL,
+    user_id         text COLLATE "C" NOT NULL,          -- '' when no member made the call (workspace key, external)
+    model           text COLLATE "C" NOT NULL,
+    category        text COLLATE "C" NOT NULL,
     event_count     bigint NOT NULL,
     input_units     bigint NOT NULL,
     output_units    bigint NOT NULL,
@@ -35,9 +37,9 @@ CREATE TABLE usage_rollups_ws (
     org_id          text NOT NULL,
     grain           text NOT NULL CHECK (grain IN ('hour', 'day', 'month')),
     bucket_start    timestamptz NOT NULL,
-    workspace_id    text NOT NULL,
-    model           text NOT NULL,
-    category        text NOT NULL,
+    workspace_id    text COLLATE "C" NOT NULL,
+    model           text COLLATE "C" NOT NULL,
+    category        text COLLATE "C" NOT NULL,
     event_count     bigint NOT NULL,
     input_units     bigint NOT NULL,
     output_units    bigint NOT NULL,

@@ -168,6 +168,22 @@ class UsageBatchIngestionTest {
                         "latency_ms_sum");
         assertThat(first.path("credits").asString()).isEqualTo("0.01");
         assertThat(first.path("bucket_start").asString()).isEqualTo("2025-04-01T00:00:00Z");
+
+        // Grouped by every key of the rollups at their own grain: rows are read as stored, same figures.
+        var asStored = owner.get(t.path()
+                + "/usage?start=2025-04-01T00:00:00Z&end=2025-05-01T00:00:00Z&bucket=hour"
+                + "&group_by=workspace,model,category&format=json");
+        JsonNode rows = asStored.json().path("data");
+        assertThat(rows).hasSize(400);
+        for (int i = 0; i < 400; i++) {
+            assertThat(rows.get(i).path("bucket_start").asString())
+                    .isEqualTo(data.get(i).path("bucket_start").asString());
+            assertThat(rows.get(i).path("model").asString())
+                    .isEqualTo(data.get(i).path("model").asString());
+            assertThat(rows.get(i).path("category").asString()).isEqualTo("chat");
+            assertThat(rows.get(i).path("count").asLong()).isEqualTo(1);
+            assertThat(rows.get(i).path("credits").asString()).isEqualTo("0.01");
+        }
     }
 
     private long eventCredits(String org) {
