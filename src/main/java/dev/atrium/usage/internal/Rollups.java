@@ -139,7 +139,7 @@ public class Rollups {
                     .append(wsFilter);
         }
         // Rows of the bucket's own grain grouped by every key of the table need no aggregation:
-        // read them as they are, in index order (no hash, no sort).
+        // read them as they are, ordered as the primary key (no aggregation).
         Set<Dimension> keys = table.equals("usage_rollups")
                 ? EnumSet.allOf(Dimension.class)
                 : EnumSet.of(Dimension.WORKSPACE, Dimension.MODEL, Dimension.CATEGORY);
