@@ -27,7 +27,8 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * Burn rates and projected exhaustion (docs/usage.md, "Forecast"). The burn rate of a workspace is
  * its credits over the last 7 (and 30) whole days before the current hour, divided by the days;
- * the projection uses the 7-day rate and the refill rules and subscription grants of the ledger.
+ * the projection uses the 7-day rate, the refill rules and subscription grants of the ledger, and
+ * the workspace spend limits, which cap each workspace's burn per period.
  */
 @Service
 public class Forecasts {
@@ -50,7 +51,8 @@ public class Forecasts {
             Credits burnRatePerDay,
             @JsonProperty("burn_rate_per_day_7d") Credits burnRatePerDay7d,
             @JsonProperty("burn_rate_per_day_30d") Credits burnRatePerDay30d,
-            @Nullable Instant projectedExhaustionAt) {}
+            @Nullable Instant projectedExhaustionAt,
+            @Nullable String exhaustedBy) {}
 
     public record WorkspaceForecast(String workspaceId, String name, String mode, Burn forecast) {}
 
@@ -85,7 +87,17 @@ public class Forecasts {
                             : f.refill().to().micros(),
                     f.refill() == null || f.refill().add() == null
                             ? null
-                            : f.refill().add().micros()));
+                            : f.refill().add().micros(),
+                    f.spendLimit() == null
+                            ? null
+                            : new Projection.Cap(
+                                    f.spendLimit().amount().micros(),
+                                    f.spendLimit().period(),
+                                    // What is left of this period's limit: captures since its start and
+                                    // open holds count, as in the ledger's admission check.
+                                    f.spendLimit().amount().micros()
+                                            - w.spentPeriod().micros()
+                                            - w.held().micros())));
         }
         Projection.Subscription plan = plans.subscription(org)
                 .filter(s -> "active".equals(s.status()))
@@ -106,7 +118,8 @@ public class Forecasts {
                             Credits.ofMicros(accounts.get(i).burnPerDay()),
                             Credits.ofMicros(accounts.get(i).burnPerDay()),
                             Credits.ofMicros(month.getOrDefault(id, 0L) / 30),
-                            projected.workspaces().get(i))));
+                            projected.workspaces().get(i),
+                            cause(projected.causes().get(i)))));
         }
         return new Forecast(
                 now,
@@ -115,8 +128,13 @@ public class Forecasts {
                         Credits.ofMicros(poolBurn),
                         Credits.ofMicros(poolBurn),
                         Credits.ofMicros(poolBurn30),
-                        projected.pool()),
+                        projected.pool(),
+                        projected.pool() == null ? null : "pool"),
                 workspaces);
+    }
+
+    private static @Nullable String cause(Projection.@Nullable Cause cause) {
+        return cause == null ? null : cause.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /** Credits per workspace over the {@code days} whole days before the current hour. */

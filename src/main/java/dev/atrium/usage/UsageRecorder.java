@@ -1,8 +1,17 @@
 package dev.atrium.usage;
 
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
@@ -12,10 +21,12 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class UsageRecorder {
     private final JdbcClient jdbc;
+    private final JdbcTemplate template;
     private final Clock clock;
 
-    UsageRecorder(JdbcClient jdbc, Clock clock) {
+    UsageRecorder(JdbcClient jdbc, JdbcTemplate template, Clock clock) {
         this.jdbc = jdbc;
+        this.template = template;
         this.clock = clock;
     }
 
@@ -67,5 +78,91 @@ public class UsageRecorder {
                 .param("recorded", Timestamp.from(clock.instant()))
                 .param("external", externalId)
                 .update();
+    }
+
+    /**
+     * Appends many events in one statement: the rows travel as one array per column and are inserted
+     * by one {@code INSERT … SELECT FROM unnest(…)}, so the rollup trigger runs once for the whole set
+     * (one upsert per touched rollup row). {@code externalIds} is null or parallel to {@code events}
+     * (an entry may be null); an event whose external id is already stored is skipped. Answers the
+     * external ids written. The caller's transaction decides what is committed.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Set<String> recordAll(List<UsageEvent> events, @Nullable List<@Nullable String> externalIds) {
+        if (externalIds != null && externalIds.size() != events.size()) {
+            throw new IllegalArgumentException("one external id (or null) per event");
+        }
+        Set<String> written = new HashSet<>();
+        if (events.isEmpty()) return written;
+        int n = events.size();
+        String[] org = new String[n], id = new String[n], ws = new String[n], user = new String[n], key = new String[n];
+        String[] model = new String[n], provider = new String[n], category = new String[n], operation = new String[n];
+        String[] status = new String[n], hold = new String[n], request = new String[n], source = new String[n];
+        String[] external = new String[n];
+        Long[] in = new Long[n], out = new Long[n], credits = new Long[n], latency = new Long[n], at = new Long[n];
+        for (int i = 0; i < n; i++) {
+            UsageEvent e = events.get(i);
+            org[i] = e.org().value();
+            id[i] = e.id();
+            ws[i] = e.workspace().value();
+            user[i] = e.user() == null ? null : e.user().value();
+            key[i] = e.key() == null ? null : e.key().value();
+            model[i] = e.model();
+            provider[i] = e.provider();
+            category[i] = e.category();
+            operation[i] = e.operation();
+            in[i] = e.inputUnits();
+            out[i] = e.outputUnits();
+            credits[i] = e.credits().micros();
+            latency[i] = Math.min(Integer.MAX_VALUE, e.latencyMs());
+            status[i] = e.status();
+            hold[i] = e.holdId();
+            request[i] = e.requestId();
+            source[i] = e.source();
+            at[i] = micros(e.occurredAt());
+            external[i] = externalIds == null ? null : externalIds.get(i);
+        }
+        Timestamp recorded = Timestamp.from(clock.instant());
+        String sql = """
+                INSERT INTO usage_events (org_id, id, workspace_id, user_id, key_id, model, provider, category, operation,
+                    input_units, output_units, credits, latency_ms, status, hold_id, request_id, source, occurred_at,
+                    recorded_at, external_id)
+                SELECT o, i, w, u, k, m, p, c, op, iu, ou, cr, l::int, st, h, rq, src,
+                       timestamptz 'epoch' + at * interval '1 microsecond', ?, x
+                FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+                            ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[],
+                            ?::text[], ?::text[], ?::bigint[], ?::text[])
+                     AS t (o, i, w, u, k, m, p, c, op, iu, ou, cr, l, st, h, rq, src, at, x)
+                ON CONFLICT (org_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
+                RETURNING external_id
+                """;
+        template.execute((ConnectionCallback<Void>) con -> {
+            try (PreparedStatement ps = con.prepareStatement(sql)) {
+                int p = 1;
+                ps.setTimestamp(p++, recorded);
+                for (String[] column : List.of(org, id, ws, user, key, model, provider, category, operation)) {
+                    ps.setArray(p++, con.createArrayOf("text", column));
+                }
+                for (Long[] column : List.of(in, out, credits, latency))
+                    ps.setArray(p++, con.createArrayOf("int8", column));
+                for (String[] column : List.of(status, hold, request, source)) {
+                    ps.setArray(p++, con.createArrayOf("text", column));
+                }
+                ps.setArray(p++, con.createArrayOf("int8", at));
+                ps.setArray(p, con.createArrayOf("text", external));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        String x = rs.getString(1);
+                        if (x != null) written.add(x);
+                    }
+                }
+            }
+            return null;
+        });
+        return written;
+    }
+
+    private static long micros(Instant at) {
+        return Math.addExact(TimeUnit.SECONDS.toMicros(at.getEpochSecond()), at.getNano() / 1000);
     }
 }

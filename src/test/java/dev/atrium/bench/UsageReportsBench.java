@@ -9,6 +9,8 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
 import dev.atrium.identity.Identity;
 import dev.atrium.identity.User;
+import dev.atrium.ledger.Actor;
+import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrganizationService;
 import dev.atrium.usage.UsageEvent;
@@ -16,21 +18,31 @@ import dev.atrium.usage.UsageQuery;
 import dev.atrium.usage.UsageQuery.Bucket;
 import dev.atrium.usage.UsageQuery.Dimension;
 import dev.atrium.usage.UsageRecorder;
-import dev.atrium.usage.UsageReports;
+import dev.atrium.usage.internal.Rollups;
 import dev.atrium.workspace.WorkspaceKind;
 import dev.atrium.workspace.WorkspaceService;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -38,40 +50,58 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * bench/usage-reports: loads {@code --events} usage events (default 10^7) into one organization
- * through the rollup trigger, times the reports (which read rollups) against the equivalent raw
- * scans, measures the hot path (one event per transaction from {@code --threads} writers, with and
- * without the rollup trigger) and checks at the end that every rollup equals its events. Run by
- * {@code bench/usage-reports/run.sh}; not a test.
+ * bench/usage-reports: one organization with {@code --workspaces} (50) workspaces and {@code --days}
+ * (90) days of usage, {@code --events} events in all (default 10^7; {@code --events=1e8} for 10^8).
  *
- * <p>Flags: {@code --events=10000000 --batch=100000 --workspaces=50 --users=400 --models=20
- * --days=365 --threads=16 --hot-seconds=10 --reps=5 --data-dir=…}.
+ * <ol>
+ *   <li><b>Ingest</b>: the events are written in time order by {@code --writers} (2) threads, in
+ *       durable transactions of {@code --batch} (1000) events through {@link
+ *       UsageRecorder#recordAll} (the multi-row statement behind {@code POST …/usage/events}, with
+ *       the rollup trigger as in production); then {@code --api-batches} (30) requests of 1000
+ *       events through {@code POST …/usage/events} itself (validation, pricing, ledger debit).
+ *   <li><b>Reports</b> over HTTP, {@code --reps} (200) timed runs each after 10 warm-up runs,
+ *       p50/p99/max: 30 days of one workspace by day × model (rotating over the workspaces);
+ *       org-wide by month × category over the whole data; CSV export of a month (org-wide, day ×
+ *       workspace × model × category, then also × member).
+ *   <li><b>Check</b> ({@code --check=true}) that every rollup row equals the sum of its events.
+ * </ol>
+ *
+ * <p>{@code --rollups=false} ingests with the rollup trigger disabled and stops there: the cost of
+ * the events alone, for a breakdown (never a product configuration).
+ *
+ * <p>PostgreSQL is durable ({@code fsync}, {@code synchronous_commit} on, printed at start). The load
+ * average is printed with each phase: this 2-core machine is shared. Run by {@code
+ * bench/usage-reports/run.sh}; not a test.
  */
 public final class UsageReportsBench {
     private static final Instant END = Instant.parse("2026-01-01T00:00:00Z");
+    private static final String[] CATEGORIES = {"chat", "image", "speech"};
 
     private UsageReportsBench() {}
 
     public static void main(String[] argv) throws Exception {
-        Map<String, String> f = new HashMap<>();
-        for (String a : argv) f.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
-        long events = Long.parseLong(f.getOrDefault("events", "10000000"));
-        int batch = Integer.parseInt(f.getOrDefault("batch", "100000"));
+        Map<String, String> f = flags(argv);
+        long events = (long) Double.parseDouble(f.getOrDefault("events", "1e7"));
+        int batch = Integer.parseInt(f.getOrDefault("batch", "1000"));
+        int writers = Integer.parseInt(f.getOrDefault("writers", "2"));
         int nWs = Integer.parseInt(f.getOrDefault("workspaces", "50"));
         int users = Integer.parseInt(f.getOrDefault("users", "400"));
         int models = Integer.parseInt(f.getOrDefault("models", "20"));
-        int days = Integer.parseInt(f.getOrDefault("days", "365"));
-        int threads = Integer.parseInt(f.getOrDefault("threads", "16"));
-        int hotSeconds = Integer.parseInt(f.getOrDefault("hot-seconds", "10"));
-        int reps = Integer.parseInt(f.getOrDefault("reps", "5"));
+        int days = Integer.parseInt(f.getOrDefault("days", "90"));
+        int reps = Integer.parseInt(f.getOrDefault("reps", "200"));
+        int apiBatches = Integer.parseInt(f.getOrDefault("api-batches", "30"));
+        boolean check = Boolean.parseBoolean(f.getOrDefault("check", "true"));
+        // --rollups=false: for a cost breakdown only. Ingests without the rollup trigger, then stops.
+        boolean withRollups = Boolean.parseBoolean(f.getOrDefault("rollups", "true"));
         String dataDir = f.getOrDefault("data-dir", "target/bench-data/usage-" + UUID.randomUUID());
 
         SpringApplication app = new SpringApplication(AtriumApplication.class);
         app.setDefaultProperties(Map.of(
                 "atrium.data-dir", dataDir,
                 "atrium.database.url", "",
+                // Not ephemeral: fsync, synchronous_commit and full_page_writes stay on (durable commits).
                 "atrium.database.embedded.ephemeral", "false",
-                "atrium.database.pool-size", String.valueOf(Math.max(threads, 8)),
+                "atrium.database.pool-size", String.valueOf(Math.max(writers + 2, 8)),
                 "atrium.setup-token", "atr_setup_bench-token",
                 "server.port", "0",
                 "spring.main.banner-mode", "off",
@@ -79,8 +109,10 @@ public final class UsageReportsBench {
         // As arguments: they win over application.properties (server.port=8080 may be taken).
         try (ConfigurableApplicationContext ctx = app.run("--server.port=0", "--atrium.data-dir=" + dataDir)) {
             JdbcClient jdbc = ctx.getBean(JdbcClient.class);
-            User user = ctx.getBean(Identity.class)
-                    .createUser("bench-" + UUID.randomUUID() + "@example.com", "correct horse battery staple", "Bench");
+            int port = Integer.parseInt(ctx.getEnvironment().getRequiredProperty("local.server.port"));
+            Identity identity = ctx.getBean(Identity.class);
+            User user = identity.createUser(
+                    "bench-" + UUID.randomUUID() + "@example.com", "correct horse battery staple", "Bench");
             Caller caller = new Caller.User(user.id(), KeyId.next());
             OrgId org = ctx.getBean(OrganizationService.class)
                     .create(user.id(), caller, "Bench usage")
@@ -92,214 +124,388 @@ public final class UsageReportsBench {
                         .id()
                         .value());
             }
+            ctx.getBean(CreditAdmin.class)
+                    .grant(org, Credits.parse("1000000000"), "purchase", null, "bench", Actor.SYSTEM);
+            String token = identity.issuePersonalToken(user.id(), "bench", null).secret();
             System.out.printf(
-                    "usage-reports: %,d events over %d days, %d workspaces, %d members, %d models; %d CPUs%n",
-                    events, days, nWs, users, models, Runtime.getRuntime().availableProcessors());
+                    "usage-reports: %,d events over %d days, %d workspaces, %d members, %d models; %d CPUs, Java %s%n",
+                    events, days, nWs, users, models, Runtime.getRuntime().availableProcessors(), Runtime.version());
+            System.out.printf(
+                    "PostgreSQL %s (embedded, durable): fsync=%s synchronous_commit=%s full_page_writes=%s;"
+                            + " load average at start %s%n",
+                    show(jdbc, "server_version"),
+                    show(jdbc, "fsync"),
+                    show(jdbc, "synchronous_commit"),
+                    show(jdbc, "full_page_writes"),
+                    load());
 
-            // Load: set-based inserts; the trigger maintains the rollups row by row, as in production.
-            long t0 = System.nanoTime();
-            for (long done = 0; done < events; done += batch) {
-                int n = (int) Math.min(batch, events - done);
-                jdbc.sql("""
-                                INSERT INTO usage_events (org_id, id, workspace_id, user_id, model, provider, category,
-                                    operation, input_units, output_units, credits, latency_ms, status, source, occurred_at,
-                                    recorded_at)
-                                SELECT :org, 'evt_bench_' || (:offset + g), (CAST(:ws AS text[]))[1 + u % :nws],
-                                       'usr_bench_' || u, 'model-' || m, 'bench', (ARRAY['chat', 'image', 'speech'])[1 + m % 3],
-                                       'chat', 200 + (r * 2000)::int, (r * 500)::int, 1 + (r * 50000)::int,
-                                       50 + (r * r * 5000)::int, CASE WHEN r < 0.01 THEN 'error' ELSE 'ok' END, 'gateway',
-                                       CAST(:end AS timestamptz) - (random() * :days) * interval '1 day', now()
-                                FROM (SELECT g, floor(power(random(), 2) * :users)::int AS u,
-                                             floor(power(random(), 2) * :models)::int AS m, random() AS r
-                                      FROM generate_series(1, :n) g) s
-                                """)
-                        .param("org", org.value())
-                        .param("offset", done)
-                        .param("ws", "{" + String.join(",", ws) + "}")
-                        .param("nws", nWs)
-                        .param("end", java.sql.Timestamp.from(END))
-                        .param("days", days)
-                        .param("users", users)
-                        .param("models", models)
-                        .param("n", n)
+            if (!withRollups) {
+                jdbc.sql("ALTER TABLE usage_events DISABLE TRIGGER usage_events_rollup_insert")
                         .update();
-                if ((done / batch) % 10 == 9) System.out.printf("  loaded %,d%n", done + n);
+                System.out.println("rollup trigger DISABLED (--rollups=false): ingest cost without rollups only");
             }
-            double loadS = (System.nanoTime() - t0) / 1e9;
+            ingest(ctx, org, ws, events, batch, writers, users, models, days);
+            if (!withRollups) {
+                System.out.printf(
+                        "  usage_events: %s with indexes%n",
+                        show(jdbc, "(SELECT pg_size_pretty(pg_total_relation_size('usage_events')))"));
+                System.exit(0);
+            }
             jdbc.sql("ANALYZE usage_events").update();
             jdbc.sql("ANALYZE usage_rollups").update();
-            long hourRows = count(jdbc, "hour", org);
-            long dayRows = count(jdbc, "day", org);
-            long monthRows = count(jdbc, "month", org);
+            jdbc.sql("ANALYZE usage_rollups_ws").update();
+            for (String table : List.of("usage_rollups", "usage_rollups_ws")) {
+                System.out.printf(
+                        "  %s: %s rows (hour %,d, day %,d, month %,d), %s with indexes%n",
+                        table,
+                        String.format("%,d", rows(jdbc, table, org, null)),
+                        rows(jdbc, table, org, "hour"),
+                        rows(jdbc, table, org, "day"),
+                        rows(jdbc, table, org, "month"),
+                        show(
+                                jdbc,
+                                "(SELECT pg_size_pretty(sum(pg_total_relation_size(inhrelid))) FROM pg_inherits"
+                                        + " WHERE inhparent = '" + table + "'::regclass)"));
+            }
             System.out.printf(
-                    "load: %.1f s (%,.0f events/s incl. rollups); rollup rows: %,d hour, %,d day, %,d month%n",
-                    loadS, events / loadS, hourRows, dayRows, monthRows);
+                    "  usage_events: %s with indexes%n",
+                    show(jdbc, "(SELECT pg_size_pretty(pg_total_relation_size('usage_events')))"));
 
-            UsageReports reports = ctx.getBean(UsageReports.class);
-            Instant year = END.minus(Duration.ofDays(days));
+            Http http = new Http(port, token, org);
+            if (apiBatches > 0) apiIngest(http, ws, apiBatches, models);
+
+            System.out.printf(
+                    "%nreports over HTTP, %d runs each after 10 warm-up runs (load average %s)%n", reps, load());
+            Instant first = END.minus(Duration.ofDays(days));
             Instant month = END.minus(Duration.ofDays(30));
-            Instant week = END.minus(Duration.ofDays(7));
-            List<WorkspaceId> one = List.of(new WorkspaceId(ws.getFirst()));
+            Instant firstMonth = dev.atrium.ledger.Period.MONTH.start(first);
+            Instant lastMonth = dev.atrium.ledger.Period.MONTH.start(END.minus(Duration.ofHours(1)));
             time(
-                    "report: whole range, month buckets, by workspace",
+                    "30 days, one workspace, day x model (JSON)",
                     reps,
-                    () -> reports.rows(
-                                    new UsageQuery(org, year, END, Bucket.MONTH, EnumSet.of(Dimension.WORKSPACE), null))
-                            .size());
+                    i -> http.get("/usage?start=" + month + "&end=" + END + "&bucket=day&group_by=model&workspace_ids="
+                            + ws.get(i % ws.size())));
             time(
-                    "raw scan: the same figures from usage_events",
+                    "org-wide, " + firstMonth.toString().substring(0, 7) + " to "
+                            + END.toString().substring(0, 7) + ", month x category (JSON)",
                     reps,
-                    () -> jdbc.sql("""
-                            SELECT date_trunc('month', occurred_at, 'UTC'), workspace_id, count(*), sum(credits)
-                            FROM usage_events WHERE org_id = :org AND occurred_at >= :s AND occurred_at < :e GROUP BY 1, 2
-                            """)
-                            .param("org", org.value())
-                            .param("s", java.sql.Timestamp.from(year))
-                            .param("e", java.sql.Timestamp.from(END))
-                            .query()
-                            .listOfRows()
-                            .size());
+                    i -> http.get("/usage?start=" + firstMonth + "&end=" + END + "&bucket=month&group_by=category"));
             time(
-                    "report: whole range, day buckets, by model",
+                    "CSV export of a month, day x workspace x model x category",
                     reps,
-                    () -> reports.rows(new UsageQuery(org, year, END, Bucket.DAY, EnumSet.of(Dimension.MODEL), null))
-                            .size());
+                    i -> http.get("/usage?start=" + lastMonth + "&end=" + END
+                            + "&bucket=day&group_by=workspace,model,category&format=csv"));
             time(
-                    "report: 30 days, day buckets, by all four dimensions",
-                    reps,
-                    () -> reports.rows(
-                                    new UsageQuery(org, month, END, Bucket.DAY, EnumSet.allOf(Dimension.class), null))
-                            .size());
+                    "CSV export of a month, day x workspace x member x model x cat.",
+                    Math.max(10, reps / 10),
+                    i -> http.get("/usage?start=" + lastMonth + "&end=" + END
+                            + "&bucket=day&group_by=workspace,user,model,category&format=csv"));
             time(
-                    "report: one workspace, whole range, month buckets, by member",
-                    reps,
-                    () -> reports.rows(new UsageQuery(org, year, END, Bucket.MONTH, EnumSet.of(Dimension.USER), one))
-                            .size());
-            time(
-                    "report: 7 days, hour buckets, totals",
-                    reps,
-                    () -> reports.rows(
-                                    new UsageQuery(org, week, END, Bucket.HOUR, EnumSet.noneOf(Dimension.class), null))
-                            .size());
-            time(
-                    "summary: whole range per workspace (chat / image+speech)",
-                    reps,
-                    () -> reports.split(org, year, END, Dimension.WORKSPACE, null)
-                            .size());
-            time(
-                    "performance: 7 days per model (raw percentiles)",
-                    reps,
-                    () -> reports.performance(org, week, END, Dimension.MODEL, null)
-                            .size());
+                    "30 days, org-wide, day x workspace x model (JSON, streamed)",
+                    Math.max(10, reps / 10),
+                    i -> http.get("/usage?start=" + month + "&end=" + END + "&bucket=day&group_by=workspace,model"));
+            System.out.printf("  [load average after the reports: %s]%n", load());
 
-            hotPath(ctx, org, ws, threads, hotSeconds);
+            if (Boolean.parseBoolean(f.getOrDefault("explain", "true"))) {
+                Rollups rollups = ctx.getBean(Rollups.class);
+                WorkspaceId one = new WorkspaceId(ws.getFirst());
+                explain(
+                        ctx,
+                        rollups,
+                        "30 days, one workspace, day x model",
+                        new UsageQuery(org, month, END, Bucket.DAY, EnumSet.of(Dimension.MODEL), List.of(one)));
+                explain(
+                        ctx,
+                        rollups,
+                        "org-wide, month x category",
+                        new UsageQuery(org, firstMonth, END, Bucket.MONTH, EnumSet.of(Dimension.CATEGORY), null));
+                explain(
+                        ctx,
+                        rollups,
+                        "a month, day x workspace x model x category",
+                        new UsageQuery(
+                                org,
+                                lastMonth,
+                                END,
+                                Bucket.DAY,
+                                EnumSet.of(Dimension.WORKSPACE, Dimension.MODEL, Dimension.CATEGORY),
+                                null));
+            }
 
-            long t1 = System.nanoTime();
-            long mismatches =
-                    jdbc.sql("""
-                            WITH rolled AS (
-                              SELECT grain, bucket_start, workspace_id, user_id, model, category, event_count, credits
-                              FROM usage_rollups WHERE org_id = :org AND event_count <> 0),
-                            raw AS (
-                              SELECT g.grain, date_trunc(g.grain, occurred_at, 'UTC'), workspace_id, coalesce(user_id, ''),
-                                     model, category, count(*), sum(credits)::bigint
-                              FROM usage_events CROSS JOIN (VALUES ('hour'), ('day'), ('month')) AS g (grain)
-                              WHERE org_id = :org GROUP BY 1, 2, 3, 4, 5, 6)
-                            SELECT (SELECT count(*) FROM (SELECT * FROM rolled EXCEPT SELECT * FROM raw) a)
-                                 + (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM rolled) b)
-                            """).param("org", org.value()).query(Long.class).single();
-            System.out.printf(
-                    "check: rollups %s raw sums (%d mismatching rows, %.1f s)%n",
-                    mismatches == 0 ? "equal" : "DIFFER FROM", mismatches, (System.nanoTime() - t1) / 1e9);
+            if (check) {
+                long t1 = System.nanoTime();
+                long mismatches = mismatches(jdbc, org);
+                System.out.printf(
+                        "%ncheck: rollups (both tables, all grains) %s raw sums (%d mismatching rows, %.1f s)%n",
+                        mismatches == 0 ? "equal" : "DIFFER FROM", mismatches, (System.nanoTime() - t1) / 1e9);
+            }
         }
+        System.exit(0);
     }
 
-    private static long count(JdbcClient jdbc, String grain, OrgId org) {
-        return jdbc.sql("SELECT count(*) FROM usage_rollups WHERE org_id = :org AND grain = :g")
+    /**
+     * Writes the events in time order: batch {@code b} holds events {@code b·batch …}, spread evenly
+     * over the days; writers take the next batch as they finish one (as concurrent ingestion
+     * requests would). Members belong to one workspace each; members and models are skewed.
+     */
+    private static void ingest(
+            ConfigurableApplicationContext ctx,
+            OrgId org,
+            List<String> ws,
+            long events,
+            int batch,
+            int writers,
+            int users,
+            int models,
+            int days)
+            throws InterruptedException {
+        UsageRecorder recorder = ctx.getBean(UsageRecorder.class);
+        TransactionTemplate tx = new TransactionTemplate(ctx.getBean(PlatformTransactionManager.class));
+        long spanMicros = days * 86_400_000_000L;
+        Instant start = END.minus(Duration.ofDays(days));
+        long batches = (events + batch - 1) / batch;
+        AtomicLong next = new AtomicLong();
+        AtomicLong written = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        String[] userIds = new String[users];
+        for (int u = 0; u < users; u++) userIds[u] = UserId.PREFIX + String.format("%026d", u);
+        UserId[] members = Arrays.stream(userIds).map(UserId::new).toArray(UserId[]::new);
+        WorkspaceId[] workspaces = ws.stream().map(WorkspaceId::new).toArray(WorkspaceId[]::new);
+        long tenth = Math.max(1, events / 10);
+        System.out.printf(
+                "%ningest: %,d events in durable transactions of %,d through UsageRecorder.recordAll, %d writers"
+                        + " (load average %s)%n",
+                events, batch, writers, load());
+        long t0 = System.nanoTime();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int seed = w;
+            threads.add(Thread.ofPlatform().start(() -> {
+                SplittableRandom random = new SplittableRandom(42 + seed);
+                try {
+                    for (long b = next.getAndIncrement(); b < batches; b = next.getAndIncrement()) {
+                        long from = b * batch;
+                        int n = (int) Math.min(batch, events - from);
+                        List<UsageEvent> list = new ArrayList<>(n);
+                        List<String> ids = new ArrayList<>(n);
+                        for (int i = 0; i < n; i++) {
+                            long j = from + i;
+                            double r = random.nextDouble();
+                            int u = (int) (Math.pow(random.nextDouble(), 2) * users);
+                            int m = (int) (Math.pow(random.nextDouble(), 2) * models);
+                            Instant at = start.plus(spanMicros / events * j, ChronoUnit.MICROS);
+                            list.add(new UsageEvent(
+                                    UsageEvent.newId(),
+                                    org,
+                                    workspaces[u % workspaces.length],
+                                    members[u],
+                                    null,
+                                    "model-" + m,
+                                    "bench",
+                                    CATEGORIES[m % 3],
+                                    CATEGORIES[m % 3],
+                                    200 + (long) (r * 2000),
+                                    (long) (r * 500),
+                                    Credits.ofMicros(1 + (long) (r * 50_000)),
+                                    50 + (long) (r * r * 5000),
+                                    r < 0.01 ? "error" : "ok",
+                                    null,
+                                    null,
+                                    "external",
+                                    at));
+                            ids.add("bench-" + j);
+                        }
+                        tx.executeWithoutResult(s -> recorder.recordAll(list, ids));
+                        long done = written.addAndGet(n);
+                        if (done / tenth != (done - n) / tenth) {
+                            double s = (System.nanoTime() - t0) / 1e9;
+                            System.out.printf(
+                                    "  %,d events, %.0f s, %,.0f events/s so far, load average %s%n",
+                                    done, s, done / s, load());
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        for (Thread t : threads) t.join();
+        if (failure.get() != null) throw new IllegalStateException(failure.get());
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(
+                "ingest: %,d events in %.1f s: %,.0f events/s (durable; load average %s)%n",
+                events, s, events / s, load());
+    }
+
+    /** Requests of 1000 events through POST …/usage/events: one workspace each, 20 models, credits given. */
+    private static void apiIngest(Http http, List<String> ws, int batches, int models) throws Exception {
+        SplittableRandom random = new SplittableRandom(7);
+        long t0 = System.nanoTime();
+        long created = 0;
+        Instant at = END.minus(Duration.ofHours(1));
+        for (int b = 0; b < batches; b++) {
+            StringBuilder body = new StringBuilder("{\"events\":[");
+            for (int i = 0; i < 1000; i++) {
+                int m = (int) (Math.pow(random.nextDouble(), 2) * models);
+                if (i > 0) body.append(',');
+                body.append("{\"id\":\"api-")
+                        .append(b)
+                        .append('-')
+                        .append(i)
+                        .append("\",\"workspace_id\":\"")
+                        .append(ws.get(b % ws.size()))
+                        .append("\",\"model\":\"model-")
+                        .append(m)
+                        .append("\",\"category\":\"")
+                        .append(CATEGORIES[m % 3])
+                        .append("\",\"credits\":\"0.00")
+                        .append(1 + random.nextInt(999))
+                        .append("\",\"input_units\":")
+                        .append(random.nextInt(3000))
+                        .append(",\"output_units\":")
+                        .append(random.nextInt(500))
+                        .append(",\"occurred_at\":\"")
+                        .append(at.plusMillis(b * 1000L + i))
+                        .append("\"}");
+            }
+            String answer = http.post("/usage/events", body.append("]}").toString());
+            created += answer.split("\"created\"", -1).length - 1;
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(
+                "ingest through POST /usage/events (one client, %d requests of 1000 events, one workspace and up to %d"
+                        + " models each, ledger debited): %,d created in %.1f s: %,.0f events/s (load average %s)%n",
+                batches, models, created, s, created / s, load());
+    }
+
+    private static void explain(ConfigurableApplicationContext ctx, Rollups rollups, String what, UsageQuery q) {
+        TransactionTemplate tx = new TransactionTemplate(ctx.getBean(PlatformTransactionManager.class));
+        tx.setReadOnly(true);
+        System.out.printf("%nEXPLAIN ANALYZE: %s%n", what);
+        tx.executeWithoutResult(s -> rollups.explain(q).forEach(line -> System.out.println("  " + line)));
+    }
+
+    private static void time(String what, int reps, IntFunction<Long> run) {
+        for (int i = 0; i < 10; i++) run.apply(i);
+        long[] micros = new long[reps];
+        long bytes = 0;
+        for (int i = 0; i < reps; i++) {
+            long t = System.nanoTime();
+            bytes = run.apply(i);
+            micros[i] = (System.nanoTime() - t) / 1000;
+        }
+        Arrays.sort(micros);
+        System.out.printf(
+                "  %-64s p50 %7.1f ms  p99 %7.1f ms  max %7.1f ms  (%,d bytes)%n",
+                what,
+                micros[reps / 2] / 1000.0,
+                micros[(int) Math.ceil(reps * 0.99) - 1] / 1000.0,
+                micros[reps - 1] / 1000.0,
+                bytes);
+    }
+
+    /** Rows of both grains of both rollup tables that differ from a brute-force sum of the events. */
+    private static long mismatches(JdbcClient jdbc, OrgId org) {
+        return jdbc.sql("""
+                        WITH raw AS (
+                          SELECT g.grain, date_trunc(g.grain, occurred_at, 'UTC') AS b, workspace_id,
+                                 coalesce(user_id, '') AS u, model, category, count(*) AS n, sum(input_units)::bigint AS i,
+                                 sum(output_units)::bigint AS o, sum(credits)::bigint AS c,
+                                 count(*) FILTER (WHERE status = 'error') AS e, sum(latency_ms)::bigint AS l
+                          FROM usage_events CROSS JOIN (VALUES ('hour'), ('day'), ('month')) AS g (grain)
+                          WHERE org_id = :org GROUP BY 1, 2, 3, 4, 5, 6),
+                        raw_ws AS (
+                          SELECT grain, b, workspace_id, model, category, sum(n)::bigint AS n, sum(i)::bigint AS i,
+                                 sum(o)::bigint AS o, sum(c)::bigint AS c, sum(e)::bigint AS e, sum(l)::bigint AS l
+                          FROM raw GROUP BY 1, 2, 3, 4, 5),
+                        rolled AS (
+                          SELECT grain, bucket_start, workspace_id, user_id, model, category, event_count, input_units,
+                                 output_units, credits, error_count, latency_sum_ms
+                          FROM usage_rollups WHERE org_id = :org AND event_count <> 0),
+                        rolled_ws AS (
+                          SELECT grain, bucket_start, workspace_id, model, category, event_count, input_units,
+                                 output_units, credits, error_count, latency_sum_ms
+                          FROM usage_rollups_ws WHERE org_id = :org AND event_count <> 0)
+                        SELECT (SELECT count(*) FROM (SELECT * FROM rolled EXCEPT SELECT * FROM raw) a)
+                             + (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM rolled) b)
+                             + (SELECT count(*) FROM (SELECT * FROM rolled_ws EXCEPT SELECT * FROM raw_ws) c)
+                             + (SELECT count(*) FROM (SELECT * FROM raw_ws EXCEPT SELECT * FROM rolled_ws) d)
+                        """).param("org", org.value()).query(Long.class).single();
+    }
+
+    private static long rows(JdbcClient jdbc, String table, OrgId org, String grain) {
+        return jdbc.sql("SELECT count(*) FROM " + table + " WHERE org_id = :org"
+                        + (grain == null ? "" : " AND grain = :g"))
                 .param("org", org.value())
-                .param("g", grain)
+                .param("g", grain == null ? "" : grain)
                 .query(Long.class)
                 .single();
     }
 
-    private static void time(String what, int reps, Supplier<Integer> run) {
-        long[] ms = new long[reps];
-        int rows = 0;
-        run.get(); // warm
-        for (int i = 0; i < reps; i++) {
-            long t = System.nanoTime();
-            rows = run.get();
-            ms[i] = (System.nanoTime() - t) / 1_000_000;
-        }
-        Arrays.sort(ms);
-        System.out.printf(
-                "%-62s median %6d ms (min %d, max %d), %d rows%n", what, ms[reps / 2], ms[0], ms[reps - 1], rows);
+    /** A PostgreSQL setting, or any scalar expression given in parentheses. */
+    private static String show(JdbcClient jdbc, String what) {
+        String sql = what.startsWith("(") ? "SELECT " + what : "SELECT current_setting('" + what + "')";
+        return jdbc.sql(sql).query(String.class).single();
     }
 
-    /** One event per transaction from many writers, as the gateway settles them; then without the trigger. */
-    private static void hotPath(
-            ConfigurableApplicationContext ctx, OrgId org, List<String> ws, int threads, int seconds)
-            throws InterruptedException {
-        UsageRecorder recorder = ctx.getBean(UsageRecorder.class);
-        JdbcClient jdbc = ctx.getBean(JdbcClient.class);
-        TransactionTemplate tx = new TransactionTemplate(ctx.getBean(PlatformTransactionManager.class));
-        jdbc.sql("CREATE TABLE IF NOT EXISTS bench_events (LIKE usage_events INCLUDING ALL)")
-                .update();
-        for (boolean rollups : new boolean[] {true, false}) {
-            AtomicLong done = new AtomicLong();
-            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
-            List<Thread> workers = new ArrayList<>();
-            for (int t = 0; t < threads; t++) {
-                workers.add(Thread.ofPlatform().start(() -> {
-                    var random = ThreadLocalRandom.current();
-                    while (System.nanoTime() < deadline) {
-                        // Writers share members and models, so they meet on the same rollup rows.
-                        String w = ws.get(random.nextInt(Math.min(4, ws.size())));
-                        String u = UserId.PREFIX + "0".repeat(25) + random.nextInt(8);
-                        String m = "model-" + random.nextInt(3);
-                        if (rollups) {
-                            tx.executeWithoutResult(s -> recorder.record(new UsageEvent(
-                                    UsageEvent.newId(),
-                                    org,
-                                    new WorkspaceId(w),
-                                    null,
-                                    null,
-                                    m,
-                                    "bench",
-                                    "chat",
-                                    "chat",
-                                    100,
-                                    20,
-                                    Credits.ofMicros(1000),
-                                    40,
-                                    "ok",
-                                    null,
-                                    null,
-                                    "gateway",
-                                    Instant.now())));
-                        } else {
-                            tx.executeWithoutResult(s -> jdbc.sql("""
-                                            INSERT INTO bench_events (org_id, id, workspace_id, user_id, model, provider, category,
-                                                operation, credits, status, source, occurred_at, recorded_at)
-                                            VALUES (:org, :id, :ws, :u, :m, 'bench', 'chat', 'chat', 1000, 'ok', 'gateway', now(), now())
-                                            """)
-                                    .param("org", org.value())
-                                    .param("id", UsageEvent.newId())
-                                    .param("ws", w)
-                                    .param("u", u)
-                                    .param("m", m)
-                                    .update());
-                        }
-                        done.incrementAndGet();
-                    }
-                }));
-            }
-            for (Thread t : workers) t.join();
-            System.out.printf(
-                    "hot path, %d writers on 96 rollup keys, one event per durable transaction, %s: %,.0f events/s%n",
-                    threads,
-                    rollups ? "with rollups (UsageRecorder)" : "same insert into a table without the trigger",
-                    done.get() / (double) seconds);
+    /** The machine's 1-minute load average: other work on a 2-core machine moves every figure. */
+    private static String load() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (IOException e) {
+            return "?";
         }
+    }
+
+    /** A client of the organization's API: answers the body length (GET) or the body (POST). */
+    private record Http(HttpClient client, String base, String token) {
+        Http(int port, String token, OrgId org) {
+            this(
+                    HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build(),
+                    "http://127.0.0.1:" + port + "/api/v1/organizations/" + org.value(),
+                    token);
+        }
+
+        long get(String path) {
+            try {
+                HttpResponse<InputStream> r = client.send(
+                        HttpRequest.newBuilder(URI.create(base + path))
+                                .header("Authorization", "Bearer " + token)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofInputStream());
+                long n;
+                try (InputStream in = r.body()) {
+                    n = in.transferTo(java.io.OutputStream.nullOutputStream());
+                }
+                if (r.statusCode() != 200) throw new IllegalStateException(path + " answered " + r.statusCode());
+                return n;
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        String post(String path, String json) throws IOException, InterruptedException {
+            HttpResponse<String> r = client.send(
+                    HttpRequest.newBuilder(URI.create(base + path))
+                            .header("Authorization", "Bearer " + token)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(json))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200)
+                throw new IllegalStateException(path + " answered " + r.statusCode() + ": " + r.body());
+            return r.body();
+        }
+    }
+
+    private static Map<String, String> flags(String[] argv) {
+        Map<String, String> flags = new HashMap<>();
+        for (String a : argv) {
+            if (!a.startsWith("--") || !a.contains("=")) {
+                throw new IllegalArgumentException("flags look like --events=1e8, got: " + a);
+            }
+            flags.put(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+        }
+        return flags;
     }
 }

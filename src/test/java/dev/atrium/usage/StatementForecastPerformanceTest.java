@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
+import dev.atrium.ledger.Period;
 import dev.atrium.support.Api;
 import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
@@ -168,6 +169,44 @@ class StatementForecastPerformanceTest {
                         .get(t.path() + "/forecast")
                         .status())
                 .isEqualTo(403);
+    }
+
+    @Test
+    void aSpendLimitCapsTheProjectedBurnOfAPoolWorkspace() {
+        var t = fixtures.tenant("Capped");
+        Api owner = fixtures.api().as(t.owner().token());
+        assertThat(owner.post(t.path() + "/credits/grants", Map.of("amount", "1000"))
+                        .status())
+                .isEqualTo(201);
+        Instant hour = Instant.now().truncatedTo(ChronoUnit.HOURS);
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (int day = 0; day < 7; day++) {
+            Instant at = hour.minus(Duration.ofHours(24L * day + 12));
+            events.add(event("p" + day, t.primaryWorkspaceId(), "ext/a", "chat", "20", at));
+        }
+        assertThat(statuses(ingest(owner, t, events))).containsOnly("created");
+        var before = owner.get(t.path() + "/forecast").json();
+        // 860 left at 20 a day: 43 days.
+        Instant asOf = Instant.parse(before.path("as_of").asString());
+        assertNear(before.path("pool").path("projected_exhaustion_at"), asOf.plus(Duration.ofDays(43)));
+
+        // At most 5 a day from now on; today's 140 (all captured today) already exceed it.
+        assertThat(owner.put(
+                                t.ws(t.primaryWorkspaceId()) + "/funding",
+                                Map.of("mode", "pool", "spend_limit", Map.of("amount", "5", "period", "day")))
+                        .status())
+                .isEqualTo(200);
+        JsonNode f = owner.get(t.path() + "/forecast").json();
+        asOf = Instant.parse(f.path("as_of").asString());
+        JsonNode pool = f.path("pool");
+        assertThat(pool.path("burn_rate_per_day").asString()).isEqualTo("20"); // the demand, uncapped
+        // The pool pays 5 a day from the next UTC midnight: 860 / 5 = 172 days.
+        assertNear(pool.path("projected_exhaustion_at"), Period.DAY.next(asOf).plus(Duration.ofDays(172)));
+        assertThat(pool.path("exhausted_by").asString()).isEqualTo("pool");
+        JsonNode ws = f.path("workspaces").get(0);
+        assertThat(ws.path("forecast").path("available").asString()).isEqualTo("0");
+        assertNear(ws.path("forecast").path("projected_exhaustion_at"), asOf);
+        assertThat(ws.path("forecast").path("exhausted_by").asString()).isEqualTo("spend_limit");
     }
 
     private static void assertNear(JsonNode at, Instant expected) {

@@ -14,16 +14,20 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
 /**
- * Reads {@code usage_rollups}. A range {@code [start, end)} of whole hours is covered by the month
+ * Reads {@code usage_rollups} (by member) or {@code usage_rollups_ws} (the same summed over
+ * members, for every report not grouped by member). A range {@code [start, end)} of whole hours is covered by the month
  * rows of the whole months inside it, day rows for the other whole days and hour rows for the
  * partial days at its edges (see {@link #cover}), so a year costs about 12 + 60 + 46 rows per group.
  */
@@ -81,6 +85,32 @@ public class Rollups {
 
     /** Streams the report's rows, ordered by bucket, then by the grouped dimensions. */
     public void stream(UsageQuery q, Consumer<UsageRow> sink) {
+        JdbcClient.StatementSpec spec = statement(q, "");
+        if (spec == null) return;
+        sortMemory();
+        spec.query(rs -> {
+            sink.accept(row(rs, q.groupBy()));
+        });
+    }
+
+    /** The plan of the report's query, run ({@code EXPLAIN (ANALYZE, BUFFERS)}): for benches and operators. */
+    public List<String> explain(UsageQuery q) {
+        JdbcClient.StatementSpec spec = statement(q, "EXPLAIN (ANALYZE, BUFFERS) ");
+        if (spec == null) return List.of();
+        sortMemory();
+        return spec.query(String.class).list();
+    }
+
+    /**
+     * A month of day rows grouped by every dimension sorts some 30,000 rows: with the default 4 MB
+     * of {@code work_mem} that sort spills to disk. For this transaction only (reports run in one).
+     */
+    private void sortMemory() {
+        streaming.sql("SET LOCAL work_mem = '32MB'").update();
+    }
+
+    /** The report's statement with its parameters; null when no workspace is visible (no rows). */
+    private JdbcClient.@Nullable StatementSpec statement(UsageQuery q, String prefix) {
         List<Segment> segments = cover(q.start(), q.end(), q.bucket());
         List<Dimension> dims =
                 Arrays.stream(Dimension.values()).filter(q.groupBy()::contains).toList();
@@ -88,12 +118,19 @@ public class Rollups {
                 ? "CAST(:start AS timestamptz)"
                 : "date_trunc('" + q.bucket().wire() + "', bucket_start, 'UTC')";
         String dimColumns = dims.stream().map(d -> ", " + d.column()).collect(Collectors.joining());
-        String order = dims.stream().map(d -> ", " + d.column()).collect(Collectors.joining());
+        // Code point order, the collation of the rollup key columns (V71): no linguistic sort, and
+        // rows read in index order come out sorted.
+        String order =
+                dims.stream().map(d -> ", " + d.column() + " COLLATE \"C\"").collect(Collectors.joining());
         String wsFilter = q.workspaces() == null ? "" : " AND workspace_id IN (:ws)";
+        // Without the member dimension, the rows of usage_rollups_ws (summed over members) answer.
+        String table = q.groupBy().contains(Dimension.USER) ? "usage_rollups" : "usage_rollups_ws";
         StringBuilder union = new StringBuilder();
         for (int i = 0; i < segments.size(); i++) {
             if (i > 0) union.append(" UNION ALL");
-            union.append(" SELECT * FROM usage_rollups WHERE org_id = :org AND grain = :g")
+            union.append(" SELECT * FROM ")
+                    .append(table)
+                    .append(" WHERE org_id = :org AND grain = :g")
                     .append(i)
                     .append(" AND bucket_start >= :f")
                     .append(i)
@@ -101,13 +138,27 @@ public class Rollups {
                     .append(i)
                     .append(wsFilter);
         }
-        String sql = "WITH r AS (" + union + ") SELECT " + bucket + " AS b" + dimColumns
-                + ", sum(event_count) AS n, sum(input_units) AS i, sum(output_units) AS o, sum(credits) AS c,"
-                + " sum(error_count) AS e, sum(latency_sum_ms) AS l"
-                + " FROM r GROUP BY b" + dimColumns
-                + " HAVING sum(event_count) <> 0"
-                + " ORDER BY b" + order;
-        var spec = streaming.sql(sql).param("org", q.org().value()).param("start", Timestamp.from(q.start()));
+        // Rows of the bucket's own grain grouped by every key of the table need no aggregation:
+        // read them as they are, ordered as the primary key (no aggregation).
+        Set<Dimension> keys = table.equals("usage_rollups")
+                ? EnumSet.allOf(Dimension.class)
+                : EnumSet.of(Dimension.WORKSPACE, Dimension.MODEL, Dimension.CATEGORY);
+        boolean asStored = segments.size() == 1
+                && segments.getFirst().grain().equals(q.bucket().wire())
+                && q.groupBy().equals(keys);
+        String sql = asStored
+                ? "SELECT bucket_start AS b" + dimColumns
+                        + ", event_count AS n, input_units AS i, output_units AS o, credits AS c,"
+                        + " error_count AS e, latency_sum_ms AS l FROM " + table
+                        + " WHERE org_id = :org AND grain = :g0 AND bucket_start >= :f0 AND bucket_start < :t0"
+                        + wsFilter + " AND event_count <> 0 ORDER BY bucket_start" + order
+                : "WITH r AS (" + union + ") SELECT " + bucket + " AS b" + dimColumns
+                        + ", sum(event_count) AS n, sum(input_units) AS i, sum(output_units) AS o, sum(credits) AS c,"
+                        + " sum(error_count) AS e, sum(latency_sum_ms) AS l"
+                        + " FROM r GROUP BY b" + dimColumns
+                        + " HAVING sum(event_count) <> 0"
+                        + " ORDER BY b" + order;
+        var spec = streaming.sql(prefix + sql).param("org", q.org().value()).param("start", Timestamp.from(q.start()));
         for (int i = 0; i < segments.size(); i++) {
             spec = spec.param("g" + i, segments.get(i).grain())
                     .param("f" + i, Timestamp.from(segments.get(i).from()))
@@ -116,12 +167,10 @@ public class Rollups {
         if (q.workspaces() != null) {
             List<String> ids = q.workspaces().stream().map(WorkspaceId::value).toList();
             // An empty IN () is not SQL; no visible workspace means no rows.
-            if (ids.isEmpty()) return;
+            if (ids.isEmpty()) return null;
             spec = spec.param("ws", ids);
         }
-        spec.query(rs -> {
-            sink.accept(row(rs, q.groupBy()));
-        });
+        return spec;
     }
 
     private static UsageRow row(ResultSet rs, java.util.Set<Dimension> groupBy) throws SQLException {

@@ -34,7 +34,8 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * {@code POST …/usage/events}: up to 1000 external usage events, each validated, priced, debited and
- * recorded on its own; the answer says per event {@code created}, {@code duplicate} or {@code error}.
+ * recorded with its own outcome (in few transactions, see {@link UsageIngestion#ingestAll}); the
+ * answer says per event {@code created}, {@code duplicate} or {@code error}.
  */
 @RestController
 @RequestMapping("/api/v1/organizations/{org}/usage/events")
@@ -71,24 +72,35 @@ class IngestionController {
             throw ApiException.invalid("events", "At most " + MAX_BATCH + " events per request.");
         }
         Actor actor = Actor.of(caller);
+        // Parse every event first; the valid ones are ingested together (UsageIngestion.ingestAll).
+        int n = body.events().size();
+        Result[] outcome = new Result[n];
+        String[] ids = new String[n];
+        List<ExternalEvent> valid = new ArrayList<>();
+        List<Integer> where = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            JsonNode node = body.events().get(i);
+            ids[i] =
+                    node != null && node.path("id").isString() ? node.path("id").asString() : null;
+            try {
+                valid.add(parse(node));
+                where.add(i);
+            } catch (ApiException e) {
+                outcome[i] = Result.error(ids[i] == null ? "" : ids[i], e);
+            }
+        }
+        List<Result> ingested = ingestion.ingestAll(a.org(), valid, actor);
+        for (int j = 0; j < ingested.size(); j++) outcome[where.get(j)] = ingested.get(j);
         List<Map<String, Object>> results = new ArrayList<>();
         int created = 0;
         Credits charged = Credits.ZERO;
-        for (int i = 0; i < body.events().size(); i++) {
-            JsonNode node = body.events().get(i);
-            String id =
-                    node != null && node.path("id").isString() ? node.path("id").asString() : null;
-            Result r;
-            try {
-                r = ingestion.ingest(a.org(), parse(node), actor);
-            } catch (ApiException e) {
-                r = Result.error(id == null ? "" : id, e);
-            }
+        for (int i = 0; i < n; i++) {
+            Result r = outcome[i];
             if (r.status().equals("created")) {
                 created++;
                 charged = charged.plus(r.credits() == null ? Credits.ZERO : r.credits());
             }
-            results.add(view(r, id));
+            results.add(view(r, ids[i]));
         }
         if (created > 0) {
             Map<String, Object> after = Map.of("created", created, "credits", charged.toDecimal());

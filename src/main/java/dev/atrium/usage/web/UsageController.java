@@ -32,6 +32,8 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Usage reports (docs/usage.md): rows by bucket and dimensions, summaries per workspace and member, performance. */
 @RestController
@@ -42,16 +44,17 @@ class UsageController {
     private final Scope scope;
     private final UsageReports reports;
     private final OrganizationService organizations;
+    private final JsonMapper json;
 
-    UsageController(Scope scope, UsageReports reports, OrganizationService organizations) {
+    UsageController(Scope scope, UsageReports reports, OrganizationService organizations, JsonMapper json) {
         this.scope = scope;
         this.reports = reports;
         this.organizations = organizations;
+        this.json = json;
     }
 
     @GetMapping
-    @Nullable
-    Map<String, Object> report(
+    void report(
             @AuthenticationPrincipal Caller caller,
             @PathVariable String org,
             @RequestParam(required = false) @Nullable String start,
@@ -88,17 +91,43 @@ class UsageController {
                 throw e.getCause();
             }
             out.flush();
-            return null;
+            return;
         }
-        List<Map<String, Object>> data = new ArrayList<>();
-        reports.stream(q, row -> data.add(json(row, ordered)));
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("start", from);
-        body.put("end", to);
-        body.put("bucket", b.wire());
-        body.put("group_by", ordered.stream().map(Dimension::wire).toList());
-        body.put("data", data);
-        return body;
+        // JSON is streamed too: each row goes out as it comes from the cursor, so memory stays flat
+        // whatever the number of rows (same shape as a serialized body).
+        response.setContentType("application/json");
+        try (JsonGenerator g = json.createGenerator(response.getOutputStream())) {
+            g.writeStartObject();
+            g.writeStringProperty("start", from.toString());
+            g.writeStringProperty("end", to.toString());
+            g.writeStringProperty("bucket", b.wire());
+            g.writeName("group_by");
+            g.writeStartArray();
+            for (Dimension d : ordered) g.writeString(d.wire());
+            g.writeEndArray();
+            g.writeName("data");
+            g.writeStartArray();
+            reports.stream(q, row -> json(g, row, ordered));
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+    }
+
+    static void json(JsonGenerator g, UsageRow r, List<Dimension> dims) {
+        g.writeStartObject();
+        g.writeStringProperty("bucket_start", r.bucketStart().toString());
+        for (Dimension d : dims) {
+            String v = value(r, d);
+            if (v == null) g.writeNullProperty(d.column());
+            else g.writeStringProperty(d.column(), v);
+        }
+        g.writeNumberProperty("count", r.count());
+        g.writeNumberProperty("input_units", r.inputUnits());
+        g.writeNumberProperty("output_units", r.outputUnits());
+        g.writeStringProperty("credits", r.credits().toDecimal());
+        g.writeNumberProperty("error_count", r.errorCount());
+        g.writeNumberProperty("latency_ms_sum", r.latencyMsSum());
+        g.writeEndObject();
     }
 
     private static void write(Writer out, String line) {
@@ -107,19 +136,6 @@ class UsageController {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    static Map<String, Object> json(UsageRow r, List<Dimension> dims) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("bucket_start", r.bucketStart());
-        for (Dimension d : dims) m.put(d.column(), value(r, d));
-        m.put("count", r.count());
-        m.put("input_units", r.inputUnits());
-        m.put("output_units", r.outputUnits());
-        m.put("credits", r.credits().toDecimal());
-        m.put("error_count", r.errorCount());
-        m.put("latency_ms_sum", r.latencyMsSum());
-        return m;
     }
 
     static String csv(UsageRow r, List<Dimension> dims) {
