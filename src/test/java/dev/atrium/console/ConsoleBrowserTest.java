@@ -1,15 +1,14 @@
 package dev.atrium.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.atrium.support.Chromium;
 import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -17,9 +16,6 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -35,10 +31,7 @@ import org.springframework.test.context.TestPropertySource;
 @IntegrationTest
 @TestPropertySource(properties = "atrium.console.browser-test=fresh-instance")
 class ConsoleBrowserTest {
-    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM_BIN", "/usr/bin/chromium"));
-    private static final Path DRIVER =
-            Path.of(System.getenv().getOrDefault("CHROMEDRIVER_BIN", "/usr/bin/chromedriver"));
-    private static final Path SHOTS = Path.of("target", "screenshots");
+    private static final Path SHOTS = Chromium.SHOTS;
     private static final Path DOWNLOADS = Path.of("target", "downloads").toAbsolutePath();
     private static final String OWNER = "olivia@example.com";
     private static final String MEMBER = "max@example.com";
@@ -48,41 +41,13 @@ class ConsoleBrowserTest {
 
     private WebDriver driver;
     private WebDriverWait wait;
-    private Path profile;
+    private Chromium chromium;
 
     @BeforeEach
     void startChromium() throws IOException {
-        assumeTrue(
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
-                "Chromium is not installed (" + CHROMIUM + ", " + DRIVER
-                        + "): browser tests skipped. Install with: apt-get install -y chromium chromium-driver");
-        profile = Files.createTempDirectory("atrium-chromium-");
-        var options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments(
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--window-size=1280,900",
-                "--user-data-dir=" + profile);
-        options.setExperimentalOption(
-                "prefs",
-                Map.of("download.default_directory", DOWNLOADS.toString(), "download.prompt_for_download", false));
-        var service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(DRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        driver = new ChromeDriver(service, options);
-        wait = new WebDriverWait(driver, Duration.ofSeconds(10));
-        wait.ignoring(
-                org.openqa.selenium.StaleElementReferenceException
-                        .class); // navigations replace the elements being read
-        Files.createDirectories(SHOTS);
+        chromium = Chromium.start(Duration.ofSeconds(10), "1280,900", DOWNLOADS);
+        driver = chromium.driver();
+        wait = chromium.await();
         if (Files.isDirectory(DOWNLOADS)) {
             try (var old = Files.list(DOWNLOADS)) {
                 old.forEach(f -> f.toFile().delete());
@@ -93,13 +58,7 @@ class ConsoleBrowserTest {
 
     @AfterEach
     void stopChromium() throws IOException {
-        if (driver != null) driver.quit();
-        if (profile != null) {
-            try (var files = Files.walk(profile)) {
-                files.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(p -> p.toFile().delete());
-            }
-        }
+        if (chromium != null) chromium.close();
     }
 
     @Test

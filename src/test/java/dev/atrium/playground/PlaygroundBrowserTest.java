@@ -1,10 +1,10 @@
 package dev.atrium.playground;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.atrium.common.Credits;
 import dev.atrium.support.Api;
+import dev.atrium.support.Chromium;
 import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
 import java.io.IOException;
@@ -25,9 +25,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
@@ -43,10 +40,7 @@ import org.springframework.test.context.TestPropertySource;
 @IntegrationTest
 @TestPropertySource(properties = "atrium.providers.demo.token-delay=60ms")
 class PlaygroundBrowserTest {
-    private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM_BIN", "/usr/bin/chromium"));
-    private static final Path DRIVER =
-            Path.of(System.getenv().getOrDefault("CHROMEDRIVER_BIN", "/usr/bin/chromedriver"));
-    private static final Path SHOTS = Path.of("target", "screenshots");
+    private static final Path SHOTS = Chromium.SHOTS;
     private static final Pattern CREDITS = Pattern.compile("([0-9.]+) credits");
 
     @Autowired
@@ -54,47 +48,19 @@ class PlaygroundBrowserTest {
 
     private WebDriver driver;
     private WebDriverWait wait;
-    private Path profile;
+    private Chromium chromium;
 
     @BeforeEach
     void startChromium() throws IOException {
-        assumeTrue(
-                Files.isExecutable(CHROMIUM) && Files.isExecutable(DRIVER),
-                "Chromium is not installed (" + CHROMIUM + ", " + DRIVER + "): browser tests skipped.");
-        profile = Files.createTempDirectory("atrium-chromium-");
-        var options = new ChromeOptions();
-        options.setBinary(CHROMIUM.toFile());
-        options.addArguments(
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-dev-shm-usage",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--autoplay-policy=no-user-gesture-required",
-                "--window-size=1280,1000",
-                "--user-data-dir=" + profile);
-        var service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(DRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        driver = new ChromeDriver(service, options);
-        wait = new WebDriverWait(driver, Duration.ofSeconds(20));
-        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
-        Files.createDirectories(SHOTS);
+        chromium =
+                Chromium.start(Duration.ofSeconds(20), "1280,1000", null, "--autoplay-policy=no-user-gesture-required");
+        driver = chromium.driver();
+        wait = chromium.await();
     }
 
     @AfterEach
     void stopChromium() throws IOException {
-        if (driver != null) driver.quit();
-        if (profile != null) {
-            try (var files = Files.walk(profile)) {
-                files.sorted(java.util.Comparator.reverseOrder())
-                        .forEach(p -> p.toFile().delete());
-            }
-        }
+        if (chromium != null) chromium.close();
     }
 
     @Test

@@ -106,19 +106,14 @@ class PlaygroundRuns {
             HttpServletResponse response,
             Model page) {
         WorkspaceAccess a = bench.running(caller, org, ws);
-        page.addAttribute("base", base(a));
-        try {
-            var run = gateway.image(caller, a.workspace().id(), model, prompt, size);
-            page.addAttribute("run", run);
-            page.addAttribute("kind", "image");
-            page.addAttribute("prompt", prompt);
-            page.addAttribute("model", model);
-        } catch (GatewayException e) {
-            return failed(response, page, e.status(), message(e));
-        } catch (ApiException e) {
-            return failed(response, page, e.status().value(), e.getMessage());
-        }
-        return "playground/results :: result";
+        return result(
+                a,
+                "image",
+                model,
+                prompt,
+                page,
+                response,
+                () -> gateway.image(caller, a.workspace().id(), model, prompt, size));
     }
 
     @PostMapping("/orgs/{org}/workspaces/{ws}/playground/speech")
@@ -132,19 +127,14 @@ class PlaygroundRuns {
             HttpServletResponse response,
             Model page) {
         WorkspaceAccess a = bench.running(caller, org, ws);
-        page.addAttribute("base", base(a));
-        try {
-            var run = gateway.speech(caller, a.workspace().id(), model, input, voice);
-            page.addAttribute("run", run);
-            page.addAttribute("kind", "speech");
-            page.addAttribute("prompt", input);
-            page.addAttribute("model", model);
-        } catch (GatewayException e) {
-            return failed(response, page, e.status(), message(e));
-        } catch (ApiException e) {
-            return failed(response, page, e.status().value(), e.getMessage());
-        }
-        return "playground/results :: result";
+        return result(
+                a,
+                "speech",
+                model,
+                input,
+                page,
+                response,
+                () -> gateway.speech(caller, a.workspace().id(), model, input, voice));
     }
 
     @PostMapping("/orgs/{org}/workspaces/{ws}/playground/transcription")
@@ -158,14 +148,36 @@ class PlaygroundRuns {
             Model page)
             throws IOException {
         WorkspaceAccess a = bench.running(caller, org, ws);
+        String name = file.getOriginalFilename() == null ? "audio" : file.getOriginalFilename();
+        String type = file.getContentType() == null ? "application/octet-stream" : file.getContentType();
+        byte[] bytes = file.getBytes();
+        return result(
+                a,
+                "transcription",
+                model,
+                name,
+                page,
+                response,
+                () -> gateway.transcribe(caller, a.workspace().id(), model, name, type, bytes));
+    }
+
+    /**
+     * Runs one image, speech or transcription call and renders its result fragment, or the
+     * gateway's refusal (402, 403, …) with its status and a plain message.
+     */
+    private String result(
+            WorkspaceAccess a,
+            String kind,
+            String model,
+            String prompt,
+            Model page,
+            HttpServletResponse response,
+            java.util.function.Supplier<MemberGateway.MediaRun> call) {
         page.addAttribute("base", base(a));
         try {
-            String name = file.getOriginalFilename() == null ? "audio" : file.getOriginalFilename();
-            String type = file.getContentType() == null ? "application/octet-stream" : file.getContentType();
-            var run = gateway.transcribe(caller, a.workspace().id(), model, name, type, file.getBytes());
-            page.addAttribute("run", run);
-            page.addAttribute("kind", "transcription");
-            page.addAttribute("prompt", name);
+            page.addAttribute("run", call.get());
+            page.addAttribute("kind", kind);
+            page.addAttribute("prompt", prompt);
             page.addAttribute("model", model);
         } catch (GatewayException e) {
             return failed(response, page, e.status(), message(e));
