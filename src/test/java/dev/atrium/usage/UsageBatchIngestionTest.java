@@ -11,7 +11,6 @@ import dev.atrium.support.Api;
 import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -35,16 +34,7 @@ class UsageBatchIngestionTest {
     JdbcClient jdbc;
 
     private static Map<String, Object> event(String id, String ws, String model, String category, String credits) {
-        Map<String, Object> m = new HashMap<>();
-        m.put("id", id);
-        m.put("workspace_id", ws);
-        m.put("model", model);
-        m.put("category", category);
-        if (credits != null) m.put("credits", credits);
-        m.put("input_units", 10);
-        m.put("output_units", 1);
-        m.put("occurred_at", "2025-04-30T23:30:00Z");
-        return m;
+        return UsageTestSupport.event(id, ws, model, category, credits, 10, 1, "2025-04-30T23:30:00Z");
     }
 
     @Test

@@ -13,7 +13,6 @@ import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -43,16 +42,7 @@ class UsageIngestionTest {
     JdbcClient jdbc;
 
     private static Map<String, Object> event(String id, String ws, String model, String category, String credits) {
-        Map<String, Object> m = new HashMap<>();
-        m.put("id", id);
-        m.put("workspace_id", ws);
-        m.put("model", model);
-        m.put("category", category);
-        if (credits != null) m.put("credits", credits);
-        m.put("input_units", 1200);
-        m.put("output_units", 300);
-        m.put("occurred_at", "2025-03-01T10:15:00Z");
-        return m;
+        return UsageTestSupport.event(id, ws, model, category, credits, 1200, 300, "2025-03-01T10:15:00Z");
     }
 
     @Test

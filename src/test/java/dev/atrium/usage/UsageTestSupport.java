@@ -66,6 +66,28 @@ final class UsageTestSupport {
         };
     }
 
+    /** One external usage event as the ingestion API takes it; {@code credits} may be null (priced from the catalog). */
+    static Map<String, Object> event(
+            String id,
+            String ws,
+            String model,
+            String category,
+            @org.jspecify.annotations.Nullable String credits,
+            long inputUnits,
+            long outputUnits,
+            String occurredAt) {
+        Map<String, Object> m = new java.util.HashMap<>();
+        m.put("id", id);
+        m.put("workspace_id", ws);
+        m.put("model", model);
+        m.put("category", category);
+        if (credits != null) m.put("credits", credits);
+        m.put("input_units", inputUnits);
+        m.put("output_units", outputUnits);
+        m.put("occurred_at", occurredAt);
+        return m;
+    }
+
     static JsonNode ingest(Api api, Fixtures.Tenant t, List<Map<String, Object>> events) {
         var r = api.post(t.path() + "/usage/events", Map.of("events", events));
         assertThat(r.status()).as(r.toString()).isEqualTo(200);
