@@ -18,20 +18,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-. bench/jdk.sh
-
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f target/bench-classpath.txt ]; then
-  echo "building (test-compile) ..." >&2
-  ./mvnw -q -B -ntp -DskipTests test-compile
-  ./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
-fi
-main_classes="${BENCH_MAIN_CLASSES:-target/classes}"
-
-data_dir="$(pwd)/target/bench-data/gateway-overhead-$$"
-mkdir -p "$data_dir"
-trap 'rm -rf "$data_dir"' EXIT
+. bench/common.sh
+bench_prepare gateway-overhead
 
 # shellcheck disable=SC2086
 java -Xms1g -Xmx1g -XX:+UseParallelGC ${BENCH_JAVA_OPTS:-} \
-  -cp "target/test-classes:$main_classes:$(cat target/bench-classpath.txt)" \
-  dev.atrium.bench.GatewayOverheadBench --data-dir="$data_dir" "$@"
+  -cp "$BENCH_CP" \
+  dev.atrium.bench.GatewayOverheadBench --data-dir="$BENCH_DATA" "$@"

@@ -9,18 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-. bench/jdk.sh
-
-echo "building (test-compile) ..." >&2
-./mvnw -q -B -ntp -DskipTests test-compile
-./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
-
-data_dir="$(pwd)/target/bench-data/history-search-$$"
-mkdir -p "$data_dir"
-trap 'rm -rf "$data_dir"' EXIT
+. bench/common.sh
+bench_prepare history-search
 
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 java -Xms512m -Xmx512m -XX:+UseParallelGC \
-  -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
-  dev.atrium.bench.HistorySearchBench --data-dir="$data_dir" "$@"
+  -cp "$BENCH_CP" \
+  dev.atrium.bench.HistorySearchBench --data-dir="$BENCH_DATA" "$@"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

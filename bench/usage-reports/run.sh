@@ -13,16 +13,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-. bench/jdk.sh
-
-echo "building (test-compile) ..." >&2
-./mvnw -q -B -ntp -DskipTests test-compile
-./mvnw -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/bench-classpath.txt >/dev/null
-
-data_dir="$(pwd)/target/bench-data/usage-reports-$$"
-mkdir -p "$data_dir"
-trap 'rm -rf "$data_dir"' EXIT
+. bench/common.sh
+bench_prepare usage-reports
 
 java -Xms1g -Xmx1g -XX:+UseParallelGC \
-  -cp "target/test-classes:target/classes:$(cat target/bench-classpath.txt)" \
-  dev.atrium.bench.UsageReportsBench --data-dir="$data_dir" "$@"
+  -cp "$BENCH_CP" \
+  dev.atrium.bench.UsageReportsBench --data-dir="$BENCH_DATA" "$@"

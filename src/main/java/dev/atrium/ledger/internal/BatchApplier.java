@@ -52,6 +52,8 @@ class BatchApplier {
     private static final String HOLD_COLUMNS =
             "org_id, id, workspace_id, user_id, source_account, amount, captured, category, "
                     + "model, status, ws_period_start, member_period_start, created_at, expires_at, resolved_at";
+    private static final String PLANNER =
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
     /** Accounts and counters known to exist: created once, with balance 0, outside any batch. */
     private static final int KNOWN_LIMIT = 100_000;
 
@@ -262,6 +264,11 @@ class BatchApplier {
 
     private List<@Nullable Object> decideAndWrite(
             List<Op> batch, Map<Integer, HoldPlan> plans, List<@Nullable Object> outcomes, Instant now) {
+        // Every statement below looks rows up by primary key from arrays of at most a batch of keys.
+        // Left to itself, the planner estimates those arrays at 100 rows and, as the tables grow,
+        // picks sequential scans and hash joins: several times the work per batch (measured: 325 µs
+        // of PostgreSQL CPU per hold+capture pair instead of 119). Index lookups only, for this transaction.
+        jdbc.execute(PLANNER);
         // 1. The holds being resolved, locked.
         Map<AccountKey, Holds.Row> holdRows = lockHolds(batch);
 
