@@ -860,9 +860,4 @@ class BatchApplier {
     private static @Nullable String text(@Nullable Instant i) {
         return i == null ? null : i.toString();
     }
-
-    /** For tests: forget which rows exist (as a fresh node would). */
-    void forgetKnownRows() {
-        knownRows.clear();
-    }
 }
