@@ -35,6 +35,24 @@ public class HistoryExport {
         Viewer.of(access);
     }
 
+    /**
+     * Answers with the workspace's history as a zip download ({@code history-<ws>.zip}, not
+     * cached), streamed; 404 before anything is written when the caller may not read it.
+     */
+    public void respond(WorkspaceAccess access, jakarta.servlet.http.HttpServletResponse response) throws IOException {
+        requireReadable(access);
+        response.setStatus(200);
+        response.setContentType("application/zip");
+        response.setHeader(
+                org.springframework.http.HttpHeaders.CONTENT_DISPOSITION,
+                org.springframework.http.ContentDisposition.attachment()
+                        .filename("history-" + access.workspace().id().value() + ".zip")
+                        .build()
+                        .toString());
+        response.setHeader(org.springframework.http.HttpHeaders.CACHE_CONTROL, "no-store");
+        write(access, response.getOutputStream());
+    }
+
     public void write(WorkspaceAccess access, OutputStream out) throws IOException {
         // finish(), not close(): the servlet container owns the response stream.
         var zip = new ZipOutputStream(out, StandardCharsets.UTF_8);

@@ -9,8 +9,6 @@ import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceService;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import org.springframework.http.ContentDisposition;
-import org.springframework.http.HttpHeaders;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -38,16 +36,6 @@ class HistoryExportController {
             HttpServletResponse response)
             throws IOException {
         WorkspaceAccess a = workspaces.access(access.to(caller, OrgId.parse(org)), WorkspaceId.parse(ws));
-        export.requireReadable(a);
-        response.setStatus(200);
-        response.setContentType("application/zip");
-        response.setHeader(
-                HttpHeaders.CONTENT_DISPOSITION,
-                ContentDisposition.attachment()
-                        .filename("history-" + a.workspace().id().value() + ".zip")
-                        .build()
-                        .toString());
-        response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-        export.write(a, response.getOutputStream());
+        export.respond(a, response);
     }
 }

@@ -189,17 +189,7 @@ class HistoryPages {
             HttpServletResponse response)
             throws IOException {
         WorkspaceAccess a = bench.in(caller, org, ws);
-        export.requireReadable(a);
-        response.setStatus(200);
-        response.setContentType("application/zip");
-        response.setHeader(
-                HttpHeaders.CONTENT_DISPOSITION,
-                ContentDisposition.attachment()
-                        .filename("history-" + a.workspace().id().value() + ".zip")
-                        .build()
-                        .toString());
-        response.setHeader(HttpHeaders.CACHE_CONTROL, "no-store");
-        export.write(a, response.getOutputStream());
+        export.respond(a, response);
     }
 
     /** A generated image or audio file, authorized like the API's media endpoint. */

@@ -27,6 +27,20 @@ record DateRange(LocalDate from, LocalDate to) {
         return range;
     }
 
+    /**
+     * The requested range for a page; when it is invalid, the current month, with the reason put in
+     * the model as {@code rangeError} so the page can show it next to the picker.
+     */
+    static DateRange forPage(
+            @Nullable String from, @Nullable String to, Clock clock, org.springframework.ui.Model model) {
+        try {
+            return parse(from, to, clock);
+        } catch (ApiException e) {
+            model.addAttribute("rangeError", e.getMessage());
+            return thisMonth(clock);
+        }
+    }
+
     /** The default range, for a page that shows an error about the requested one. */
     static DateRange thisMonth(Clock clock) {
         LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);

@@ -1,6 +1,5 @@
 package dev.atrium.usage.web;
 
-import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.PageRequest;
@@ -67,13 +66,7 @@ class MembersPage {
             @RequestParam(required = false) @Nullable String to,
             Model model) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireMember().requireSeesAll();
-        DateRange range;
-        try {
-            range = DateRange.parse(from, to, clock);
-        } catch (ApiException e) {
-            model.addAttribute("rangeError", e.getMessage());
-            range = DateRange.thisMonth(clock);
-        }
+        DateRange range = DateRange.forPage(from, to, clock, model);
         List<Workspace> all = workspaces
                 .list(a, true, PageRequest.of(PageRequest.MAX_LIMIT, null))
                 .data();

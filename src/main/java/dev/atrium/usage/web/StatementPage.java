@@ -48,13 +48,7 @@ class StatementPage {
             @RequestParam(defaultValue = "true") boolean markup,
             Model model) {
         OrgAccess a = scope.all(caller, org).requireMember();
-        DateRange range;
-        try {
-            range = DateRange.parse(from, to, clock);
-        } catch (ApiException e) {
-            model.addAttribute("rangeError", e.getMessage());
-            range = DateRange.thisMonth(clock);
-        }
+        DateRange range = DateRange.forPage(from, to, clock, model);
         var names = scope.names(a);
         model.addAttribute("organizationId", a.org().value());
         model.addAttribute("workspaceNames", names);

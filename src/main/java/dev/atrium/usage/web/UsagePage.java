@@ -72,13 +72,7 @@ class UsagePage {
             @RequestParam(required = false) @Nullable String workspace,
             Model model) {
         OrgAccess a = scope.org(caller, org).requireMember();
-        DateRange range;
-        try {
-            range = DateRange.parse(from, to, clock);
-        } catch (ApiException e) {
-            model.addAttribute("rangeError", e.getMessage());
-            range = DateRange.thisMonth(clock);
-        }
+        DateRange range = DateRange.forPage(from, to, clock, model);
         Map<WorkspaceId, String> names = scope.names(a);
         WorkspaceId only = workspace(workspace);
         List<WorkspaceId> visible = scope.visible(a, only == null ? null : List.of(only));
