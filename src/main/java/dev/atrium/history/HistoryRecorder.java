@@ -44,8 +44,8 @@ public class HistoryRecorder {
     /**
      * Decides where a chat turn goes, before the provider is called. An unknown conversation id, one
      * in another workspace or organization, or another member's private one: 404 {@code conversation}.
+     * One read at most (by id, or by transcript), so no transaction of its own.
      */
-    @Transactional(readOnly = true)
     public ChatTarget target(HistoryScope scope, @Nullable String conversationId, List<ChatMessage> request) {
         String[] prefixes = Transcripts.prefixes(request);
         if (conversationId != null) {
@@ -87,10 +87,9 @@ public class HistoryRecorder {
         if (head.isPresent()) {
             hash = head.get().transcriptHash();
             count = head.get().count();
-        } else {
-            // New, or deleted since the turn began: the whole request starts a new conversation.
-            if (t.existing()) fresh = new ArrayList<>(turn.request());
-            conversations.insert(s.org(), s.workspace(), t.id(), title(turn.request()), s.user(), s.key(), now);
+        } else if (t.existing()) {
+            // Deleted since the turn began: the whole request starts a new conversation.
+            fresh = new ArrayList<>(turn.request());
         }
         List<Messages.NewMessage> rows = new ArrayList<>();
         for (ChatMessage m : fresh) {
@@ -104,9 +103,23 @@ public class HistoryRecorder {
                 turn.outputTokens(),
                 turn.credits(),
                 turn.status().equals("ok") ? "ok" : "partial"));
-        messages.append(s.org(), s.workspace(), t.id(), count + 1, rows, now);
         fresh.add(new ChatMessage("assistant", turn.reply()));
-        conversations.advance(s.org(), s.workspace(), t.id(), Transcripts.of(hash, fresh), count + rows.size(), now);
+        String transcript = Transcripts.of(hash, fresh);
+        if (head.isPresent()) {
+            conversations.advance(s.org(), s.workspace(), t.id(), transcript, count + rows.size(), now);
+        } else {
+            conversations.insert(
+                    s.org(),
+                    s.workspace(),
+                    t.id(),
+                    title(turn.request()),
+                    s.user(),
+                    s.key(),
+                    transcript,
+                    rows.size(),
+                    now);
+        }
+        messages.append(s.org(), s.workspace(), t.id(), count + 1, rows, now);
         activities.insert(
                 new Activity(
                         s, "chat", turn.model(), turn.credits(), turn.status(), turn.latencyMs(), t.id(), List.of()),

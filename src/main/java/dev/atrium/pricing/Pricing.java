@@ -45,8 +45,11 @@ public class Pricing {
         this.markups = markups;
     }
 
-    /** The model as the organization sees it; empty when it has no such model. Ids are case-sensitive. */
-    @Transactional(readOnly = true)
+    /**
+     * The model as the organization sees it; empty when it has no such model. Ids are case-sensitive.
+     * No transaction of its own: the gateway calls this on every request, and without an override
+     * (most organizations) it is one statement, so a transaction would only add a round trip.
+     */
     public Optional<PricedModel> model(OrgId org, String id) {
         return ModelOverride.resolve(catalog.find(id), overrides.find(org, id));
     }

@@ -69,6 +69,21 @@ public class WorkspaceService {
         return workspaces.findAnyOrg(id);
     }
 
+    /**
+     * What a gateway call needs of a workspace (not deleted, in any organization): the workspace, its
+     * policy and {@code user}'s role there ({@code null} when not assigned or no user), read with one
+     * statement and no transaction of its own, so one snapshot and one round trip.
+     */
+    public java.util.Optional<CallView> forCall(WorkspaceId id, @Nullable UserId user) {
+        return workspaces
+                .findForCall(id, user)
+                .map(r -> new CallView(r.workspace(), r.policy() == null ? Policy.DEFAULT : r.policy(), r.role()));
+    }
+
+    /** A workspace as a gateway call sees it. */
+    public record CallView(
+            Workspace workspace, Policy policy, @Nullable WorkspaceRole role) {}
+
     /** The user's role in the workspace, if assigned. */
     @Transactional(readOnly = true)
     public java.util.Optional<WorkspaceRole> role(OrgId org, WorkspaceId ws, UserId user) {

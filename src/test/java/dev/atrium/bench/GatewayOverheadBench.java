@@ -88,9 +88,12 @@ public final class GatewayOverheadBench {
             props.put("atrium.providers.openai.base-url", "http://127.0.0.1:" + mock.port() + "/v1");
             props.put("atrium.providers.openai.api-key", "sk-bench");
             props.put("server.port", "0");
+            if (System.getenv("BENCH_PLATFORM") != null) props.put("spring.threads.virtual.enabled", "false");
             props.put("spring.main.banner-mode", "off");
             props.put("logging.level.root", "WARN");
             app.setDefaultProperties(props);
+            if (System.getenv("BENCH_COUNT") != null)
+                app.addInitializers(c -> c.getBeanFactory().addBeanPostProcessor(new StatementCounter()));
             try (ConfigurableApplicationContext ctx = app.run()) {
                 run(
                         ctx,
@@ -179,6 +182,7 @@ public final class GatewayOverheadBench {
             var sd = new LoadClient.Stats("direct");
             var st = new LoadClient.Stats("through");
             String loadBefore = load();
+            StatementCounter.reset();
             for (int i = 0; i < c1; i++) {
                 // Interleaved, alternating which goes first, so both paths see the same machine.
                 if (i % 2 == 0) {
@@ -189,6 +193,8 @@ public final class GatewayOverheadBench {
                     d.once(sd);
                 }
             }
+            System.out.println("JDBC per request: " + StatementCounter.COUNTS);
+            StatementCounter.SQL.forEach((k, v) -> System.out.printf("  %6.2f  %s%n", v.get() / (double) c1, k));
             System.out.printf(
                     "%nconcurrency 1: %d requests per path, interleaved (load average %s before, %s after), ms:%n",
                     c1, loadBefore, load());

@@ -4,6 +4,7 @@ import dev.atrium.common.Credits;
 import dev.atrium.gateway.ChatOutcome;
 import dev.atrium.gateway.GatewayException;
 import dev.atrium.gateway.provider.AiProvider;
+import dev.atrium.gateway.provider.ProviderCall;
 import dev.atrium.gateway.provider.ProviderException;
 import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Hold;
@@ -60,6 +61,7 @@ public class ChatService {
             ObjectNode upstreamRequest,
             long promptEstimate,
             Hold hold,
+            java.util.concurrent.CompletableFuture<ProviderCall> call,
             boolean stream,
             boolean includeUsage,
             ChatHistory.@Nullable Pending conversation) {
@@ -94,8 +96,11 @@ public class ChatService {
         else if (upstream.has("max_tokens")) upstream.put("max_tokens", outputCap);
         // Before the hold: a foreign conversation id is refused without reserving anything.
         ChatHistory.@Nullable Pending conversation = history.begin(ctx, conversationHeader, messages);
+        // The organization's provider endpoint and key are read while the hold is taken.
+        var call = Background.supply(
+                "provider-call", () -> providers.call(ctx.org(), model.provider(), model.upstreamModel()));
         Hold hold = settlement.reserve(ctx, maximum, Category.CHAT, model.id());
-        return new Prepared(ctx, model, upstream, prompt, hold, stream, includeUsage, conversation);
+        return new Prepared(ctx, model, upstream, prompt, hold, call, stream, includeUsage, conversation);
     }
 
     /** Non-streaming: the OpenAI response with the public model name, and the credits charged. */
@@ -106,10 +111,7 @@ public class ChatService {
         AiProvider provider = providers.get(p.model().provider());
         JsonNode response;
         try {
-            response = provider.chat(
-                    providers.call(
-                            p.ctx().org(), p.model().provider(), p.model().upstreamModel()),
-                    p.upstreamRequest());
+            response = provider.chat(Background.get(p.call()), p.upstreamRequest());
         } catch (RuntimeException e) {
             settlement.abandon(p.ctx(), p.hold());
             metrics.failed(p.model(), "chat");
@@ -119,11 +121,10 @@ public class ChatService {
         long written = 0;
         for (JsonNode choice : response.path("choices")) written += Tokens.ofOutput(choice.path("message"));
         long out = response.path("usage").path("completion_tokens").asLong(written);
-        Credits charged = settlement.settle(p.ctx(), p.hold(), outcome(p, in, out, "ok", started));
-        metrics.completed(p.model(), "chat", started, charged);
         String reply = ChatHistory.text(
                 response.path("choices").path(0).path("message").path("content"));
-        history.record(p.ctx(), p.conversation(), reply, p.model().id(), in, out, charged, "ok", since(started));
+        Credits charged = settleAndRecord(p, outcome(p, in, out, "ok", started), reply);
+        metrics.completed(p.model(), "chat", started, charged);
         ObjectNode body = (ObjectNode) response.deepCopy();
         body.put("model", p.model().id());
         return new Completed(body, charged);
@@ -138,32 +139,26 @@ public class ChatService {
         AiProvider provider = providers.get(p.model().provider());
         var state = new StreamState();
         try {
-            provider.streamChat(
-                    providers.call(
-                            p.ctx().org(), p.model().provider(), p.model().upstreamModel()),
-                    p.upstreamRequest(),
-                    chunk -> {
-                        JsonNode usage = chunk.get("usage");
-                        if (usage != null && usage.isObject()) {
-                            state.promptTokens = usage.path("prompt_tokens").asLong(-1);
-                            state.completionTokens =
-                                    usage.path("completion_tokens").asLong(-1);
-                        }
-                        boolean usageOnly = chunk.path("choices").isEmpty() && usage != null && usage.isObject();
-                        if (usageOnly && !p.includeUsage()) return;
-                        ObjectNode out = chunk.deepCopy();
-                        out.put("model", p.model().id());
-                        if (!p.includeUsage()) out.remove("usage");
-                        state.write(this, response, p, json.writeValueAsString(out));
-                        // Counted once written: a chunk the client never received is not charged.
-                        for (JsonNode choice : chunk.path("choices")) {
-                            // text, refusals and tool calls alike: all of it is output the client receives
-                            state.deliveredTokens += Tokens.ofOutput(choice.path("delta"));
-                            if (choice.path("index").asInt(0) == 0)
-                                state.reply.append(
-                                        ChatHistory.text(choice.path("delta").path("content")));
-                        }
-                    });
+            provider.streamChat(Background.get(p.call()), p.upstreamRequest(), chunk -> {
+                JsonNode usage = chunk.get("usage");
+                if (usage != null && usage.isObject()) {
+                    state.promptTokens = usage.path("prompt_tokens").asLong(-1);
+                    state.completionTokens = usage.path("completion_tokens").asLong(-1);
+                }
+                boolean usageOnly = chunk.path("choices").isEmpty() && usage != null && usage.isObject();
+                if (usageOnly && !p.includeUsage()) return;
+                ObjectNode out = chunk.deepCopy();
+                out.put("model", p.model().id());
+                if (!p.includeUsage()) out.remove("usage");
+                state.write(this, response, p, json.writeValueAsString(out));
+                // Counted once written: a chunk the client never received is not charged.
+                for (JsonNode choice : chunk.path("choices")) {
+                    // text, refusals and tool calls alike: all of it is output the client receives
+                    state.deliveredTokens += Tokens.ofOutput(choice.path("delta"));
+                    if (choice.path("index").asInt(0) == 0)
+                        state.reply.append(ChatHistory.text(choice.path("delta").path("content")));
+                }
+            });
         } catch (RuntimeException e) {
             boolean clientGone = state.clientGone;
             if (!state.started && !clientGone) {
@@ -177,39 +172,48 @@ public class ChatService {
                 settlement.abandon(p.ctx(), p.hold());
                 return new ChatOutcome(Credits.ZERO, 0, 0, since(started), "void");
             }
-            Credits partial =
-                    settlement.settle(p.ctx(), p.hold(), outcome(p, in, state.deliveredTokens, "partial", started));
+            Credits partial = settleAndRecord(
+                    p, outcome(p, in, state.deliveredTokens, "partial", started), state.reply.toString());
             metrics.failed(p.model(), "chat");
-            history.record(
-                    p.ctx(),
-                    p.conversation(),
-                    state.reply.toString(),
-                    p.model().id(),
-                    in,
-                    state.deliveredTokens,
-                    partial,
-                    "partial",
-                    since(started));
             if (!clientGone) state.finish(response, errorEvent(e));
             return new ChatOutcome(partial, in, state.deliveredTokens, since(started), "partial");
         }
         long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
         long out = state.completionTokens >= 0 ? state.completionTokens : state.deliveredTokens;
-        Credits charged = settlement.settle(p.ctx(), p.hold(), outcome(p, in, out, "ok", started));
+        Credits charged = settleAndRecord(p, outcome(p, in, out, "ok", started), state.reply.toString());
         metrics.completed(p.model(), "chat", started, charged);
-        history.record(
-                p.ctx(),
-                p.conversation(),
-                state.reply.toString(),
-                p.model().id(),
-                in,
-                out,
-                charged,
-                "ok",
-                since(started));
         if (!state.started) state.start(response, p);
         state.finish(response, null);
         return new ChatOutcome(charged, in, out, since(started), "ok");
+    }
+
+    /**
+     * Settles (capture + usage event, one transaction) and records the turn in history (its own
+     * transaction) at the same time, so the two commits overlap instead of following each other;
+     * returns when both are done, so a client that reads its history after the answer finds the turn.
+     * History is never allowed to fail a charged answer (see {@link ChatHistory#record}).
+     */
+    private Credits settleAndRecord(Prepared p, Settlement.Outcome o, String reply) {
+        if (p.conversation() == null) return settlement.settle(p.ctx(), p.hold(), o);
+        Credits charged = Settlement.chargeable(p.hold(), o.cost());
+        long latency = since(o.startedAt());
+        Thread recording = Background.start(
+                "history-record",
+                () -> history.record(
+                        p.ctx(),
+                        p.conversation(),
+                        reply,
+                        p.model().id(),
+                        o.inputUnits(),
+                        o.outputUnits(),
+                        charged,
+                        o.status(),
+                        latency));
+        try {
+            return settlement.settle(p.ctx(), p.hold(), o);
+        } finally {
+            Background.join(recording);
+        }
     }
 
     private long since(Instant started) {

@@ -1,7 +1,6 @@
 package dev.atrium.gateway.internal;
 
 import dev.atrium.common.Ids;
-import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.gateway.GatewayException;
 import dev.atrium.identity.Caller;
@@ -13,7 +12,6 @@ import dev.atrium.workspace.WorkspaceService;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.annotation.Transactional;
 
 /**
  * Resolves the workspace a gateway call runs in. A workspace key runs in its workspace (as its
@@ -21,8 +19,9 @@ import org.springframework.transaction.annotation.Transactional;
  * {@code X-Atrium-Workspace-Id} if the member is assigned to it, else in the member's default
  * workspace (of their first organization). Admin keys do not run AI operations.
  *
- * <p>The reads (workspace, membership, policy) share one read-only transaction: one connection and
- * one commit per call instead of one per read, and a consistent view of the workspace and its policy.
+ * <p>The workspace, its policy and the member's role there are read with one statement (no
+ * transaction: one round trip, one snapshot); a personal token without the header reads the
+ * member's default workspace first.
  */
 @Component
 public class ContextResolver {
@@ -34,7 +33,6 @@ public class ContextResolver {
         this.organizations = organizations;
     }
 
-    @Transactional(readOnly = true)
     public GatewayContext resolve(Caller caller, @Nullable String workspaceHeader) {
         return switch (caller) {
             case Caller.WorkspaceKey k -> {
@@ -42,30 +40,29 @@ public class ContextResolver {
                         && !workspaceHeader.equals(k.workspace().value())) {
                     throw notFound();
                 }
-                Workspace ws = workspaces.find(k.workspace()).orElseThrow(ContextResolver::notFound);
-                yield context(ws, k.boundUser(), k);
+                var view = workspaces.forCall(k.workspace(), null).orElseThrow(ContextResolver::notFound);
+                yield context(view, k.boundUser(), k);
             }
             case Caller.User u -> {
-                Workspace ws;
+                WorkspaceId id;
                 if (workspaceHeader != null) {
                     if (!Ids.isValid(workspaceHeader, WorkspaceId.PREFIX)) throw notFound();
-                    ws = workspaces.find(new WorkspaceId(workspaceHeader)).orElseThrow(ContextResolver::notFound);
+                    id = new WorkspaceId(workspaceHeader);
                 } else {
                     List<Membership> memberships = organizations.membershipsOf(u.user());
                     if (memberships.isEmpty()) throw notFound();
-                    Membership first = memberships.getFirst();
-                    ws = workspaces.find(first.defaultWorkspaceId()).orElseThrow(ContextResolver::notFound);
+                    id = memberships.getFirst().defaultWorkspaceId();
                 }
-                WorkspaceRole role =
-                        workspaces.role(ws.org(), ws.id(), u.user()).orElseThrow(ContextResolver::notFound);
-                if (role == WorkspaceRole.VIEWER) {
+                var view = workspaces.forCall(id, u.user()).orElseThrow(ContextResolver::notFound);
+                if (view.role() == null) throw notFound();
+                if (view.role() == WorkspaceRole.VIEWER) {
                     throw new GatewayException(
                             403,
                             "permission_error",
                             "permission_denied",
                             "Viewers can read the workspace but cannot run models.");
                 }
-                yield context(ws, u.user(), u);
+                yield context(view, u.user(), u);
             }
             case Caller.AdminKey k ->
                 throw new GatewayException(
@@ -76,11 +73,11 @@ public class ContextResolver {
         };
     }
 
-    private GatewayContext context(Workspace ws, dev.atrium.common.@Nullable UserId user, Caller caller) {
+    private static GatewayContext context(
+            WorkspaceService.CallView view, dev.atrium.common.@Nullable UserId user, Caller caller) {
+        Workspace ws = view.workspace();
         if (!ws.active()) throw GatewayException.archived();
-        OrgId org = ws.org();
-        return new GatewayContext(
-                org, ws, user, caller.credential(), caller.actorType(), workspaces.policy(org, ws.id()));
+        return new GatewayContext(ws.org(), ws, user, caller.credential(), caller.actorType(), view.policy());
     }
 
     private static GatewayException notFound() {

@@ -80,7 +80,7 @@ public class Settlement {
      * charged.
      */
     public Credits settle(GatewayContext ctx, Hold hold, Outcome o) {
-        Credits charged = o.cost().compareTo(hold.amount()) > 0 ? hold.amount() : o.cost();
+        Credits charged = chargeable(hold, o.cost());
         Instant now = clock.instant();
         // Built here: the request id belongs to this thread, and the capture may run on another.
         UsageEvent event = new UsageEvent(
@@ -104,6 +104,11 @@ public class Settlement {
                 now);
         ledger.capture(ctx.org(), hold.id(), charged, actor(ctx), () -> usage.record(event));
         return charged;
+    }
+
+    /** What an operation costing {@code cost} is charged: its cost, never more than was held. */
+    public static Credits chargeable(Hold hold, Credits cost) {
+        return cost.compareTo(hold.amount()) > 0 ? hold.amount() : cost;
     }
 
     /** Returns the whole hold: the operation failed before producing anything billable. */

@@ -73,12 +73,21 @@ public class Conversations {
                 .list();
     }
 
+    /** A new conversation, created with its first messages' transcript hash and count. */
     public void insert(
-            OrgId org, WorkspaceId ws, ConversationId id, String title, @Nullable UserId user, KeyId key, Instant at) {
+            OrgId org,
+            WorkspaceId ws,
+            ConversationId id,
+            String title,
+            @Nullable UserId user,
+            KeyId key,
+            String hash,
+            int count,
+            Instant at) {
         jdbc.sql("""
                         INSERT INTO conversations (org_id, workspace_id, id, title, created_by_user, created_by_key,
                             transcript_hash, message_count, created_at, updated_at)
-                        VALUES (:org, :ws, :id, :title, :user, :key, :hash, 0, :at, :at)
+                        VALUES (:org, :ws, :id, :title, :user, :key, :hash, :count, :at, :at)
                         """)
                 .param("org", org.value())
                 .param("ws", ws.value())
@@ -86,7 +95,8 @@ public class Conversations {
                 .param("title", title)
                 .param("user", user == null ? null : user.value())
                 .param("key", key.value())
-                .param("hash", Transcripts.EMPTY)
+                .param("hash", hash)
+                .param("count", count)
                 .param("at", Timestamp.from(at))
                 .update();
     }

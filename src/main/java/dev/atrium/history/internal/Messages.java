@@ -31,29 +31,38 @@ public class Messages {
             Credits credits,
             String status) {}
 
+    /** Stores the messages numbered from {@code firstSeq}, with one statement. */
     public void append(
             OrgId org, WorkspaceId ws, ConversationId id, int firstSeq, List<NewMessage> messages, Instant at) {
-        int seq = firstSeq;
-        for (NewMessage m : messages) {
-            jdbc.sql("""
-                            INSERT INTO messages (org_id, workspace_id, conversation_id, seq, role, content, model,
-                                input_tokens, output_tokens, credits, status, created_at)
-                            VALUES (:org, :ws, :id, :seq, :role, :content, :model, :in, :out, :credits, :status, :at)
-                            """)
-                    .param("org", org.value())
-                    .param("ws", ws.value())
-                    .param("id", id.value())
-                    .param("seq", seq++)
-                    .param("role", m.role())
-                    .param("content", m.content())
-                    .param("model", m.model())
-                    .param("in", m.inputTokens())
-                    .param("out", m.outputTokens())
-                    .param("credits", m.credits().micros())
-                    .param("status", m.status())
-                    .param("at", Timestamp.from(at))
-                    .update();
+        if (messages.isEmpty()) return;
+        StringBuilder sql = new StringBuilder("""
+                INSERT INTO messages (org_id, workspace_id, conversation_id, seq, role, content, model,
+                    input_tokens, output_tokens, credits, status, created_at)
+                VALUES """);
+        for (int i = 0; i < messages.size(); i++) {
+            if (i > 0) sql.append(", ");
+            sql.append("(:org, :ws, :id, :seq%1$d, :role%1$d, :content%1$d, :model%1$d, :in%1$d, :out%1$d,"
+                            .formatted(i))
+                    .append(" :credits%1$d, :status%1$d, :at)".formatted(i));
         }
+        var statement = jdbc.sql(sql.toString())
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("id", id.value())
+                .param("at", Timestamp.from(at));
+        for (int i = 0; i < messages.size(); i++) {
+            NewMessage m = messages.get(i);
+            statement = statement
+                    .param("seq" + i, firstSeq + i)
+                    .param("role" + i, m.role())
+                    .param("content" + i, m.content())
+                    .param("model" + i, m.model())
+                    .param("in" + i, m.inputTokens())
+                    .param("out" + i, m.outputTokens())
+                    .param("credits" + i, m.credits().micros())
+                    .param("status" + i, m.status());
+        }
+        statement.update();
     }
 
     public List<MessageView> of(OrgId org, WorkspaceId ws, ConversationId id) {

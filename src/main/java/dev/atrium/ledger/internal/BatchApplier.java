@@ -62,6 +62,8 @@ class BatchApplier {
     private final Clock clock;
     private final TransactionTemplate tx;
     private final Set<String> knownRows = ConcurrentHashMap.newKeySet();
+    /** True until the batch transaction's first statement, which then carries {@link #PLANNER}. */
+    private final ThreadLocal<Boolean> plannerPending = ThreadLocal.withInitial(() -> false);
 
     BatchApplier(JdbcTemplate jdbc, FundingRows funding, Clock clock, PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
@@ -144,8 +146,12 @@ class BatchApplier {
             }
         }
         ensureRows(batch, holdPlans);
-        List<@Nullable Object> result = tx.execute(status -> decideAndWrite(batch, holdPlans, outcomes, now));
-        return Objects.requireNonNull(result);
+        try {
+            List<@Nullable Object> result = tx.execute(status -> decideAndWrite(batch, holdPlans, outcomes, now));
+            return Objects.requireNonNull(result);
+        } finally {
+            plannerPending.remove();
+        }
     }
 
     /** What a hold needs, known before any lock. */
@@ -268,7 +274,8 @@ class BatchApplier {
         // Left to itself, the planner estimates those arrays at 100 rows and, as the tables grow,
         // picks sequential scans and hash joins: several times the work per batch (measured: 325 µs
         // of PostgreSQL CPU per hold+capture pair instead of 119). Index lookups only, for this transaction.
-        jdbc.execute(PLANNER);
+        // Sent with the transaction's first statement, in the same round trip.
+        plannerPending.set(true);
         // 1. The holds being resolved, locked.
         Map<AccountKey, Holds.Row> holdRows = lockHolds(batch);
 
@@ -827,26 +834,52 @@ class BatchApplier {
     }
 
     private int update(String sql, List<?>... columns) {
+        boolean planner = takePlanner();
         Integer n = jdbc.execute((Connection c) -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = c.prepareStatement(planner ? PLANNER + ";\n" + sql : sql)) {
                 bind(c, ps, columns);
-                return ps.executeUpdate();
+                if (!planner) return ps.executeUpdate();
+                // The settings' results (update count 0 each), then the statement's own.
+                ps.execute();
+                int count = ps.getUpdateCount();
+                while (ps.getMoreResults() || ps.getUpdateCount() != -1) count = ps.getUpdateCount();
+                return count;
             }
         });
         return n == null ? 0 : n;
     }
 
     private <T> List<T> query(String sql, RowReader<T> reader, List<?>... columns) {
+        boolean planner = takePlanner();
         return Objects.requireNonNull(jdbc.execute((Connection c) -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
+            try (PreparedStatement ps = c.prepareStatement(planner ? PLANNER + ";\n" + sql : sql)) {
                 bind(c, ps, columns);
+                java.sql.ResultSet results;
+                if (planner) {
+                    // Skip the settings' results (update count 0 each) to the query's rows.
+                    boolean rows = ps.execute();
+                    while (!rows) {
+                        if (ps.getUpdateCount() == -1) throw new IllegalStateException("no result set: " + sql);
+                        rows = ps.getMoreResults();
+                    }
+                    results = ps.getResultSet();
+                } else {
+                    results = ps.executeQuery();
+                }
                 List<T> out = new ArrayList<>();
-                try (var rs = ps.executeQuery()) {
+                try (var rs = results) {
                     while (rs.next()) out.add(reader.read(rs));
                 }
                 return out;
             }
         }));
+    }
+
+    /** Whether this statement is the batch transaction's first: then it carries the planner settings. */
+    private boolean takePlanner() {
+        if (!plannerPending.get()) return false;
+        plannerPending.set(false);
+        return true;
     }
 
     private static void bind(Connection c, PreparedStatement ps, List<?>... columns) throws SQLException {

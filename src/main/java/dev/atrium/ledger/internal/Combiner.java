@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,7 +28,9 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * of a busy organization) instead of one commit and several statements each.
  *
  * <p>Callers outside a transaction queue their operation and wait for its own outcome; worker
- * threads drain the queue in batches and apply each batch with {@link BatchApplier}. An operation
+ * threads drain the queue in batches and apply each batch with {@link BatchApplier}. When nothing is
+ * queued and no batch is being applied, a caller applies its operation itself as a batch of one:
+ * at low load, handing it to a worker and back would only add two thread wake-ups. An operation
  * is answered only after its batch committed. A batch that fails as a whole on a lock conflict
  * (a deadlock with another node) is retried; one that fails for any other reason is re-run one
  * operation per transaction, so an operation's failure never fails another's.
@@ -71,6 +74,8 @@ public class Combiner implements SmartLifecycle {
     private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running;
+    /** Batches being applied now, by workers or by a caller on the idle path. */
+    private final AtomicInteger applying = new AtomicInteger();
 
     Combiner(
             BatchApplier applier,
@@ -94,18 +99,33 @@ public class Combiner implements SmartLifecycle {
 
     /**
      * Resolves the hold; when it succeeds, {@code also} runs in the same transaction (on a batch
-     * worker's thread), and a failure of it fails this operation alone.
+     * worker's thread, or on the caller's when nothing else is being applied), and a failure of it
+     * fails this operation alone.
      */
     public Hold resolve(OrgId org, HoldId hold, boolean capture, long amount, Actor actor, @Nullable Runnable also) {
         return await(new ResolveOp(org, hold, capture, amount, actor, also, new CompletableFuture<>()));
     }
 
     private Hold await(Op op) {
+        if (queue.isEmpty() && applying.compareAndSet(0, 1)) {
+            // Nothing queued and no batch being applied: a batch of one, on this thread, without
+            // handing it to a worker and back (two thread wake-ups, most of the wait when idle).
+            try {
+                runAlone(op);
+            } finally {
+                applying.decrementAndGet();
+            }
+            return result(op);
+        }
         queue.add(op);
         if (!running && queue.remove(op)) {
             // Stopped while queueing, and no worker took it: run it here (removing it made it ours alone).
             runAlone(op);
         }
+        return result(op);
+    }
+
+    private static Hold result(Op op) {
         try {
             return op.done().join();
         } catch (CompletionException e) {
@@ -125,7 +145,12 @@ public class Combiner implements SmartLifecycle {
                 if (first == null) continue;
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
-                apply(batch);
+                applying.incrementAndGet();
+                try {
+                    apply(batch);
+                } finally {
+                    applying.decrementAndGet();
+                }
             } catch (InterruptedException e) {
                 if (!running) break;
             } catch (RuntimeException | Error e) {

@@ -86,7 +86,7 @@ public class Policies {
         return sb.append('}').toString();
     }
 
-    private static Policy map(ResultSet rs, int n) throws SQLException {
+    static Policy map(ResultSet rs, int n) throws SQLException {
         long max = rs.getLong("max_credits_per_request");
         boolean maxNull = rs.wasNull();
         int retention = rs.getInt("retention_days");

@@ -4,8 +4,10 @@ import dev.atrium.common.OrgId;
 import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
+import dev.atrium.workspace.Policy;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceKind;
+import dev.atrium.workspace.WorkspaceRole;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -60,6 +62,35 @@ public class Workspaces {
                 .query(Workspaces::map)
                 .optional();
     }
+
+    /**
+     * A workspace that is not deleted, in any organization, with its policy ({@code null} when it has
+     * none) and the role of {@code user} there ({@code null} when not assigned or no user): what a
+     * gateway call needs, in one statement.
+     */
+    public Optional<CallRow> findForCall(WorkspaceId id, @Nullable UserId user) {
+        return jdbc.sql("SELECT w.org_id, w.id, w.name, w.kind, w.description, w.is_primary, w.status, w.created_by,"
+                        + " w.created_at, w.archived_at, p.workspace_id AS policy_of, p.allowed_models, p.denied_models,"
+                        + " p.record_history, p.retention_days, p.max_credits_per_request, m.role"
+                        + " FROM workspaces w"
+                        + " LEFT JOIN workspace_policies p ON p.org_id = w.org_id AND p.workspace_id = w.id"
+                        + " LEFT JOIN workspace_members m ON m.org_id = w.org_id AND m.workspace_id = w.id"
+                        + " AND m.user_id = :user"
+                        + " WHERE w.id = :id AND w.status <> 'deleted'")
+                .param("id", id.value())
+                .param("user", user == null ? "" : user.value())
+                .query((rs, n) -> new CallRow(
+                        map(rs, n),
+                        rs.getString("policy_of") == null ? null : Policies.map(rs, n),
+                        rs.getString("role") == null ? null : WorkspaceRole.parse(rs.getString("role"))))
+                .optional();
+    }
+
+    /** A workspace, its policy if it has one, and a user's role there if any. */
+    public record CallRow(
+            Workspace workspace,
+            @Nullable Policy policy,
+            @Nullable WorkspaceRole role) {}
 
     public Optional<Workspace> findForUpdate(OrgId org, WorkspaceId id) {
         return jdbc.sql("SELECT " + COLUMNS
