@@ -166,22 +166,32 @@ public class Ledger {
      * 409 {@code hold_expired}, and the ledger is unchanged.
      */
     public Hold capture(OrgId org, HoldId id, Credits amount, Actor actor) {
-        return capture(org, id, amount, actor, null);
+        return capture(org, id, amount, actor, (Companion<?>) null);
     }
 
     /**
      * Captures as {@link #capture(OrgId, HoldId, Credits, Actor)} and runs {@code alsoInTransaction}
-     * in the same transaction once the capture is decided (for example, writing the usage event
-     * of the operation): both commit, or neither. It may run on another thread than the caller's.
+     * in the same transaction once the capture is decided: both commit, or neither. It may run on
+     * another thread than the caller's.
      */
     public Hold capture(OrgId org, HoldId id, Credits amount, Actor actor, @Nullable Runnable alsoInTransaction) {
+        return capture(org, id, amount, actor, alsoInTransaction == null ? null : Companion.of(alsoInTransaction));
+    }
+
+    /**
+     * Captures as {@link #capture(OrgId, HoldId, Credits, Actor)} and writes {@code also} in the same
+     * transaction once the capture is decided (for example, the usage event of the operation): both
+     * commit, or neither. Combined captures write their companions of one writer together, possibly
+     * on another thread than the caller's.
+     */
+    public Hold capture(OrgId org, HoldId id, Credits amount, Actor actor, @Nullable Companion<?> also) {
         if (amount.isNegative()) throw ApiException.invalid("amount", "amount must not be negative.");
         if (combiner.accepts()) {
-            return combiner.resolve(org, id, true, amount.micros(), actor, alsoInTransaction);
+            return combiner.resolve(org, id, true, amount.micros(), actor, also);
         }
         return perHold.execute(tx -> {
             Hold captured = captureHere(org, id, amount, actor);
-            if (alsoInTransaction != null) alsoInTransaction.run();
+            if (also != null) also.writeAlone();
             return captured;
         });
     }

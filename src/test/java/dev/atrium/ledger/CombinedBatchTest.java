@@ -84,6 +84,66 @@ class CombinedBatchTest extends LedgerTestBase {
     }
 
     @Test
+    void companionsOfOneWriterAreWrittenTogetherAndOnlyWithTheirCaptures() throws Exception {
+        var t = fixtures.tenant("Combined writer");
+        OrgId org = org(t);
+        WorkspaceId ws = ws(t.primaryWorkspaceId());
+        admin.grant(org, credits("10000"), "purchase", null, null, Actor.SYSTEM);
+        jdbc.sql(
+                        "CREATE TABLE IF NOT EXISTS test_companions (org_id text NOT NULL, id text NOT NULL, PRIMARY KEY (org_id, id))")
+                .update();
+        List<Hold> holds = new ArrayList<>();
+        for (int i = 0; i < CAPTURES; i++) {
+            holds.add(
+                    ledger.hold(new HoldRequest(org, ws, null, credits("10"), Category.CHAT, "m", null, Actor.SYSTEM)));
+        }
+        List<Integer> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+        Companion.Writer<String> writer = ids -> {
+            calls.add(ids.size());
+            for (String id : ids) {
+                if (id.startsWith("poison")) throw new IllegalStateException("cannot write " + id);
+                jdbc.sql("INSERT INTO test_companions (org_id, id) VALUES (:org, :id)")
+                        .param("org", org.value())
+                        .param("id", id)
+                        .update();
+            }
+        };
+        List<Callable<String>> tasks = new ArrayList<>();
+        for (int i = 0; i < CAPTURES; i++) {
+            Hold h = holds.get(i);
+            String item = (i % 25 == 3 ? "poison-" : "row-") + i;
+            tasks.add(() -> {
+                try {
+                    ledger.capture(org, h.id(), credits("4"), Actor.SYSTEM, new Companion<>(writer, item));
+                    return "captured";
+                } catch (IllegalStateException e) {
+                    return "failed";
+                }
+            });
+        }
+        List<String> outcomes = concurrently(64, tasks);
+
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < CAPTURES; i++) {
+            boolean poison = i % 25 == 3;
+            assertThat(outcomes.get(i)).as("capture %d", i).isEqualTo(poison ? "failed" : "captured");
+            assertThat(ledger.find(org, holds.get(i).id()).status())
+                    .as("hold %d", i)
+                    .isEqualTo(poison ? "held" : "captured");
+            if (!poison) expected.add("row-" + i);
+        }
+        // Exactly the companions of committed captures are stored, each once.
+        assertThat(jdbc.sql("SELECT id FROM test_companions WHERE org_id = :org")
+                        .param("org", org.value())
+                        .query(String.class)
+                        .list())
+                .containsExactlyInAnyOrderElementsOf(expected);
+        // Concurrent captures shared a transaction and their companions one call of the writer.
+        assertThat(calls.stream().mapToInt(Integer::intValue).max().orElse(0)).isGreaterThan(1);
+        assertInvariant(reports, org);
+    }
+
+    @Test
     void refusalsInABatchAreEachCallersOwn() throws Exception {
         var t = fixtures.tenant("Combined refusals");
         OrgId org = org(t);

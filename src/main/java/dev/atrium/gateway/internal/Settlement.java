@@ -5,6 +5,7 @@ import dev.atrium.common.RequestIds;
 import dev.atrium.gateway.GatewayException;
 import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Category;
+import dev.atrium.ledger.Companion;
 import dev.atrium.ledger.Hold;
 import dev.atrium.ledger.HoldRequest;
 import dev.atrium.ledger.InsufficientCredits;
@@ -25,13 +26,14 @@ import org.springframework.stereotype.Component;
 public class Settlement {
     private static final Logger log = LoggerFactory.getLogger(Settlement.class);
     private final Ledger ledger;
-    private final UsageRecorder usage;
     private final Clock clock;
+    /** Usage events, written with their captures: one insert for a combined batch of them. */
+    private final Companion.Writer<UsageEvent> events;
 
     Settlement(Ledger ledger, UsageRecorder usage, Clock clock) {
         this.ledger = ledger;
-        this.usage = usage;
         this.clock = clock;
+        this.events = list -> usage.recordAll(list, null);
     }
 
     /** Reserves {@code amount}; 402 {@code insufficient_credits} (OpenAI shape) when refused. */
@@ -102,7 +104,7 @@ public class Settlement {
                 RequestIds.current(),
                 "gateway",
                 now);
-        ledger.capture(ctx.org(), hold.id(), charged, actor(ctx), () -> usage.record(event));
+        ledger.capture(ctx.org(), hold.id(), charged, actor(ctx), new Companion<>(events, event));
         return charged;
     }
 

@@ -4,6 +4,7 @@ import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
 import dev.atrium.common.Ids;
 import dev.atrium.ledger.Actor;
+import dev.atrium.ledger.Companion;
 import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.Hold;
 import dev.atrium.ledger.HoldId;
@@ -22,6 +23,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -350,11 +352,16 @@ class BatchApplier {
         }
         // What callers asked to commit with their resolution (usage events): after the ledger's rows,
         // as a caller's own transaction writes them. A failure rolls the batch back.
+        // Those of one writer with one call (usage events: one insert for the batch).
+        Map<Companion.Writer<?>, List<Object>> companions = new LinkedHashMap<>();
         for (int i = 0; i < batch.size(); i++) {
             if (outcomes.get(i) instanceof Hold && batch.get(i) instanceof ResolveOp r && r.also() != null) {
-                r.also().run();
+                companions
+                        .computeIfAbsent(r.also().writer(), k -> new ArrayList<>())
+                        .add(r.also().item());
             }
         }
+        companions.forEach(BatchApplier::writeAll);
         return outcomes;
     }
 
@@ -531,6 +538,11 @@ class BatchApplier {
         }
         balances.put(from, left);
         balances.merge(to, amount, Long::sum);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> void writeAll(Companion.Writer<T> writer, List<Object> items) {
+        writer.writeAll((List<T>) items);
     }
 
     // ---- locking reads ----

@@ -2,6 +2,7 @@ package dev.atrium.ledger.internal;
 
 import dev.atrium.common.OrgId;
 import dev.atrium.ledger.Actor;
+import dev.atrium.ledger.Companion;
 import dev.atrium.ledger.Hold;
 import dev.atrium.ledger.HoldId;
 import dev.atrium.ledger.HoldRequest;
@@ -63,7 +64,7 @@ public class Combiner implements SmartLifecycle {
             boolean capture,
             long amount,
             Actor actor,
-            @Nullable Runnable also,
+            @Nullable Companion<?> also,
             CompletableFuture<Hold> done)
             implements Op {}
 
@@ -102,7 +103,8 @@ public class Combiner implements SmartLifecycle {
      * worker's thread, or on the caller's when nothing else is being applied), and a failure of it
      * fails this operation alone.
      */
-    public Hold resolve(OrgId org, HoldId hold, boolean capture, long amount, Actor actor, @Nullable Runnable also) {
+    public Hold resolve(
+            OrgId org, HoldId hold, boolean capture, long amount, Actor actor, @Nullable Companion<?> also) {
         return await(new ResolveOp(org, hold, capture, amount, actor, also, new CompletableFuture<>()));
     }
 
