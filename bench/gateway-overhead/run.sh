@@ -9,7 +9,7 @@
 #   bench/gateway-overhead/run.sh [--latency-ms=20] [--warmup=10] [--warmup-concurrency=16]
 #       [--c1-requests=1000] [--rates=50,100,250,500,1000,2000,3500,5000] [--duration=10]
 #       [--stop-after=2] [--max-added-p99-ms=100] [--breakdown=500] [--tenants=1]
-#       [--pool-size=20] [--timeout-s=30] [--phases=c1,breakdown,open]
+#       [--pool-size=20] [--timeout-s=30] [--phases=c1,breakdown,open] [--count-jdbc=false]
 #
 # Extra JVM options (e.g. a JFR recording) go in BENCH_JAVA_OPTS. For before/after comparisons,
 # BENCH_MAIN_CLASSES=path runs Atrium's classes from a saved copy of target/classes instead, and
