@@ -16,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.JsonNode;
@@ -61,7 +62,7 @@ public class ChatService {
             ObjectNode upstreamRequest,
             long promptEstimate,
             Hold hold,
-            java.util.concurrent.CompletableFuture<ProviderCall> call,
+            CompletableFuture<ProviderCall> call,
             boolean stream,
             boolean includeUsage,
             ChatHistory.@Nullable Pending conversation) {
