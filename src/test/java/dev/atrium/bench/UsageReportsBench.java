@@ -144,7 +144,8 @@ public final class UsageReportsBench {
                         .update();
                 System.out.println("rollup trigger DISABLED (--rollups=false): ingest cost without rollups only");
             }
-            ingest(ctx, org, ws, events, batch, writers, users, models, days);
+            CpuMeter cpu = new CpuMeter(Path.of(dataDir).resolve("postgres"));
+            ingest(ctx, cpu, org, ws, events, batch, writers, users, models, days);
             if (!withRollups) {
                 System.out.printf(
                         "  usage_events: %s with indexes%n",
@@ -250,6 +251,7 @@ public final class UsageReportsBench {
      */
     private static void ingest(
             ConfigurableApplicationContext ctx,
+            CpuMeter cpu,
             OrgId org,
             List<String> ws,
             long events,
@@ -276,6 +278,7 @@ public final class UsageReportsBench {
                 "%ningest: %,d events in durable transactions of %,d through UsageRecorder.recordAll, %d writers"
                         + " (load average %s)%n",
                 events, batch, writers, load());
+        CpuMeter.Usage cpu0 = cpu.sample();
         long t0 = System.nanoTime();
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < writers; w++) {
@@ -335,6 +338,10 @@ public final class UsageReportsBench {
         System.out.printf(
                 "ingest: %,d events in %.1f s: %,.0f events/s (durable; load average %s)%n",
                 events, s, events / s, load());
+        // CPU per event: what other load on the machine inflates least (the rate above moves with it).
+        System.out.printf(
+                "  CPU per event: %s (bench JVM, which also generates the events; PostgreSQL)%n",
+                cpu.sample().minus(cpu0).perPair(events));
     }
 
     /** Requests of 1000 events through POST …/usage/events: one workspace each, 20 models, credits given. */

@@ -1,0 +1,153 @@
+package dev.atrium.usage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.atrium.common.Credits;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.UserId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.support.Fixtures;
+import dev.atrium.support.IntegrationTest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The statement-level rollup trigger against brute-force sums, row by row, in both rollup tables and
+ * every grain: multi-row inserts spanning hour, day, month and year edges, several insert statements
+ * in one transaction adding to the same rows, a rolled-back batch, and deletions (which subtract).
+ */
+@IntegrationTest
+class UsageRollupTriggerTest {
+    private static final Instant START = Instant.parse("2024-12-31T21:30:00Z");
+
+    @Autowired
+    Fixtures fixtures;
+
+    @Autowired
+    UsageRecorder recorder;
+
+    @Autowired
+    PlatformTransactionManager transactions;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Test
+    void bothRollupTablesEqualTheirEventsThroughMultiRowStatementsRollbacksAndDeletions() {
+        var t = fixtures.tenant("Trigger Co");
+        String ws2 = fixtures.workspace(t, "Second");
+        var member = fixtures.addMember(t, "member", ws2);
+        OrgId org = new OrgId(t.orgId());
+        String[] workspaces = {t.primaryWorkspaceId(), ws2};
+        String[] users = {null, t.owner().userId(), member.userId()};
+        Random random = new Random(80);
+        var tx = new TransactionTemplate(transactions);
+
+        // One transaction, three statements over the same buckets (a year end, a month end, day ends).
+        tx.executeWithoutResult(s -> {
+            recorder.recordAll(events(org, workspaces, users, random, 300), null);
+            recorder.record(events(org, workspaces, users, random, 1).getFirst());
+            recorder.recordAll(events(org, workspaces, users, random, 200), null);
+        });
+        assertThat(mismatches(org)).isZero();
+
+        // A batch that rolls back leaves no trace in any rollup.
+        tx.executeWithoutResult(s -> {
+            recorder.recordAll(events(org, workspaces, users, random, 100), null);
+            s.setRollbackOnly();
+        });
+        assertThat(mismatches(org)).isZero();
+
+        // Deleting some events of many buckets in one statement, then one more, takes exactly them out.
+        int deleted = jdbc.sql("DELETE FROM usage_events WHERE org_id = :org AND model = 'm/b' AND input_units % 3 = 0")
+                .param("org", org.value())
+                .update();
+        assertThat(deleted).isPositive();
+        tx.executeWithoutResult(s -> {
+            jdbc.sql("DELETE FROM usage_events WHERE org_id = :org AND status = 'error'")
+                    .param("org", org.value())
+                    .update();
+            recorder.recordAll(events(org, workspaces, users, random, 50), null);
+        });
+        assertThat(mismatches(org)).isZero();
+        // Rows whose events are all gone stay, at zero in every sum.
+        assertThat(jdbc.sql("""
+                        SELECT count(*) FROM (
+                          SELECT input_units, output_units, credits, error_count, latency_sum_ms FROM usage_rollups
+                          WHERE org_id = :org AND event_count = 0
+                          UNION ALL
+                          SELECT input_units, output_units, credits, error_count, latency_sum_ms FROM usage_rollups_ws
+                          WHERE org_id = :org AND event_count = 0) z
+                        WHERE input_units <> 0 OR output_units <> 0 OR credits <> 0 OR error_count <> 0
+                           OR latency_sum_ms <> 0""").param("org", org.value()).query(Long.class).single())
+                .isZero();
+    }
+
+    /** {@code n} events spread over six hours around a year end, in random order. */
+    private static List<UsageEvent> events(
+            OrgId org, String[] workspaces, @Nullable String[] users, Random random, int n) {
+        List<UsageEvent> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String user = users[random.nextInt(users.length)];
+            String model = random.nextBoolean() ? "m/a" : "m/b";
+            out.add(new UsageEvent(
+                    UsageEvent.newId(),
+                    org,
+                    new WorkspaceId(workspaces[random.nextInt(workspaces.length)]),
+                    user == null ? null : new UserId(user),
+                    null,
+                    model,
+                    "demo",
+                    model.equals("m/a") ? "chat" : "image",
+                    "chat",
+                    random.nextInt(5000),
+                    random.nextInt(500),
+                    Credits.ofMicros(1 + random.nextInt(1_000_000)),
+                    random.nextInt(3000),
+                    random.nextInt(10) == 0 ? "error" : "ok",
+                    null,
+                    null,
+                    "gateway",
+                    START.plusSeconds(random.nextInt(6 * 3600))));
+        }
+        return out;
+    }
+
+    /** Rows of either rollup table, any grain, that differ from the brute-force sum of their events. */
+    private long mismatches(OrgId org) {
+        return jdbc.sql("""
+                        WITH raw AS (
+                          SELECT g.grain, date_trunc(g.grain, occurred_at, 'UTC') AS b, workspace_id,
+                                 coalesce(user_id, '') AS u, model, category, count(*) AS n, sum(input_units)::bigint AS i,
+                                 sum(output_units)::bigint AS o, sum(credits)::bigint AS c,
+                                 count(*) FILTER (WHERE status = 'error') AS e, sum(latency_ms)::bigint AS l
+                          FROM usage_events CROSS JOIN (VALUES ('hour'), ('day'), ('month')) AS g (grain)
+                          WHERE org_id = :org GROUP BY 1, 2, 3, 4, 5, 6),
+                        raw_ws AS (
+                          SELECT grain, b, workspace_id, model, category, sum(n)::bigint AS n, sum(i)::bigint AS i,
+                                 sum(o)::bigint AS o, sum(c)::bigint AS c, sum(e)::bigint AS e, sum(l)::bigint AS l
+                          FROM raw GROUP BY 1, 2, 3, 4, 5),
+                        rolled AS (
+                          SELECT grain, bucket_start, workspace_id, user_id, model, category, event_count, input_units,
+                                 output_units, credits, error_count, latency_sum_ms
+                          FROM usage_rollups WHERE org_id = :org AND event_count <> 0),
+                        rolled_ws AS (
+                          SELECT grain, bucket_start, workspace_id, model, category, event_count, input_units,
+                                 output_units, credits, error_count, latency_sum_ms
+                          FROM usage_rollups_ws WHERE org_id = :org AND event_count <> 0)
+                        SELECT (SELECT count(*) FROM (SELECT * FROM rolled EXCEPT SELECT * FROM raw) a)
+                             + (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM rolled) b)
+                             + (SELECT count(*) FROM (SELECT * FROM rolled_ws EXCEPT SELECT * FROM raw_ws) c)
+                             + (SELECT count(*) FROM (SELECT * FROM raw_ws EXCEPT SELECT * FROM rolled_ws) d)
+                             + (SELECT CASE WHEN count(*) = 0 THEN 1 ELSE 0 END FROM raw)
+                        """).param("org", org.value()).query(Long.class).single();
+    }
+}
