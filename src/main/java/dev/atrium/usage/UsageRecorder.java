@@ -31,8 +31,9 @@ public class UsageRecorder {
     }
 
     /**
-     * Appends the event; the hour and day rollups follow in the same transaction (a trigger, see
-     * {@code V20__usage_rollups.sql}), so reports never disagree with the events.
+     * Appends the event; its hour, day and month rollups follow in the same transaction (a
+     * statement-level trigger, last replaced by {@code V80__usage_rollups_byte_keys_and_hot_updates.sql}),
+     * so reports never disagree with the events.
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void record(UsageEvent e) {
