@@ -13,6 +13,7 @@ import dev.atrium.usage.UsageQuery.Dimension;
 import dev.atrium.usage.UsageReports;
 import dev.atrium.usage.UsageRow;
 import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -79,14 +80,16 @@ class UsageController {
         if (fmt.equals("csv")) {
             response.setContentType("text/csv;charset=UTF-8");
             response.setHeader("Content-Disposition", "attachment; filename=\"usage.csv\"");
-            Writer out = new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8);
+            Writer out = new BufferedWriter(
+                    new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8), 1 << 16);
             List<String> header = new ArrayList<>();
             header.add("bucket_start");
             ordered.forEach(d -> header.add(d.column()));
             header.addAll(METRICS);
             out.write(String.join(",", header) + "\n");
             try {
-                reports.stream(q, row -> write(out, csv(row, ordered)));
+                var buckets = new BucketText();
+                reports.stream(q, row -> write(out, csv(row, ordered, buckets.of(row.bucketStart()))));
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
@@ -139,7 +142,11 @@ class UsageController {
     }
 
     static String csv(UsageRow r, List<Dimension> dims) {
-        StringBuilder sb = new StringBuilder(r.bucketStart().toString());
+        return csv(r, dims, r.bucketStart().toString());
+    }
+
+    static String csv(UsageRow r, List<Dimension> dims, String bucketStart) {
+        StringBuilder sb = new StringBuilder(bucketStart);
         for (Dimension d : dims) sb.append(',').append(cell(value(r, d)));
         sb.append(',').append(r.count());
         sb.append(',').append(r.inputUnits());
@@ -148,6 +155,20 @@ class UsageController {
         sb.append(',').append(r.errorCount());
         sb.append(',').append(r.latencyMsSum());
         return sb.append('\n').toString();
+    }
+
+    /** The text of a bucket's start, formatted once for the consecutive rows of a bucket. */
+    private static final class BucketText {
+        private @Nullable Instant last;
+        private String text = "";
+
+        String of(Instant bucketStart) {
+            if (!bucketStart.equals(last)) {
+                last = bucketStart;
+                text = bucketStart.toString();
+            }
+            return text;
+        }
     }
 
     private static @Nullable String value(UsageRow r, Dimension d) {
