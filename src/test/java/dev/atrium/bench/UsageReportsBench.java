@@ -13,6 +13,7 @@ import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrganizationService;
+import dev.atrium.usage.RollupCheck;
 import dev.atrium.usage.UsageEvent;
 import dev.atrium.usage.UsageQuery;
 import dev.atrium.usage.UsageQuery.Bucket;
@@ -235,7 +236,7 @@ public final class UsageReportsBench {
 
             if (check) {
                 long t1 = System.nanoTime();
-                long mismatches = mismatches(jdbc, org);
+                long mismatches = RollupCheck.mismatches(jdbc, org);
                 System.out.printf(
                         "%ncheck: rollups (both tables, all grains) %s raw sums (%d mismatching rows, %.1f s)%n",
                         mismatches == 0 ? "equal" : "DIFFER FROM", mismatches, (System.nanoTime() - t1) / 1e9);
@@ -409,35 +410,6 @@ public final class UsageReportsBench {
                 micros[(int) Math.ceil(reps * 0.99) - 1] / 1000.0,
                 micros[reps - 1] / 1000.0,
                 bytes);
-    }
-
-    /** Rows of both grains of both rollup tables that differ from a brute-force sum of the events. */
-    private static long mismatches(JdbcClient jdbc, OrgId org) {
-        return jdbc.sql("""
-                        WITH raw AS (
-                          SELECT g.grain, date_trunc(g.grain, occurred_at, 'UTC') AS b, workspace_id,
-                                 coalesce(user_id, '') AS u, model, category, count(*) AS n, sum(input_units)::bigint AS i,
-                                 sum(output_units)::bigint AS o, sum(credits)::bigint AS c,
-                                 count(*) FILTER (WHERE status = 'error') AS e, sum(latency_ms)::bigint AS l
-                          FROM usage_events CROSS JOIN (VALUES ('hour'), ('day'), ('month')) AS g (grain)
-                          WHERE org_id = :org GROUP BY 1, 2, 3, 4, 5, 6),
-                        raw_ws AS (
-                          SELECT grain, b, workspace_id, model, category, sum(n)::bigint AS n, sum(i)::bigint AS i,
-                                 sum(o)::bigint AS o, sum(c)::bigint AS c, sum(e)::bigint AS e, sum(l)::bigint AS l
-                          FROM raw GROUP BY 1, 2, 3, 4, 5),
-                        rolled AS (
-                          SELECT grain, bucket_start, workspace_id, user_id, model, category, event_count, input_units,
-                                 output_units, credits, error_count, latency_sum_ms
-                          FROM usage_rollups WHERE org_id = :org AND event_count <> 0),
-                        rolled_ws AS (
-                          SELECT grain, bucket_start, workspace_id, model, category, event_count, input_units,
-                                 output_units, credits, error_count, latency_sum_ms
-                          FROM usage_rollups_ws WHERE org_id = :org AND event_count <> 0)
-                        SELECT (SELECT count(*) FROM (SELECT * FROM rolled EXCEPT SELECT * FROM raw) a)
-                             + (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM rolled) b)
-                             + (SELECT count(*) FROM (SELECT * FROM rolled_ws EXCEPT SELECT * FROM raw_ws) c)
-                             + (SELECT count(*) FROM (SELECT * FROM raw_ws EXCEPT SELECT * FROM rolled_ws) d)
-                        """).param("org", org.value()).query(Long.class).single();
     }
 
     private static long rows(JdbcClient jdbc, String table, OrgId org, String grain) {
