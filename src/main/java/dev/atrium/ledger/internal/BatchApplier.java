@@ -57,6 +57,7 @@ class BatchApplier {
     private static final String PLANNER =
             "SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off;"
                     + " SET LOCAL plan_cache_mode = force_generic_plan";
+    private static final int PLANNER_STATEMENTS = 4;
     /** Accounts and counters known to exist: created once, with balance 0, outside any batch. */
     private static final int KNOWN_LIMIT = 100_000;
 
@@ -854,11 +855,8 @@ class BatchApplier {
             try (PreparedStatement ps = c.prepareStatement(planner ? PLANNER + ";\n" + sql : sql)) {
                 bind(c, ps, columns);
                 if (!planner) return ps.executeUpdate();
-                // The settings' results (update count 0 each), then the statement's own.
-                ps.execute();
-                int count = ps.getUpdateCount();
-                while (ps.getMoreResults() || ps.getUpdateCount() != -1) count = ps.getUpdateCount();
-                return count;
+                pastPlanner(ps, ps.execute());
+                return ps.getUpdateCount();
             }
         });
         return n == null ? 0 : n;
@@ -871,12 +869,7 @@ class BatchApplier {
                 bind(c, ps, columns);
                 java.sql.ResultSet results;
                 if (planner) {
-                    // Skip the settings' results (update count 0 each) to the query's rows.
-                    boolean rows = ps.execute();
-                    while (!rows) {
-                        if (ps.getUpdateCount() == -1) throw new IllegalStateException("no result set: " + sql);
-                        rows = ps.getMoreResults();
-                    }
+                    pastPlanner(ps, ps.execute());
                     results = ps.getResultSet();
                 } else {
                     results = ps.executeQuery();
@@ -888,6 +881,17 @@ class BatchApplier {
                 return out;
             }
         }));
+    }
+
+    /**
+     * Moves a statement sent after {@link #PLANNER} past the settings' results (an update count of
+     * 0 each) to its own result: rows or an update count.
+     */
+    private static void pastPlanner(PreparedStatement ps, boolean rows) throws SQLException {
+        for (int i = 0; i < PLANNER_STATEMENTS; i++) {
+            if (rows) throw new IllegalStateException("a planner setting returned rows");
+            rows = ps.getMoreResults();
+        }
     }
 
     /** Whether this statement is the batch transaction's first: then it carries the planner settings. */
