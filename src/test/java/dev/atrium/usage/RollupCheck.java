@@ -1,6 +1,7 @@
 package dev.atrium.usage;
 
 import dev.atrium.common.OrgId;
+import java.util.List;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /** The rollups checked against their events, for tests and benchmarks. */
@@ -12,14 +13,25 @@ public final class RollupCheck {
      * organization's events (rows left at zero by deletions are skipped, as reports skip them).
      */
     public static long mismatches(JdbcClient jdbc, OrgId org) {
+        return mismatches(jdbc, org, List.of("hour", "day", "month"), "-infinity", "infinity");
+    }
+
+    /**
+     * The same check limited to some grains and to the events and buckets of {@code [from, to)}
+     * (timestamps as PostgreSQL reads them, {@code -infinity} and {@code infinity} allowed), which
+     * must start and end on bucket edges of every grain checked.
+     */
+    public static long mismatches(JdbcClient jdbc, OrgId org, List<String> grains, String from, String to) {
         return jdbc.sql("""
                         WITH raw AS (
                           SELECT g.grain, date_trunc(g.grain, occurred_at, 'UTC') AS b, workspace_id,
                                  coalesce(user_id, '') AS u, model, category, count(*) AS n, sum(input_units)::bigint AS i,
                                  sum(output_units)::bigint AS o, sum(credits)::bigint AS c,
                                  count(*) FILTER (WHERE status = 'error') AS e, sum(latency_ms)::bigint AS l
-                          FROM usage_events CROSS JOIN (VALUES ('hour'), ('day'), ('month')) AS g (grain)
-                          WHERE org_id = :org GROUP BY 1, 2, 3, 4, 5, 6),
+                          FROM usage_events CROSS JOIN unnest(ARRAY[:grains]::text[]) AS g (grain)
+                          WHERE org_id = :org AND occurred_at >= CAST(:from AS timestamptz)
+                            AND occurred_at < CAST(:to AS timestamptz)
+                          GROUP BY 1, 2, 3, 4, 5, 6),
                         raw_ws AS (
                           SELECT grain, b, workspace_id, model, category, sum(n)::bigint AS n, sum(i)::bigint AS i,
                                  sum(o)::bigint AS o, sum(c)::bigint AS c, sum(e)::bigint AS e, sum(l)::bigint AS l
@@ -27,15 +39,24 @@ public final class RollupCheck {
                         rolled AS (
                           SELECT grain, bucket_start, workspace_id, user_id, model, category, event_count, input_units,
                                  output_units, credits, error_count, latency_sum_ms
-                          FROM usage_rollups WHERE org_id = :org AND event_count <> 0),
+                          FROM usage_rollups WHERE org_id = :org AND event_count <> 0 AND grain IN (:grains)
+                            AND bucket_start >= CAST(:from AS timestamptz) AND bucket_start < CAST(:to AS timestamptz)),
                         rolled_ws AS (
                           SELECT grain, bucket_start, workspace_id, model, category, event_count, input_units,
                                  output_units, credits, error_count, latency_sum_ms
-                          FROM usage_rollups_ws WHERE org_id = :org AND event_count <> 0)
+                          FROM usage_rollups_ws WHERE org_id = :org AND event_count <> 0 AND grain IN (:grains)
+                            AND bucket_start >= CAST(:from AS timestamptz)
+                            AND bucket_start < CAST(:to AS timestamptz))
                         SELECT (SELECT count(*) FROM (SELECT * FROM rolled EXCEPT SELECT * FROM raw) a)
                              + (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM rolled) b)
                              + (SELECT count(*) FROM (SELECT * FROM rolled_ws EXCEPT SELECT * FROM raw_ws) c)
                              + (SELECT count(*) FROM (SELECT * FROM raw_ws EXCEPT SELECT * FROM rolled_ws) d)
-                        """).param("org", org.value()).query(Long.class).single();
+                        """)
+                .param("org", org.value())
+                .param("grains", grains)
+                .param("from", from)
+                .param("to", to)
+                .query(Long.class)
+                .single();
     }
 }
