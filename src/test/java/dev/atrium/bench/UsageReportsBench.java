@@ -19,6 +19,7 @@ import dev.atrium.usage.UsageQuery;
 import dev.atrium.usage.UsageQuery.Bucket;
 import dev.atrium.usage.UsageQuery.Dimension;
 import dev.atrium.usage.UsageRecorder;
+import dev.atrium.usage.internal.RollupFolder;
 import dev.atrium.usage.internal.Rollups;
 import dev.atrium.workspace.WorkspaceKind;
 import dev.atrium.workspace.WorkspaceService;
@@ -286,6 +287,7 @@ public final class UsageReportsBench {
             int days)
             throws InterruptedException {
         UsageRecorder recorder = ctx.getBean(UsageRecorder.class);
+        JdbcClient jdbc = ctx.getBean(JdbcClient.class);
         TransactionTemplate tx = new TransactionTemplate(ctx.getBean(PlatformTransactionManager.class));
         long spanMicros = days * 86_400_000_000L;
         Instant start = END.minus(Duration.ofDays(days));
@@ -347,8 +349,8 @@ public final class UsageReportsBench {
                         if (done / tenth != (done - n) / tenth) {
                             double s = (System.nanoTime() - t0) / 1e9;
                             System.out.printf(
-                                    "  %,d events, %.0f s, %,.0f events/s so far, load average %s%n",
-                                    done, s, done / s, load());
+                                    "  %,d events, %.0f s, %,.0f events/s so far, %,d deltas pending, load average %s%n",
+                                    done, s, done / s, pending(jdbc), load());
                         }
                     }
                 } catch (Throwable e) {
@@ -358,14 +360,26 @@ public final class UsageReportsBench {
         }
         for (Thread t : threads) t.join();
         if (failure.get() != null) throw new IllegalStateException(failure.get());
+        double committed = (System.nanoTime() - t0) / 1e9;
+        long left = pending(jdbc);
+        // The rate counts until the rollups hold every event (nothing left pending), not just until
+        // the events are committed.
+        ctx.getBean(RollupFolder.class).foldAll();
         double s = (System.nanoTime() - t0) / 1e9;
         System.out.printf(
-                "ingest: %,d events in %.1f s: %,.0f events/s (durable; load average %s)%n",
-                events, s, events / s, load());
+                "ingest: %,d events in %.1f s: %,.0f events/s (durable, folded into the rollups; load average %s)%n"
+                        + "  events committed after %.1f s (%,.0f events/s); %,d deltas pending then, folded %.1f s later%n",
+                events, s, events / s, load(), committed, events / committed, left, s - committed);
         // CPU per event: what other load on the machine inflates least (the rate above moves with it).
         System.out.printf(
                 "  CPU per event: %s (bench JVM, which also generates the events; PostgreSQL)%n",
                 cpu.sample().minus(cpu0).perPair(events));
+    }
+
+    private static long pending(JdbcClient jdbc) {
+        return jdbc.sql("SELECT count(*) FROM usage_rollup_pending")
+                .query(Long.class)
+                .single();
     }
 
     /** Requests of 1000 events through POST …/usage/events: one workspace each, 20 models, credits given. */

@@ -12,6 +12,7 @@ import dev.atrium.support.Api;
 import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
 import dev.atrium.usage.UsageTestSupport.Raw;
+import dev.atrium.usage.internal.RollupFolder;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
@@ -24,6 +25,7 @@ import java.util.Random;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 import tools.jackson.databind.JsonNode;
@@ -31,7 +33,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * Random event sets (bucket edges, month ends, a leap day, a year end) against random report
  * queries: every report equals the brute-force sum over the raw events, and its CSV parses back to
- * the JSON figures.
+ * the JSON figures — first with every event still pending (folding held off), then with all of them
+ * folded into the rollup tables.
  */
 @IntegrationTest
 class UsageReportsPropertyTest {
@@ -59,6 +62,12 @@ class UsageReportsPropertyTest {
     @Autowired
     PlatformTransactionManager transactions;
 
+    @Autowired
+    RollupFolder folder;
+
+    @Autowired
+    JdbcClient jdbc;
+
     @Test
     void everyReportEqualsTheSumOfItsRawEventsAndCsvMatchesJson() {
         Random random = new Random(20260115L);
@@ -74,54 +83,79 @@ class UsageReportsPropertyTest {
         String[] models = {"ext/alpha", "ext/beta", "demo/chat"};
         String[] categories = {"chat", "image", "speech"};
 
+        OrgId org = new OrgId(t.orgId());
         List<Raw> raw = new ArrayList<>();
-        List<Map<String, Object>> batch = new ArrayList<>();
-        var tx = new TransactionTemplate(transactions);
-        for (int i = 0; i < 360; i++) {
-            Instant at = random.nextInt(3) == 0
-                    ? EDGES[random.nextInt(EDGES.length)]
-                    : FROM.plusMillis((long) (random.nextDouble() * 400L * 86_400_000L));
-            boolean viaRecorder = i % 3 == 0;
-            Raw r = new Raw(
-                    workspaces[random.nextInt(2)],
-                    users[random.nextInt(3)],
-                    models[random.nextInt(3)],
-                    categories[random.nextInt(3)],
-                    random.nextInt(5000),
-                    random.nextInt(5000),
-                    random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(5_000_000),
-                    viaRecorder && random.nextInt(4) == 0,
-                    viaRecorder ? random.nextInt(10_000) : 0,
-                    at);
-            raw.add(r);
-            if (viaRecorder) {
-                // Gateway-like events (errors, latency) straight through the recorder, in a transaction.
-                tx.executeWithoutResult(s -> recorder.record(new UsageEvent(
-                        UsageEvent.newId(),
-                        new OrgId(t.orgId()),
-                        new WorkspaceId(r.workspace()),
-                        r.user() == null ? null : new UserId(r.user()),
-                        null,
-                        r.model(),
-                        "demo",
-                        r.category(),
-                        r.category(),
-                        r.in(),
-                        r.out(),
-                        Credits.ofMicros(r.micros()),
-                        r.latency(),
-                        r.error() ? "error" : "ok",
-                        null,
-                        null,
-                        "gateway",
-                        r.at())));
-            } else {
-                batch.add(r.wire("ext-" + i));
+        long queries = random.nextLong();
+        // Folding held off: every event stays pending until the pause ends.
+        try (RollupFolder.Pause paused = folder.pause()) {
+            List<Map<String, Object>> batch = new ArrayList<>();
+            var tx = new TransactionTemplate(transactions);
+            for (int i = 0; i < 360; i++) {
+                Instant at = random.nextInt(3) == 0
+                        ? EDGES[random.nextInt(EDGES.length)]
+                        : FROM.plusMillis((long) (random.nextDouble() * 400L * 86_400_000L));
+                boolean viaRecorder = i % 3 == 0;
+                Raw r = new Raw(
+                        workspaces[random.nextInt(2)],
+                        users[random.nextInt(3)],
+                        models[random.nextInt(3)],
+                        categories[random.nextInt(3)],
+                        random.nextInt(5000),
+                        random.nextInt(5000),
+                        random.nextInt(3) == 0 ? 0 : 1 + random.nextInt(5_000_000),
+                        viaRecorder && random.nextInt(4) == 0,
+                        viaRecorder ? random.nextInt(10_000) : 0,
+                        at);
+                raw.add(r);
+                if (viaRecorder) {
+                    // Gateway-like events (errors, latency) straight through the recorder, in a transaction.
+                    tx.executeWithoutResult(s -> recorder.record(new UsageEvent(
+                            UsageEvent.newId(),
+                            new OrgId(t.orgId()),
+                            new WorkspaceId(r.workspace()),
+                            r.user() == null ? null : new UserId(r.user()),
+                            null,
+                            r.model(),
+                            "demo",
+                            r.category(),
+                            r.category(),
+                            r.in(),
+                            r.out(),
+                            Credits.ofMicros(r.micros()),
+                            r.latency(),
+                            r.error() ? "error" : "ok",
+                            null,
+                            null,
+                            "gateway",
+                            r.at())));
+                } else {
+                    batch.add(r.wire("ext-" + i));
+                }
             }
-        }
-        var results = UsageTestSupport.ingest(owner, t, batch);
-        assertThat(UsageTestSupport.statuses(results)).containsOnly("created");
+            var results = UsageTestSupport.ingest(owner, t, batch);
+            assertThat(UsageTestSupport.statuses(results)).containsOnly("created");
 
+            // Nothing folded yet: the rollup tables hold none of the organization's events.
+            assertThat(count("usage_rollup_pending", org)).isPositive();
+            assertThat(count("usage_rollups", org) + count("usage_rollups_ws", org))
+                    .isZero();
+            checkReports(new Random(queries), owner, t.path(), workspaces, raw);
+        }
+
+        folder.foldAll();
+        assertThat(count("usage_rollup_pending", org)).isZero();
+        assertThat(count("usage_rollups", org)).isPositive();
+        checkReports(new Random(queries), owner, t.path(), workspaces, raw);
+    }
+
+    private long count(String table, OrgId org) {
+        return jdbc.sql("SELECT count(*) FROM " + table + " WHERE org_id = :org")
+                .param("org", org.value())
+                .query(Long.class)
+                .single();
+    }
+
+    private void checkReports(Random random, Api owner, String orgPath, String[] workspaces, List<Raw> raw) {
         int nonEmpty = 0;
         for (int q = 0; q < 40; q++) {
             String bucket = new String[] {"hour", "day", "month", "none"}[random.nextInt(4)];
@@ -133,7 +167,7 @@ class UsageReportsPropertyTest {
             List<String> dims =
                     Arrays.stream(DIMS).filter(d -> random.nextBoolean()).toList();
             String wsFilter = random.nextInt(4) == 0 ? workspaces[random.nextInt(2)] : null;
-            String path = t.path() + "/usage?start=" + start + "&end=" + end + "&bucket=" + bucket
+            String path = orgPath + "/usage?start=" + start + "&end=" + end + "&bucket=" + bucket
                     + (dims.isEmpty() ? "" : "&group_by=" + String.join(",", dims))
                     + (wsFilter == null ? "" : "&workspace_ids=" + wsFilter);
             var json = owner.get(path);

@@ -8,6 +8,7 @@ import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
+import dev.atrium.usage.internal.RollupFolder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,9 +21,10 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The statement-level rollup trigger against brute-force sums, row by row, in both rollup tables and
- * every grain: multi-row inserts spanning hour, day, month and year edges, several insert statements
- * in one transaction adding to the same rows, a rolled-back batch, and deletions (which subtract).
+ * The statement-level rollup trigger and the folder against brute-force sums, row by row, in both
+ * rollup tables and every grain: multi-row inserts spanning hour, day, month and year edges, several
+ * insert statements in one transaction adding to the same rows, a rolled-back batch, and deletions
+ * (which subtract) — each checked while deltas may be pending and again once all are folded.
  */
 @IntegrationTest
 class UsageRollupTriggerTest {
@@ -40,6 +42,9 @@ class UsageRollupTriggerTest {
     @Autowired
     JdbcClient jdbc;
 
+    @Autowired
+    RollupFolder folder;
+
     @Test
     void bothRollupTablesEqualTheirEventsThroughMultiRowStatementsRollbacksAndDeletions() {
         var t = fixtures.tenant("Trigger Co");
@@ -56,6 +61,11 @@ class UsageRollupTriggerTest {
             recorder.recordAll(events(org, workspaces, users, random, 300), null);
             recorder.record(events(org, workspaces, users, random, 1).getFirst());
             recorder.recordAll(events(org, workspaces, users, random, 200), null);
+            // The writer appends pending deltas (fewer rows than events: summed per hour and key) and
+            // touches no rollup row.
+            assertThat(count("usage_rollup_pending", org)).isBetween(1L, 500L);
+            assertThat(count("usage_rollups", org) + count("usage_rollups_ws", org))
+                    .isZero();
         });
         assertThat(mismatches(org)).isZero();
 
@@ -121,8 +131,25 @@ class UsageRollupTriggerTest {
         return out;
     }
 
-    /** Rollup rows that differ from their events' sums; one more when there are no events at all. */
+    private long count(String table, OrgId org) {
+        return jdbc.sql("SELECT count(*) FROM " + table + " WHERE org_id = :org")
+                .param("org", org.value())
+                .query(Long.class)
+                .single();
+    }
+
+    /**
+     * Rollup rows that differ from their events' sums, first as they are (some deltas may be
+     * pending), then with everything folded; one more when there are no events at all.
+     */
     private long mismatches(OrgId org) {
+        long before = mismatchesNow(org);
+        folder.foldAll();
+        assertThat(count("usage_rollup_pending", org)).isZero();
+        return before + mismatchesNow(org);
+    }
+
+    private long mismatchesNow(OrgId org) {
         long events = jdbc.sql("SELECT count(*) FROM usage_events WHERE org_id = :org")
                 .param("org", org.value())
                 .query(Long.class)

@@ -30,6 +30,8 @@ import org.springframework.stereotype.Repository;
  * members, for every report not grouped by member). A range {@code [start, end)} of whole hours is covered by the month
  * rows of the whole months inside it, day rows for the other whole days and hour rows for the
  * partial days at its edges (see {@link #cover}), so a year costs about 12 + 60 + 46 rows per group.
+ * Added to them: the range's rows of {@code usage_rollup_pending}, the events the {@link RollupFolder}
+ * has not folded yet.
  */
 @Repository
 public class Rollups {
@@ -125,10 +127,13 @@ public class Rollups {
         String wsFilter = q.workspaces() == null ? "" : " AND workspace_id IN (:ws)";
         // Without the member dimension, the rows of usage_rollups_ws (summed over members) answer.
         String table = q.groupBy().contains(Dimension.USER) ? "usage_rollups" : "usage_rollups_ws";
+        String columns = "bucket_start, workspace_id" + (table.equals("usage_rollups") ? ", user_id" : "")
+                + ", model, category, event_count, input_units, output_units, credits, error_count, latency_sum_ms";
         StringBuilder union = new StringBuilder();
         for (int i = 0; i < segments.size(); i++) {
-            if (i > 0) union.append(" UNION ALL");
-            union.append(" SELECT * FROM ")
+            union.append(" SELECT ")
+                    .append(columns)
+                    .append(" FROM ")
                     .append(table)
                     .append(" WHERE org_id = :org AND grain = :g")
                     .append(i)
@@ -136,16 +141,26 @@ public class Rollups {
                     .append(i)
                     .append(" AND bucket_start < :t")
                     .append(i)
-                    .append(wsFilter);
+                    .append(wsFilter)
+                    .append(" UNION ALL");
         }
+        // The events not folded yet (hour rows by member, V91): with the rollups, in the same
+        // snapshot, every committed event counts exactly once.
+        union.append(" SELECT ")
+                .append(columns)
+                .append(
+                        " FROM usage_rollup_pending WHERE org_id = :org AND bucket_start >= :start AND bucket_start < :end")
+                .append(wsFilter);
         // Rows of the bucket's own grain grouped by every key of the table need no aggregation:
-        // read them as they are, ordered as the primary key (no aggregation).
+        // read them as they are, ordered as the primary key (no aggregation), when no event of the
+        // range waits to be folded.
         Set<Dimension> keys = table.equals("usage_rollups")
                 ? EnumSet.allOf(Dimension.class)
                 : EnumSet.of(Dimension.WORKSPACE, Dimension.MODEL, Dimension.CATEGORY);
         boolean asStored = segments.size() == 1
                 && segments.getFirst().grain().equals(q.bucket().wire())
-                && q.groupBy().equals(keys);
+                && q.groupBy().equals(keys)
+                && !pending(q);
         String sql = asStored
                 ? "SELECT bucket_start AS b" + dimColumns
                         + ", event_count AS n, input_units AS i, output_units AS o, credits AS c,"
@@ -158,7 +173,11 @@ public class Rollups {
                         + " FROM r GROUP BY b" + dimColumns
                         + " HAVING sum(event_count) <> 0"
                         + " ORDER BY b" + order;
-        var spec = streaming.sql(prefix + sql).param("org", q.org().value()).param("start", Timestamp.from(q.start()));
+        var spec = streaming
+                .sql(prefix + sql)
+                .param("org", q.org().value())
+                .param("start", Timestamp.from(q.start()))
+                .param("end", Timestamp.from(q.end()));
         for (int i = 0; i < segments.size(); i++) {
             spec = spec.param("g" + i, segments.get(i).grain())
                     .param("f" + i, Timestamp.from(segments.get(i).from()))
@@ -171,6 +190,26 @@ public class Rollups {
             spec = spec.param("ws", ids);
         }
         return spec;
+    }
+
+    /**
+     * Whether events of the report's range and workspaces wait to be folded. Read before the report's
+     * statement: whatever is folded between the two is in the rollups the statement reads, so the
+     * report still counts every event committed before it began, each once.
+     */
+    private boolean pending(UsageQuery q) {
+        if (q.workspaces() != null && q.workspaces().isEmpty()) return false;
+        var spec = streaming
+                .sql("SELECT EXISTS (SELECT 1 FROM usage_rollup_pending WHERE org_id = :org"
+                        + " AND bucket_start >= :start AND bucket_start < :end"
+                        + (q.workspaces() == null ? "" : " AND workspace_id IN (:ws)") + ")")
+                .param("org", q.org().value())
+                .param("start", Timestamp.from(q.start()))
+                .param("end", Timestamp.from(q.end()));
+        if (q.workspaces() != null)
+            spec = spec.param(
+                    "ws", q.workspaces().stream().map(WorkspaceId::value).toList());
+        return spec.query(Boolean.class).single();
     }
 
     private static UsageRow row(ResultSet rs, java.util.Set<Dimension> groupBy) throws SQLException {
