@@ -31,9 +31,9 @@ public class UsageRecorder {
     }
 
     /**
-     * Appends the event; its hour, day and month rollups follow in the same transaction (a
-     * statement-level trigger, last replaced by {@code V80__usage_rollups_byte_keys_and_hot_updates.sql}),
-     * so reports never disagree with the events.
+     * Appends the event; a statement-level trigger (last replaced by {@code
+     * V91__usage_rollup_pending_deltas.sql}) appends its hour's delta to the pending rollups in the same
+     * transaction, and reports read those with the folded rollups, so they never disagree with the events.
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void record(UsageEvent e) {
@@ -84,7 +84,7 @@ public class UsageRecorder {
     /**
      * Appends many events in one statement: the rows travel as one array per column and are inserted
      * by one {@code INSERT … SELECT FROM unnest(…)}, so the rollup trigger runs once for the whole set
-     * (one upsert per touched rollup row). {@code externalIds} is null or parallel to {@code events}
+     * (one pending row per touched hour and key). {@code externalIds} is null or parallel to {@code events}
      * (an entry may be null); an event whose external id is already stored is skipped. Answers the
      * external ids written. The caller's transaction decides what is committed.
      */

@@ -214,6 +214,12 @@ public final class UsageReportsBench {
                     "30 days, org-wide, day x workspace x model (JSON, streamed)",
                     Math.max(10, reps / 10),
                     i -> http.get("/usage?start=" + month + "&end=" + END + "&bucket=day&group_by=workspace,model"));
+            // The one report over raw events (latency percentiles): its cost grows with the events of the range.
+            time(
+                    "performance of the last day, org-wide, by model (raw events)",
+                    10,
+                    i -> http.get("/usage/performance?start=" + END.minus(Duration.ofDays(1)) + "&end=" + END
+                            + "&group_by=model"));
             System.out.printf("  [load average after the reports: %s]%n", load());
 
             if (Boolean.parseBoolean(f.getOrDefault("explain", "true"))) {
