@@ -48,6 +48,9 @@ final class CpuMeter {
                     String[] f = stat(p);
                     if (f != null && (name.equals(pid) || f[1].equals(pid))) {
                         ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                        // The postmaster's children that exited (connections the pool replaced, old
+                        // autovacuum workers): their time moves to its cutime and cstime.
+                        if (name.equals(pid)) ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]);
                     }
                 }
             }
@@ -57,7 +60,10 @@ final class CpuMeter {
         }
     }
 
-    /** Fields of /proc/PID/stat after the command name: state, ppid, … (utime is [11], stime [12]). */
+    /**
+     * Fields of /proc/PID/stat after the command name: state, ppid, … (utime is [11], stime [12],
+     * the waited-for children's cutime [13] and cstime [14]).
+     */
     private static String[] stat(Path proc) {
         try {
             String s = Files.readString(proc.resolve("stat"));
