@@ -104,11 +104,18 @@ public class Rollups {
     }
 
     /**
-     * A month of day rows grouped by every dimension sorts some 30,000 rows: with the default 4 MB
-     * of {@code work_mem} that sort spills to disk. For this transaction only (reports run in one).
+     * Settings for this transaction only (reports run in one), in one round trip. A month of day rows
+     * grouped by every dimension sorts some 30,000 rows: with the default 4 MB of {@code work_mem}
+     * that sort spills to disk. The rollup partitions a report reads are small and hot, so their pages
+     * are costed as cached ones ({@code random_page_cost} 1.1): reading a month of day rows through the
+     * primary key, already in the report's order, then wins over a sequential scan of the partition
+     * and a sort.
      */
     private void sortMemory() {
-        streaming.sql("SET LOCAL work_mem = '32MB'").update();
+        streaming
+                .sql("SELECT set_config('work_mem', '32MB', true), set_config('random_page_cost', '1.1', true)")
+                .query()
+                .listOfRows();
     }
 
     /** The report's statement with its parameters; null when no workspace is visible (no rows). */
