@@ -8,6 +8,14 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 public final class RollupCheck {
     private RollupCheck() {}
 
+    /** The organization's rows in a table ({@code usage_rollups}, {@code usage_rollup_pending}, …). */
+    public static long rows(JdbcClient jdbc, String table, OrgId org) {
+        return jdbc.sql("SELECT count(*) FROM " + table + " WHERE org_id = :org")
+                .param("org", org.value())
+                .query(Long.class)
+                .single();
+    }
+
     /**
      * Rows of either rollup table, any grain, that differ from the brute-force sum of the
      * organization's events, counting the deltas not folded yet with them as reports do (rows left at

@@ -163,11 +163,7 @@ class UsageIngestionTest {
         OrgId org = new OrgId(t.orgId());
         assertThat(RollupCheck.mismatches(jdbc, org)).isZero();
         folder.foldAll();
-        assertThat(jdbc.sql("SELECT count(*) FROM usage_rollup_pending WHERE org_id = :org")
-                        .param("org", t.orgId())
-                        .query(Long.class)
-                        .single())
-                .isZero();
+        assertThat(RollupCheck.rows(jdbc, "usage_rollup_pending", org)).isZero();
         assertThat(RollupCheck.mismatches(jdbc, org)).isZero();
         long eventCredits = jdbc.sql("SELECT sum(credits)::bigint FROM usage_events WHERE org_id = :org")
                 .param("org", t.orgId())

@@ -136,23 +136,16 @@ class UsageReportsPropertyTest {
             assertThat(UsageTestSupport.statuses(results)).containsOnly("created");
 
             // Nothing folded yet: the rollup tables hold none of the organization's events.
-            assertThat(count("usage_rollup_pending", org)).isPositive();
-            assertThat(count("usage_rollups", org) + count("usage_rollups_ws", org))
+            assertThat(RollupCheck.rows(jdbc, "usage_rollup_pending", org)).isPositive();
+            assertThat(RollupCheck.rows(jdbc, "usage_rollups", org) + RollupCheck.rows(jdbc, "usage_rollups_ws", org))
                     .isZero();
             checkReports(new Random(queries), owner, t.path(), workspaces, raw);
         }
 
         folder.foldAll();
-        assertThat(count("usage_rollup_pending", org)).isZero();
-        assertThat(count("usage_rollups", org)).isPositive();
+        assertThat(RollupCheck.rows(jdbc, "usage_rollup_pending", org)).isZero();
+        assertThat(RollupCheck.rows(jdbc, "usage_rollups", org)).isPositive();
         checkReports(new Random(queries), owner, t.path(), workspaces, raw);
-    }
-
-    private long count(String table, OrgId org) {
-        return jdbc.sql("SELECT count(*) FROM " + table + " WHERE org_id = :org")
-                .param("org", org.value())
-                .query(Long.class)
-                .single();
     }
 
     private void checkReports(Random random, Api owner, String orgPath, String[] workspaces, List<Raw> raw) {

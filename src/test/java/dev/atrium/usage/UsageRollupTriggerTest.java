@@ -63,8 +63,8 @@ class UsageRollupTriggerTest {
             recorder.recordAll(events(org, workspaces, users, random, 200), null);
             // The writer appends pending deltas (fewer rows than events: summed per hour and key) and
             // touches no rollup row.
-            assertThat(count("usage_rollup_pending", org)).isBetween(1L, 500L);
-            assertThat(count("usage_rollups", org) + count("usage_rollups_ws", org))
+            assertThat(RollupCheck.rows(jdbc, "usage_rollup_pending", org)).isBetween(1L, 500L);
+            assertThat(RollupCheck.rows(jdbc, "usage_rollups", org) + RollupCheck.rows(jdbc, "usage_rollups_ws", org))
                     .isZero();
         });
         assertThat(mismatches(org)).isZero();
@@ -131,13 +131,6 @@ class UsageRollupTriggerTest {
         return out;
     }
 
-    private long count(String table, OrgId org) {
-        return jdbc.sql("SELECT count(*) FROM " + table + " WHERE org_id = :org")
-                .param("org", org.value())
-                .query(Long.class)
-                .single();
-    }
-
     /**
      * Rollup rows that differ from their events' sums, first as they are (some deltas may be
      * pending), then with everything folded; one more when there are no events at all.
@@ -145,15 +138,12 @@ class UsageRollupTriggerTest {
     private long mismatches(OrgId org) {
         long before = mismatchesNow(org);
         folder.foldAll();
-        assertThat(count("usage_rollup_pending", org)).isZero();
+        assertThat(RollupCheck.rows(jdbc, "usage_rollup_pending", org)).isZero();
         return before + mismatchesNow(org);
     }
 
     private long mismatchesNow(OrgId org) {
-        long events = jdbc.sql("SELECT count(*) FROM usage_events WHERE org_id = :org")
-                .param("org", org.value())
-                .query(Long.class)
-                .single();
+        long events = RollupCheck.rows(jdbc, "usage_events", org);
         return RollupCheck.mismatches(jdbc, org) + (events == 0 ? 1 : 0);
     }
 }
