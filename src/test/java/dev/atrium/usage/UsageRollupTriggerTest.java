@@ -101,6 +101,38 @@ class UsageRollupTriggerTest {
                 .isZero();
     }
 
+    @Test
+    void aFoldThatRollsBackLosesNothingAndCountsNothingTwice() {
+        var t = fixtures.tenant("Fold Co");
+        OrgId org = new OrgId(t.orgId());
+        String[] workspaces = {t.primaryWorkspaceId()};
+        String[] users = {null, t.owner().userId()};
+        Random random = new Random(91);
+        var outer = new TransactionTemplate(transactions);
+        var separate = new TransactionTemplate(transactions);
+        separate.setPropagationBehavior(TransactionTemplate.PROPAGATION_REQUIRES_NEW);
+        separate.executeWithoutResult(s -> recorder.recordAll(events(org, workspaces, users, random, 200), null));
+        folder.foldAll();
+
+        outer.executeWithoutResult(s -> {
+            // This transaction takes the fold's lock (and folds what is pending): no other folder runs
+            // until it ends.
+            folder.foldOnce(true);
+            // Events committed meanwhile, with rows in hours that already have rollups and in new ones.
+            separate.executeWithoutResult(n -> recorder.recordAll(events(org, workspaces, users, random, 300), null));
+            assertThat(RollupCheck.rows(jdbc, "usage_rollup_pending", org)).isPositive();
+            assertThat(folder.foldOnce(true)).isPositive();
+            assertThat(RollupCheck.rows(jdbc, "usage_rollup_pending", org)).isZero();
+            s.setRollbackOnly();
+        });
+
+        // The fold's deletions and additions went back together: every event is counted once, whether
+        // the folder has come by again or not, and once more after everything is folded.
+        assertThat(mismatchesNow(org)).isZero();
+        assertThat(mismatches(org)).isZero();
+        assertThat(RollupCheck.rows(jdbc, "usage_events", org)).isEqualTo(500);
+    }
+
     /** {@code n} events spread over six hours around a year end, in random order. */
     private static List<UsageEvent> events(
             OrgId org, String[] workspaces, @Nullable String[] users, Random random, int n) {

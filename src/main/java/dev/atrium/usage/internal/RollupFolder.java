@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.DataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -89,6 +90,13 @@ public class RollupFolder implements SmartLifecycle {
     private final Duration interval;
     private final boolean enabled;
     private final Object wake = new Object();
+    /**
+     * Rows deleted from the pending table since it was last vacuumed. Until vacuum reclaims them, a
+     * report's look at the pending rows of its range walks their index entries and heap tuples too
+     * (autovacuum may take a minute to come by).
+     */
+    private final AtomicLong deadSinceVacuum = new AtomicLong();
+
     private volatile boolean running;
     private Thread worker;
 
@@ -142,13 +150,6 @@ public class RollupFolder implements SmartLifecycle {
         vacuumIfDrained();
     }
 
-    /**
-     * Rows deleted from the pending table since it was last vacuumed. Until vacuum reclaims them, a
-     * report's look at the pending rows of its range walks their index entries and heap tuples too
-     * (autovacuum may take a minute to come by).
-     */
-    private final AtomicLong deadSinceVacuum = new AtomicLong();
-
     private void folded(long n) {
         deadSinceVacuum.addAndGet(n);
     }
@@ -158,7 +159,12 @@ public class RollupFolder implements SmartLifecycle {
         if (deadSinceVacuum.get() < VACUUM_AFTER) return;
         deadSinceVacuum.set(0);
         // Outside a transaction (VACUUM cannot run in one); it takes no lock that writers or the fold need.
-        jdbc.sql("VACUUM usage_rollup_pending").update();
+        // Only an optimization: if it cannot run, autovacuum still will.
+        try {
+            jdbc.sql("VACUUM usage_rollup_pending").update();
+        } catch (DataAccessException e) {
+            log.warn("Vacuuming the pending usage rollups failed; autovacuum will", e);
+        }
     }
 
     /** Folding held off until {@link #close}. */
@@ -197,8 +203,7 @@ public class RollupFolder implements SmartLifecycle {
         }
     }
 
-    /** Asks the folder to fold now rather than at its next interval. */
-    public void nudge() {
+    private void wakeUp() {
         synchronized (wake) {
             wake.notifyAll();
         }
@@ -240,7 +245,7 @@ public class RollupFolder implements SmartLifecycle {
     public synchronized void stop() {
         if (!running) return;
         running = false;
-        nudge();
+        wakeUp();
         try {
             worker.join(30_000);
         } catch (InterruptedException e) {
