@@ -120,6 +120,8 @@ public class Rollups {
 
     /** The report's statement with its parameters; null when no workspace is visible (no rows). */
     private JdbcClient.@Nullable StatementSpec statement(UsageQuery q, String prefix) {
+        // An empty IN () is not SQL; no visible workspace means no rows.
+        if (q.workspaces() != null && q.workspaces().isEmpty()) return null;
         List<Segment> segments = cover(q.start(), q.end(), q.bucket());
         List<Dimension> dims =
                 Arrays.stream(Dimension.values()).filter(q.groupBy()::contains).toList();
@@ -180,23 +182,24 @@ public class Rollups {
                         + " FROM r GROUP BY b" + dimColumns
                         + " HAVING sum(event_count) <> 0"
                         + " ORDER BY b" + order;
-        var spec = streaming
-                .sql(prefix + sql)
-                .param("org", q.org().value())
-                .param("start", Timestamp.from(q.start()))
-                .param("end", Timestamp.from(q.end()));
+        var spec = range(streaming.sql(prefix + sql), q);
         for (int i = 0; i < segments.size(); i++) {
             spec = spec.param("g" + i, segments.get(i).grain())
                     .param("f" + i, Timestamp.from(segments.get(i).from()))
                     .param("t" + i, Timestamp.from(segments.get(i).to()));
         }
-        if (q.workspaces() != null) {
-            List<String> ids = q.workspaces().stream().map(WorkspaceId::value).toList();
-            // An empty IN () is not SQL; no visible workspace means no rows.
-            if (ids.isEmpty()) return null;
-            spec = spec.param("ws", ids);
-        }
         return spec;
+    }
+
+    /** The query's organization, range ({@code :start}, {@code :end}) and visible workspaces ({@code :ws}). */
+    private static JdbcClient.StatementSpec range(JdbcClient.StatementSpec spec, UsageQuery q) {
+        spec = spec.param("org", q.org().value())
+                .param("start", Timestamp.from(q.start()))
+                .param("end", Timestamp.from(q.end()));
+        return q.workspaces() == null
+                ? spec
+                : spec.param(
+                        "ws", q.workspaces().stream().map(WorkspaceId::value).toList());
     }
 
     /**
@@ -205,18 +208,13 @@ public class Rollups {
      * report still counts every event committed before it began, each once.
      */
     private boolean pending(UsageQuery q) {
-        if (q.workspaces() != null && q.workspaces().isEmpty()) return false;
-        var spec = streaming
-                .sql("SELECT EXISTS (SELECT 1 FROM usage_rollup_pending WHERE org_id = :org"
-                        + " AND bucket_start >= :start AND bucket_start < :end"
-                        + (q.workspaces() == null ? "" : " AND workspace_id IN (:ws)") + ")")
-                .param("org", q.org().value())
-                .param("start", Timestamp.from(q.start()))
-                .param("end", Timestamp.from(q.end()));
-        if (q.workspaces() != null)
-            spec = spec.param(
-                    "ws", q.workspaces().stream().map(WorkspaceId::value).toList());
-        return spec.query(Boolean.class).single();
+        return range(
+                        streaming.sql("SELECT EXISTS (SELECT 1 FROM usage_rollup_pending WHERE org_id = :org"
+                                + " AND bucket_start >= :start AND bucket_start < :end"
+                                + (q.workspaces() == null ? "" : " AND workspace_id IN (:ws)") + ")"),
+                        q)
+                .query(Boolean.class)
+                .single();
     }
 
     private static UsageRow row(ResultSet rs, java.util.Set<Dimension> groupBy) throws SQLException {
