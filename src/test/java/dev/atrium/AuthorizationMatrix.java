@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
  * The authorization matrix as data: every endpoint under {@code /api/v1/organizations/{org}} that
  * takes an id, and the status each kind of caller gets on the objects of one organization.
  *
- * <p>Rules it spells out (DESIGN §1, API conventions): anything in another organization is 404 for
+ * <p>Rules it spells out (docs/domain.md, docs/api.md): anything in another organization is 404 for
  * every caller, as for an id that does not exist; so is a workspace the caller is not assigned to,
  * and a workspace reached with another workspace's key. An object within reach with an action the
  * role does not allow is 403. Workspace keys are gateway credentials: 403 on every management call,

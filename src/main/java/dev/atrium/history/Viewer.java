@@ -9,7 +9,7 @@ import dev.atrium.workspace.WorkspaceRole;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Who reads a workspace's history, reduced to what decides visibility (DESIGN §1):
+ * Who reads a workspace's history, reduced to what decides visibility (the isolation rules of docs/domain.md):
  * <ul>
  *   <li>workspace {@code admin}: every conversation and activity of the workspace;
  *   <li>workspace {@code member}: their own and the shared ones;

@@ -172,7 +172,7 @@ public class CreditReports {
     }
 
     /**
-     * DESIGN §2's conservation check: granted = pool + budgets + held + spent + expired, no
+     * The conservation check of docs/domain.md: granted = pool + budgets + held + spent + expired, no
      * account below zero, every balance equal to its journal, held equal to the open holds.
      */
     public record Invariant(

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** A member's role in an organization (DESIGN §1). */
+/** A member's role in an organization (docs/domain.md, people and roles). */
 public enum OrgRole {
     OWNER,
     ADMIN,

@@ -21,7 +21,7 @@ public enum ModelKind {
     }
 
     /**
-     * The spending category of reports and the ledger (DESIGN §3): {@code chat}, or {@code image} and
+     * The spending category of reports and the ledger (docs/domain.md, categories): {@code chat}, or {@code image} and
      * {@code speech}, under which transcription is counted too.
      */
     public String category() {

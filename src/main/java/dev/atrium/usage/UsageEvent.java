@@ -9,7 +9,7 @@ import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /**
- * One settled AI operation (DESIGN §4). {@code category} is {@code chat}, {@code image} or
+ * One settled AI operation (docs/domain.md, usage events). {@code category} is {@code chat}, {@code image} or
  * {@code speech}; {@code operation} says which endpoint (chat, image, speech, transcription);
  * units are tokens for chat, images for image, characters or seconds for speech.
  */

@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** What a workspace is for (DESIGN §1). */
+/** What a workspace is for (docs/domain.md lists each kind's use). */
 public enum WorkspaceKind {
     CLIENT,
     DEPARTMENT,

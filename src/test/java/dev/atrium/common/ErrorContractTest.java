@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * API.md Conventions: every error is problem+json with a stable {@code code}, and bad input is a 4xx,
+ * The API's conventions (docs/api.md): every error is problem+json with a stable {@code code}, and bad input is a 4xx,
  * never a 500. One table over many endpoints: malformed JSON, wrong types, unknown enum values,
  * oversized bodies, malformed ids and bad paging parameters.
  */

@@ -30,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-/** DESIGN §3's failure policy, end to end: what is charged when things go wrong, and what never reaches a provider. */
+/** The failure policy of docs/domain.md, end to end: what is charged when things go wrong, and what never reaches a provider. */
 class GatewayFaultsTest extends UpstreamGatewayTest {
 
     private static ChatCompletionCreateParams chat(String model, String content) {

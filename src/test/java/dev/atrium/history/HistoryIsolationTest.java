@@ -86,7 +86,7 @@ class HistoryIsolationTest {
         callers.put("owner of org B", b.owner().token());
         callers.put("workspace key of org B", keyB);
 
-        // Who sees which conversation (list, get, search), by DESIGN §1.
+        // Who sees which conversation (list, get, search), by the isolation rules of docs/domain.md.
         Map<String, List<String>> sees = Map.of(
                 "alice (creator, member)", List.of(priv, shared),
                 "bob (member)", List.of(shared),

@@ -15,7 +15,7 @@ import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The credit ledger as plain arithmetic, written from DESIGN §2 and the rules documented on
+ * The credit ledger as plain arithmetic, written from docs/domain.md and docs/credits.md and the rules documented on
  * {@link Ledger}, {@link CreditAdmin}, {@link Plans} and {@code internal.Lots}, for
  * {@link LedgerSimulationTest} to compare the real ledger against after every operation.
  *

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
-/** DESIGN §5: every administrative action is recorded with who, when, what, before and after. */
+/** Governance (docs/domain.md): every administrative action is recorded with who, when, what, before and after. */
 @IntegrationTest
 class AuditLogTest {
     @Autowired

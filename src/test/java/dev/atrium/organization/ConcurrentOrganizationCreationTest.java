@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
-/** DESIGN §1: creating an organization atomically creates its Primary Workspace and the owner's membership. */
+/** docs/domain.md: creating an organization atomically creates its Primary Workspace and the owner's membership. */
 @IntegrationTest
 class ConcurrentOrganizationCreationTest {
     private static final int THREADS = 20;
