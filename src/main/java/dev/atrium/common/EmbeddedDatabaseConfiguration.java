@@ -49,11 +49,14 @@ class EmbeddedDatabaseConfiguration {
     }
 
     @Bean(destroyMethod = "close")
-    DataSource dataSource(EmbeddedPostgres postgres, @Value("${atrium.database.pool-size:20}") int poolSize) {
+    DataSource dataSource(
+            EmbeddedPostgres postgres,
+            @Value("${atrium.database.pool-size:20}") int poolSize,
+            @Value("${atrium.database.connect-timeout:2s}") java.time.Duration connectTimeout) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
         config.setUsername("postgres");
-        config.setMaximumPoolSize(poolSize);
+        DatabasePool.configure(config, poolSize, connectTimeout);
         config.setPoolName("atrium-embedded");
         return new HikariDataSource(config);
     }

@@ -18,12 +18,13 @@ class ExternalDatabaseConfiguration {
             @Value("${atrium.database.url}") String url,
             @Value("${atrium.database.user:}") String user,
             @Value("${atrium.database.password:}") String password,
-            @Value("${atrium.database.pool-size:20}") int poolSize) {
+            @Value("${atrium.database.pool-size:20}") int poolSize,
+            @Value("${atrium.database.connect-timeout:2s}") java.time.Duration connectTimeout) {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(url.startsWith("jdbc:") ? url : "jdbc:" + url);
         if (!user.isBlank()) config.setUsername(user);
         if (!password.isBlank()) config.setPassword(password);
-        config.setMaximumPoolSize(poolSize);
+        DatabasePool.configure(config, poolSize, connectTimeout);
         config.setPoolName("atrium");
         return new HikariDataSource(config);
     }

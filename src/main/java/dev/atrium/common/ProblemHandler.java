@@ -73,6 +73,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
+        if (DatabaseOutage.isOutage(e)) {
+            log.warn("database unavailable, answered 503: {}", e.toString());
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                    .header(HttpHeaders.RETRY_AFTER, String.valueOf(DatabaseOutage.RETRY_AFTER_SECONDS))
+                    .body(ProblemDetails.of(
+                            HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable", DatabaseOutage.MESSAGE));
+        }
         log.error("unexpected error", e);
         return ResponseEntity.internalServerError()
                 .body(ProblemDetails.of(

@@ -1,6 +1,7 @@
 package dev.atrium.gateway.web;
 
 import dev.atrium.common.ApiException;
+import dev.atrium.common.DatabaseOutage;
 import dev.atrium.gateway.GatewayException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,6 +74,13 @@ class GatewayErrors {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Map<String, Object>> unexpected(Exception e) {
+        if (DatabaseOutage.isOutage(e)) {
+            log.warn("database unavailable, answered 503: {}", e.toString());
+            return ResponseEntity.status(503)
+                    .header("Retry-After", String.valueOf(DatabaseOutage.RETRY_AFTER_SECONDS))
+                    .contentType(MediaType.APPLICATION_JSON)
+                    .body(Map.<String, Object>of("error", DatabaseOutage.openAiError()));
+        }
         log.error("gateway error", e);
         return body(500, "api_error", "internal_error", "An unexpected error occurred.");
     }

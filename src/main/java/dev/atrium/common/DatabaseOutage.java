@@ -1,0 +1,101 @@
+package dev.atrium.common;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.web.filter.OncePerRequestFilter;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * While PostgreSQL cannot be reached, every request answers 503 with {@code Retry-After} at once, in
+ * the shape its caller reads: OpenAI's error body under {@code /v1}, problem+json elsewhere. The
+ * pool gives up on a connection after {@code atrium.database.connect-timeout} (2 s), so nothing
+ * waits longer than that; the server needs nothing to recover when the database returns.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 5)
+public class DatabaseOutage extends OncePerRequestFilter {
+    /** Seconds a client is asked to wait before trying again. */
+    public static final int RETRY_AFTER_SECONDS = 2;
+
+    public static final String MESSAGE = "The database is unavailable; try again shortly.";
+    private static final Logger log = LoggerFactory.getLogger(DatabaseOutage.class);
+
+    private final JsonMapper json;
+
+    DatabaseOutage(JsonMapper json) {
+        this.json = json;
+    }
+
+    /** Whether {@code error} (or a cause) says the database could not be reached or went away. */
+    public static boolean isOutage(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof DataAccessResourceFailureException
+                    || t instanceof CannotCreateTransactionException
+                    || t instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                String state = sql.getSQLState();
+                // 08: connection exceptions; 57P01-57P03: the server is shutting down or starting.
+                if (state.startsWith("08") || state.startsWith("57P0")) return true;
+            }
+            if (t.getCause() == t) break;
+        }
+        return false;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        try {
+            chain.doFilter(request, response);
+        } catch (ServletException | RuntimeException e) {
+            if (!isOutage(e) || response.isCommitted()) throw e;
+            log.warn("database unavailable, answered 503: {}", e.toString());
+            response.resetBuffer();
+            write(request, response, json);
+        }
+    }
+
+    /** The body of OpenAI's error shape for an outage: message, type, code and a null param. */
+    public static Map<String, @Nullable Object> openAiError() {
+        Map<String, @Nullable Object> error = new LinkedHashMap<>();
+        error.put("message", MESSAGE);
+        error.put("type", "server_error");
+        error.put("code", "database_unavailable");
+        error.put("param", null);
+        return error;
+    }
+
+    /** Writes the 503 answer for {@code request}'s API. */
+    public static void write(HttpServletRequest request, HttpServletResponse response, JsonMapper json)
+            throws IOException {
+        response.setStatus(HttpStatus.SERVICE_UNAVAILABLE.value());
+        response.setHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
+        if (request.getRequestURI().startsWith("/v1/")) {
+            response.setContentType("application/json");
+            json.writeValue(response.getOutputStream(), Map.of("error", openAiError()));
+            return;
+        }
+        response.setContentType("application/problem+json");
+        json.writeValue(
+                response.getOutputStream(),
+                ProblemDetails.of(HttpStatus.SERVICE_UNAVAILABLE, "database_unavailable", MESSAGE));
+    }
+}

@@ -1,0 +1,132 @@
+package dev.atrium.common;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.atrium.AtriumApplication;
+import dev.atrium.support.Api;
+import dev.atrium.support.TcpProxy;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.util.FileSystemUtils;
+
+/**
+ * PostgreSQL becomes unreachable while Atrium runs (an in-test TCP proxy between them drops every
+ * connection and refuses new ones), then comes back. During the outage every answer comes fast, as
+ * 503 with {@code Retry-After} in its API's shape, and health says the database is down; afterwards
+ * Atrium serves again by itself, and the ledger holds exactly what the answered calls were charged.
+ */
+class DatabaseOutageTest {
+    private static final String SETUP_TOKEN = "atr_setup_outage-test";
+    private static final Map<String, Object> CHAT =
+            Map.of("model", "demo/chat", "messages", List.of(Map.of("role", "user", "content", "Hello")));
+
+    @Test
+    void anOutageAnswers503FastInEachApisShapeAndServiceResumesWithNothingLostOrChargedTwice() throws Exception {
+        Path dataDir = Files.createTempDirectory(Path.of("target"), "outage-");
+        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+                        .setServerConfig("fsync", "off")
+                        .setServerConfig("synchronous_commit", "off")
+                        .start();
+                TcpProxy proxy = new TcpProxy(postgres.getPort());
+                var app = new SpringApplicationBuilder(AtriumApplication.class)
+                        .run(
+                                "--server.port=0",
+                                "--atrium.data-dir=" + dataDir,
+                                "--atrium.database.url=jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres",
+                                "--atrium.database.user=postgres",
+                                "--atrium.database.pool-size=5",
+                                "--atrium.setup-token=" + SETUP_TOKEN)) {
+            Api anonymous = new Api("http://localhost:" + app.getEnvironment().getProperty("local.server.port"), null);
+            var setup = anonymous
+                    .withHeader("X-Setup-Token", SETUP_TOKEN)
+                    .post(
+                            "/api/v1/setup",
+                            Map.of(
+                                    "email", "outage@example.com",
+                                    "password", "a long enough password",
+                                    "name", "Outage",
+                                    "organization_name", "Outage Co"));
+            assertThat(setup.status()).as(setup.toString()).isEqualTo(201);
+            Api api = anonymous.as(setup.text("token"));
+            String org = "/api/v1/organizations/"
+                    + setup.json().path("organization").path("id").asString();
+            assertThat(api.post(org + "/credits/grants", Map.of("amount", "100", "kind", "promotional"))
+                            .status())
+                    .isEqualTo(201);
+
+            BigDecimal charged = BigDecimal.ZERO;
+            int answered = 0;
+            for (int i = 0; i < 5; i++) {
+                var r = api.post("/v1/chat/completions", CHAT);
+                assertThat(r.status()).as(r.toString()).isEqualTo(200);
+                charged = charged.add(new BigDecimal(r.header("x-atrium-credits-charged")));
+                answered++;
+            }
+
+            proxy.cut();
+
+            long started = System.nanoTime();
+            var credits = api.get(org + "/credits");
+            Duration apiTook = Duration.ofNanos(System.nanoTime() - started);
+            assertThat(credits.status()).as(credits.toString()).isEqualTo(503);
+            assertThat(credits.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(credits.text("code")).isEqualTo("database_unavailable");
+            assertThat(credits.header("Retry-After")).isEqualTo("2");
+            assertThat(apiTook).isLessThan(Duration.ofMillis(3000));
+
+            started = System.nanoTime();
+            var chat = api.post("/v1/chat/completions", CHAT);
+            Duration chatTook = Duration.ofNanos(System.nanoTime() - started);
+            assertThat(chat.status()).as(chat.toString()).isEqualTo(503);
+            assertThat(chat.json().path("error").path("code").asString()).isEqualTo("database_unavailable");
+            assertThat(chat.json().path("error").path("message").asString()).doesNotContain("Exception");
+            assertThat(chat.header("Retry-After")).isEqualTo("2");
+            assertThat(chatTook).isLessThan(Duration.ofMillis(3000));
+
+            started = System.nanoTime();
+            var health = anonymous.get("/actuator/health");
+            Duration healthTook = Duration.ofNanos(System.nanoTime() - started);
+            assertThat(health.status()).isEqualTo(503);
+            assertThat(health.text("status")).isEqualTo("DOWN");
+            assertThat(healthTook).isLessThan(Duration.ofMillis(1000));
+            assertThat(anonymous.get("/actuator/health/liveness").status()).isEqualTo(200);
+            assertThat(anonymous.get("/actuator/health/readiness").status()).isEqualTo(503);
+
+            System.out.printf(
+                    "outage: /api answered 503 in %d ms, /v1 in %d ms, health in %d ms%n",
+                    apiTook.toMillis(), chatTook.toMillis(), healthTook.toMillis());
+            proxy.restore();
+            long restored = System.nanoTime();
+            long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+            while (anonymous.get("/actuator/health").status() != 200) {
+                assertThat(System.nanoTime()).as("healthy again within 15 s").isLessThan(deadline);
+                Thread.sleep(100);
+            }
+            System.out.printf(
+                    "outage: healthy %d ms after the database returned%n", (System.nanoTime() - restored) / 1_000_000);
+            for (int i = 0; i < 5; i++) {
+                var r = api.post("/v1/chat/completions", CHAT);
+                assertThat(r.status()).as(r.toString()).isEqualTo(200);
+                charged = charged.add(new BigDecimal(r.header("x-atrium-credits-charged")));
+                answered++;
+            }
+
+            var invariant = api.get(org + "/credits/invariant");
+            assertThat(invariant.json().path("conserved").asBoolean())
+                    .as(invariant.toString())
+                    .isTrue();
+            assertThat(new BigDecimal(invariant.text("spent"))).isEqualByComparingTo(charged);
+            assertThat(new BigDecimal(invariant.text("held"))).isEqualByComparingTo(BigDecimal.ZERO);
+            assertThat(answered).isEqualTo(10);
+        } finally {
+            FileSystemUtils.deleteRecursively(dataDir);
+        }
+    }
+}
