@@ -3,6 +3,7 @@ package dev.atrium.ledger;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Ids;
 import dev.atrium.common.OrgId;
+import dev.atrium.common.OutboundGuard;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -46,16 +47,19 @@ public class Webhooks {
     private final HttpClient http;
     private final int maxAttempts;
     private final Duration baseBackoff;
+    private final OutboundGuard guard;
 
     Webhooks(
             JdbcClient jdbc,
             Clock clock,
+            OutboundGuard guard,
             @Value("${atrium.webhooks.max-attempts:8}") int maxAttempts,
             @Value("${atrium.webhooks.backoff:PT10S}") Duration baseBackoff) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.maxAttempts = maxAttempts;
         this.baseBackoff = baseBackoff;
+        this.guard = guard;
         this.http =
                 HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
@@ -94,6 +98,7 @@ public class Webhooks {
                 || url.length() > 2000) {
             throw ApiException.invalid("url", "url must be an http or https URL.");
         }
+        guard.requirePublic("url", uri);
         if (events.isEmpty() || !EVENTS.containsAll(events)) {
             throw ApiException.invalid("events", "events must list some of " + EVENTS + ".");
         }
@@ -236,6 +241,8 @@ public class Webhooks {
         Integer status = null;
         String error = null;
         try {
+            // Checked again at each delivery: the name may resolve elsewhere than when it was saved.
+            guard.check(URI.create(d.url()));
             String timestamp = Long.toString(clock.instant().getEpochSecond());
             HttpRequest request = HttpRequest.newBuilder(URI.create(d.url()))
                     .timeout(Duration.ofSeconds(10))
@@ -249,6 +256,8 @@ public class Webhooks {
                     .build();
             status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
             if (status < 200 || status >= 300) error = "HTTP " + status;
+        } catch (OutboundGuard.Refused e) {
+            error = "refused: the URL " + e.getMessage();
         } catch (java.io.IOException | IllegalArgumentException e) {
             error = e.getClass().getSimpleName() + ": " + e.getMessage();
         } catch (InterruptedException e) {

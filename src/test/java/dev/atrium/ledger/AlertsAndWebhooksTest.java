@@ -147,6 +147,20 @@ class AlertsAndWebhooksTest {
         assertThat(api.put(t.ws(t.primaryWorkspaceId()) + "/alerts", Map.of("thresholds_percent", List.of(0)))
                         .status())
                 .isEqualTo(422);
+        // Webhooks never reach the server's own network: loopback (except the test's allowed
+        // 127.0.0.1), private, link-local and metadata addresses are refused when saved.
+        for (String url : List.of(
+                "http://localhost:8080/hook",
+                "http://127.0.0.2/hook",
+                "http://[::1]/hook",
+                "http://10.0.0.1/hook",
+                "http://192.168.0.1/hook",
+                "http://169.254.169.254/latest/meta-data",
+                "http://[fd00::1]/hook")) {
+            var refused = api.post(t.path() + "/webhooks", Map.of("url", url, "events", List.of("*")));
+            assertThat(refused.status()).as(url + " " + refused).isEqualTo(422);
+            assertThat(refused.body()).contains("url");
+        }
         var list = api.get(t.path() + "/webhooks");
         assertThat(list.status()).isEqualTo(200);
         assertThat(list.body()).doesNotContain("whsec_");
