@@ -1,5 +1,6 @@
 package dev.atrium.ledger.web;
 
+import dev.atrium.common.Amount;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.Page;
 import dev.atrium.common.PageRequest;
@@ -11,6 +12,7 @@ import dev.atrium.ledger.Grant;
 import dev.atrium.ledger.internal.Idempotency;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrgAccess;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +46,9 @@ class CreditsController {
     }
 
     record GrantRequest(
-            @Nullable String amount,
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String amount,
+
             @Nullable String kind,
             @Nullable Instant expiresAt,
             @Nullable String note) {}
@@ -74,12 +78,21 @@ class CreditsController {
     }
 
     record MoveRequest(
-            @Nullable String workspaceId, @Nullable String amount) {}
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String workspaceId,
+
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String amount) {}
 
     record TransferRequest(
-            @Nullable String fromWorkspaceId,
-            @Nullable String toWorkspaceId,
-            @Nullable String amount) {}
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String fromWorkspaceId,
+
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String toWorkspaceId,
+
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String amount) {}
 
     record Movement(
             String kind,

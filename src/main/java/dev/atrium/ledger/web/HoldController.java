@@ -1,5 +1,6 @@
 package dev.atrium.ledger.web;
 
+import dev.atrium.common.Amount;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Ids;
 import dev.atrium.common.OrgId;
@@ -16,6 +17,7 @@ import dev.atrium.ledger.internal.Idempotency;
 import dev.atrium.organization.Access;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceService;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Duration;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
@@ -46,13 +48,19 @@ class HoldController {
     }
 
     record HoldBody(
-            @Nullable String amount,
-            @Nullable Category category,
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String amount,
+
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            Category category,
+
             @Nullable String model,
             @Nullable String userId,
             @Nullable Long ttlSeconds) {}
 
-    record CaptureBody(@Nullable String amount) {}
+    record CaptureBody(
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String amount) {}
 
     record HoldView(
             String id,

@@ -1,5 +1,6 @@
 package dev.atrium.pricing.web;
 
+import dev.atrium.common.Amount;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
 import dev.atrium.identity.Caller;
@@ -44,13 +45,13 @@ class PricingController {
             @Nullable String provider,
             @Nullable String upstreamModel,
             @Nullable String kind,
-            @Nullable String inputPerMillion,
-            @Nullable String outputPerMillion,
+            @Amount @Nullable String inputPerMillion,
+            @Amount @Nullable String outputPerMillion,
             @Nullable Integer maxOutputTokens,
             @Nullable Integer contextWindow,
             @Nullable List<PriceChange.@Nullable Image> imagePrices,
-            @Nullable String perThousandChars,
-            @Nullable String perAudioMinute) {
+            @Amount @Nullable String perThousandChars,
+            @Amount @Nullable String perAudioMinute) {
         PriceChange change() {
             return new PriceChange(
                     provider,
