@@ -5,6 +5,11 @@ import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.Operation;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.info.License;
+import io.swagger.v3.oas.models.media.Content;
+import io.swagger.v3.oas.models.media.JsonSchema;
+import io.swagger.v3.oas.models.media.MediaType;
+import io.swagger.v3.oas.models.media.Schema;
+import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import java.util.List;
@@ -66,11 +71,86 @@ class OpenApiConfiguration {
     }
 
     @Bean
-    OpenApiCustomizer publicOperations() {
-        return openApi -> openApi.getPaths()
-                .forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
-                    if (PUBLIC.contains(method.name() + " " + path)) noCredentials(operation);
-                }));
+    OpenApiCustomizer publicOperationsAndProblems() {
+        return openApi -> {
+            openApi.getComponents().addSchemas("Problem", problem());
+            openApi.getPaths()
+                    .forEach((path, item) -> item.readOperationsMap().forEach((method, operation) -> {
+                        if (PUBLIC.contains(method.name() + " " + path)) noCredentials(operation);
+                        if (path.startsWith("/v1/")) openAiShapes(operation);
+                        if (path.startsWith("/api/") && operation.getResponses() != null) {
+                            Schema<?> ref = new JsonSchema().$ref("#/components/schemas/Problem");
+                            operation
+                                    .getResponses()
+                                    .addApiResponse(
+                                            "default",
+                                            new ApiResponse()
+                                                    .description("An error, as RFC 9457 problem details.")
+                                                    .content(new Content()
+                                                            .addMediaType(
+                                                                    "application/problem+json",
+                                                                    new MediaType().schema(ref))));
+                        }
+                    }));
+        };
+    }
+
+    /**
+     * The gateway reads and writes OpenAI's (and Anthropic's) JSON as trees, so there is no Java type to
+     * describe it: the document says "a JSON object" and that unknown parameters go to the provider.
+     */
+    private static void openAiShapes(Operation operation) {
+        if (operation.getRequestBody() != null && operation.getRequestBody().getContent() != null) {
+            operation.getRequestBody().getContent().forEach((type, media) -> {
+                if (media.getSchema() == null && type.endsWith("json")) {
+                    Schema<?> body = type(
+                            "object",
+                            "A request in the provider API's shape; parameters the gateway does not know are"
+                                    + " passed on to the provider.");
+                    media.setSchema(body);
+                }
+            });
+        }
+        var ok = operation.getResponses() == null
+                ? null
+                : operation.getResponses().get("200");
+        if (ok != null && (ok.getContent() == null || ok.getContent().isEmpty())) {
+            ok.setContent(new Content()
+                    .addMediaType(
+                            "application/json",
+                            new MediaType().schema(type("object", "The provider API's response shape.")))
+                    .addMediaType(
+                            "text/event-stream",
+                            new MediaType().schema(type("string", "Server-sent events, when stream is true."))));
+        }
+    }
+
+    /** RFC 9457 problem details with Atrium's stable {@code code} (see ProblemDetails). */
+    private static Schema<?> problem() {
+        Schema<?> schema = type("object", "An error: RFC 9457 problem details with a stable code.");
+        schema.addProperty("type", type("string", "A URI naming the kind of error."));
+        schema.addProperty("title", type("string", "A short summary of the kind of error."));
+        schema.addProperty("status", type("integer", "The HTTP status."));
+        schema.addProperty("detail", type("string", "What went wrong with this request."));
+        schema.addProperty("instance", type("string", "The path of the request."));
+        schema.addProperty("code", type("string", "The stable, machine-readable error code, e.g. validation_failed."));
+        schema.addProperty("request_id", type("string", "The request's id, as in the x-atrium-request-id header."));
+        Schema<?> error = type("object", "One field's error.");
+        error.addProperty("field", type("string", "The field, as a dotted path (spend_limit.amount)."));
+        error.addProperty("message", type("string", "What is wrong with it."));
+        error.setRequired(List.of("field", "message"));
+        Schema<?> errors = type("array", "The fields at fault, where the error is about fields.");
+        errors.setItems(error);
+        schema.addProperty("errors", errors);
+        schema.setRequired(List.of("type", "title", "status", "code"));
+        return schema;
+    }
+
+    private static Schema<?> type(String type, String description) {
+        Schema<?> schema = new JsonSchema();
+        schema.addType(type);
+        schema.setDescription(description);
+        return schema;
     }
 
     private static void noCredentials(Operation operation) {

@@ -65,7 +65,10 @@ class WireModels extends ModelResolver {
                 String name = schema.get$ref().substring(schema.get$ref().lastIndexOf('/') + 1);
                 model = context.getDefinedModels().get(name);
             }
-            if (model != null) tighten(raw, model);
+            if (model != null) {
+                tighten(raw, model);
+                unwrap(raw, model, context);
+            }
         }
         return schema;
     }
@@ -94,14 +97,7 @@ class WireModels extends ModelResolver {
         List<String> required = new ArrayList<>();
         Map<String, Schema> rewritten = new LinkedHashMap<>();
         for (RecordComponent c : record.getRecordComponents()) {
-            if (c.getAccessor().isAnnotationPresent(JsonUnwrapped.class)
-                    && c.getType().isRecord()) {
-                // The inner record's fields sit beside this one's; its required fields stay required.
-                for (RecordComponent inner : c.getType().getRecordComponents()) {
-                    if (!isNullable(inner) && properties.containsKey(wireName(inner))) required.add(wireName(inner));
-                }
-                continue;
-            }
+            if (c.getAccessor().isAnnotationPresent(JsonUnwrapped.class)) continue; // see unwrap
             String name = wireName(c);
             Schema<?> p = properties.get(name);
             if (p == null) continue;
@@ -121,6 +117,28 @@ class WireModels extends ModelResolver {
         model.setProperties(rewritten);
         model.setRequired(required.isEmpty() ? null : required);
         model.setAdditionalProperties(Boolean.FALSE);
+    }
+
+    /** The fields of an {@code @JsonUnwrapped} record sit beside the outer record's, as on the wire. */
+    private static void unwrap(Class<?> record, Schema<?> model, ModelConverterContext context) {
+        for (RecordComponent c : record.getRecordComponents()) {
+            if (!c.getAccessor().isAnnotationPresent(JsonUnwrapped.class)
+                    || !c.getType().isRecord()) continue;
+            Schema<?> inner = context.resolve(new AnnotatedType(c.getType()).resolveAsRef(false));
+            if (inner != null && inner.get$ref() != null) {
+                inner = context.getDefinedModels()
+                        .get(inner.get$ref().substring(inner.get$ref().lastIndexOf('/') + 1));
+            }
+            if (inner == null || inner.getProperties() == null) continue;
+            Map<String, Schema> merged = new LinkedHashMap<>(inner.getProperties());
+            model.getProperties().forEach(merged::putIfAbsent);
+            model.setProperties(merged);
+            List<String> required = new ArrayList<>(inner.getRequired() == null ? List.of() : inner.getRequired());
+            if (model.getRequired() != null) {
+                for (String name : model.getRequired()) if (!required.contains(name)) required.add(name);
+            }
+            model.setRequired(required);
+        }
     }
 
     private static boolean isNullable(RecordComponent c) {

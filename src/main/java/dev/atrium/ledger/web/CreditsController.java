@@ -13,6 +13,7 @@ import dev.atrium.ledger.internal.Idempotency;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrgAccess;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -140,6 +141,7 @@ class CreditsController {
                         .toList());
     }
 
+    @ApiResponse(responseCode = "201", description = "Created.", useReturnTypeSchema = true)
     @PostMapping("/grants")
     ResponseEntity<GrantView> grant(
             @AuthenticationPrincipal Caller caller,
@@ -153,6 +155,7 @@ class CreditsController {
         return created(outcome);
     }
 
+    @ApiResponse(responseCode = "201", description = "Created.", useReturnTypeSchema = true)
     @PostMapping("/allocations")
     ResponseEntity<Movement> allocate(
             @AuthenticationPrincipal Caller caller,
@@ -168,6 +171,7 @@ class CreditsController {
                 Amounts.positive(body.amount(), "amount")));
     }
 
+    @ApiResponse(responseCode = "201", description = "Created.", useReturnTypeSchema = true)
     @PostMapping("/reclaims")
     ResponseEntity<Movement> reclaim(
             @AuthenticationPrincipal Caller caller,
@@ -183,6 +187,7 @@ class CreditsController {
                 Amounts.positive(body.amount(), "amount")));
     }
 
+    @ApiResponse(responseCode = "201", description = "Created.", useReturnTypeSchema = true)
     @PostMapping("/transfers")
     ResponseEntity<Movement> transfer(
             @AuthenticationPrincipal Caller caller,

@@ -10,6 +10,7 @@ import dev.atrium.pricing.PriceChange;
 import dev.atrium.pricing.PricedModel;
 import dev.atrium.pricing.Pricing;
 import dev.atrium.pricing.PricingAdmin;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -90,6 +91,7 @@ class PricingController {
         return admin.setModel(access.to(caller, OrgId.parse(org)), id(model), body.change());
     }
 
+    @ApiResponse(responseCode = "204", description = "The override is removed; the catalog price applies again.")
     @DeleteMapping("/models/{*model}")
     ResponseEntity<Void> reset(
             @AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String model) {
