@@ -76,7 +76,11 @@ class PlanController {
 
     record PoolAlertBody(@Amount @Nullable String poolBelow) {}
 
-    record WebhookBody(@Nullable String url, @Nullable List<String> events) {}
+    record WebhookBody(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String url,
+
+            @Nullable List<String> events) {}
 
     @GetMapping("/subscription")
     SubscriptionView subscription(@AuthenticationPrincipal Caller caller, @PathVariable String org) {

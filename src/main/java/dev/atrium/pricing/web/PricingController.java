@@ -1,5 +1,6 @@
 package dev.atrium.pricing.web;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import dev.atrium.common.Amount;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
@@ -42,6 +43,8 @@ class PricingController {
         this.admin = admin;
     }
 
+    /** A price change; {@code id} and {@code origin}, as GET answers them, may be sent back and are ignored. */
+    @JsonIgnoreProperties(value = {"id", "origin"})
     record ModelRequest(
             @Nullable String provider,
             @Nullable String upstreamModel,
