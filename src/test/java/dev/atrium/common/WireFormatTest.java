@@ -121,7 +121,13 @@ class WireFormatTest {
 
     @Test
     void theGatewayStillPassesUnknownProviderParametersOn() {
-        Api gateway = fixtures.api().as(fixtures.workspaceKey(t, ws));
+        var own = fixtures.tenant("Gateway Wire Org");
+        assertThat(fixtures.api()
+                        .as(own.owner().token())
+                        .post(own.path() + "/credits/grants", Map.of("amount", "100"))
+                        .status())
+                .isEqualTo(201);
+        Api gateway = fixtures.api().as(fixtures.workspaceKey(own, own.primaryWorkspaceId()));
         var r = gateway.post(
                 "/v1/chat/completions",
                 Map.of(
