@@ -50,18 +50,23 @@ class CreditsController {
             @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
             String amount,
 
-            @Nullable String kind,
+            @Schema(allowableValues = {"purchase", "subscription", "promotional", "adjustment"}) @Nullable
+            String kind,
+
             @Nullable Instant expiresAt,
             @Nullable String note) {}
 
     record GrantView(
             String id,
+
+            @Schema(allowableValues = {"purchase", "subscription", "promotional", "adjustment"})
             String kind,
+
             String amount,
             String remaining,
             String expiredAmount,
             @Nullable Instant expiresAt,
-            String status,
+            @Schema(allowableValues = {"active", "expired"}) String status,
             @Nullable String note,
             Instant createdAt) {
         static GrantView of(Grant g) {
@@ -96,7 +101,9 @@ class CreditsController {
             String amount) {}
 
     record Movement(
+            @Schema(allowableValues = {"allocation", "reclaim", "transfer"})
             String kind,
+
             @Nullable String workspaceId,
             @Nullable String fromWorkspaceId,
             @Nullable String toWorkspaceId,

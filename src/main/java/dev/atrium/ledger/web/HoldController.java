@@ -65,12 +65,18 @@ class HoldController {
 
     record HoldView(
             String id,
+
+            @Schema(allowableValues = {"held", "captured", "voided", "expired"})
             String status,
+
             String amount,
             @Nullable String captured,
             String workspaceId,
             @Nullable String userId,
+
+            @Schema(allowableValues = {"chat", "image", "speech"})
             String category,
+
             @Nullable String model,
             Instant createdAt,
             Instant expiresAt,
