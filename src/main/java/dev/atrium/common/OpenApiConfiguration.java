@@ -12,8 +12,11 @@ import io.swagger.v3.oas.models.media.Schema;
 import io.swagger.v3.oas.models.responses.ApiResponse;
 import io.swagger.v3.oas.models.security.SecurityRequirement;
 import io.swagger.v3.oas.models.security.SecurityScheme;
+import java.lang.reflect.ParameterizedType;
 import java.util.List;
+import java.util.Map;
 import org.springdoc.core.customizers.OpenApiCustomizer;
+import org.springdoc.core.customizers.OperationCustomizer;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.info.BuildProperties;
 import org.springframework.context.annotation.Bean;
@@ -92,6 +95,38 @@ class OpenApiConfiguration {
                                                                     new MediaType().schema(ref))));
                         }
                     }));
+        };
+    }
+
+    /**
+     * A handler that answers {@code Map<String, List<SomeRecord>>} answers {@code {"data": [...]}} (an
+     * unpaged list): the document says so, instead of "an object of arrays".
+     */
+    @Bean
+    OperationCustomizer dataLists() {
+        return (operation, handler) -> {
+            if (!(handler.getReturnType().getGenericParameterType() instanceof ParameterizedType map)
+                    || map.getRawType() != Map.class
+                    || !(map.getActualTypeArguments()[1] instanceof ParameterizedType list)
+                    || list.getRawType() != List.class
+                    || !(list.getActualTypeArguments()[0] instanceof Class<?> element)
+                    || !element.isRecord()
+                    || operation.getResponses() == null) {
+                return operation;
+            }
+            operation.getResponses().forEach((status, response) -> {
+                if (!status.startsWith("2") || response.getContent() == null) return;
+                response.getContent().forEach((type, media) -> {
+                    Schema<?> schema = media.getSchema();
+                    if (schema == null || !(schema.getAdditionalProperties() instanceof Schema<?> items)) return;
+                    Schema<?> data = type("object", "The whole list (not paged).");
+                    data.addProperty("data", items);
+                    data.setRequired(List.of("data"));
+                    data.setAdditionalProperties(Boolean.FALSE);
+                    media.setSchema(data);
+                });
+            });
+            return operation;
         };
     }
 

@@ -97,6 +97,23 @@ class ApiDocsAndHealthTest {
                         .asString())
                 .isEqualTo("string");
 
+        // An unpaged list is {"data": [...]}.
+        var grants = doc.path("paths")
+                .path("/api/v1/organizations/{org}/credits/grants")
+                .path("get")
+                .path("responses")
+                .path("200")
+                .path("content")
+                .path("application/json")
+                .path("schema");
+        assertThat(grants.path("properties")
+                        .path("data")
+                        .path("items")
+                        .path("$ref")
+                        .asString())
+                .endsWith("/GrantView");
+        assertThat(grants.path("required").toString()).contains("data");
+
         // Query parameters the operation cannot do without are required.
         for (String report : new String[] {"/summary", "/members", "/performance", ""}) {
             var parameters = doc.path("paths")
