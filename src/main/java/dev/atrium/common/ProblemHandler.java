@@ -22,6 +22,8 @@ import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
 /** Every error of the REST API as problem+json with a stable {@code code}; never a bare 500 for bad input. */
 // Not restricted to our packages: errors raised before a handler is chosen (unknown route, 405, 415)
@@ -125,7 +127,27 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                 break;
             }
         }
-        if (field != null) {
+        if (field != null && cause instanceof UnrecognizedPropertyException unknown) {
+            // A typo must not silently change what a request means: refuse it and say what is known.
+            String known = unknown.getKnownPropertyIds() == null
+                    ? ""
+                    : unknown.getKnownPropertyIds().stream()
+                            .map(String::valueOf)
+                            .sorted()
+                            .reduce((a, b) -> a + ", " + b)
+                            .map(k -> " Known fields here: " + k + ".")
+                            .orElse("");
+            return invalid(field, "Unknown field '" + field + "': this operation does not accept it." + known);
+        }
+        if (field != null && cause instanceof AmountDeserializer.InvalidAmount amount) {
+            return invalid(field, amount.messageFor(field));
+        }
+        if (field != null
+                && cause instanceof MismatchedInputException mismatch
+                && isInteger(mismatch.getTargetType())) {
+            String name = field.substring(field.lastIndexOf('.') + 1);
+            detail = "Field '" + field + "' must be a JSON integer, e.g. \"" + name + "\": 60.";
+        } else if (field != null) {
             detail = "Field '" + field + "' has a missing, malformed or unknown value.";
         } else if (cause instanceof JacksonException) {
             detail = "Malformed JSON.";
@@ -135,6 +157,23 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             problem.setProperty("errors", List.of(Map.of("field", field, "message", "invalid value")));
         }
         return ResponseEntity.badRequest().body(problem);
+    }
+
+    private static ResponseEntity<Object> invalid(String field, String detail) {
+        ProblemDetail problem = ProblemDetails.of(HttpStatus.UNPROCESSABLE_CONTENT, "validation_failed", detail);
+        problem.setProperty("errors", List.of(Map.of("field", field, "message", detail)));
+        return ResponseEntity.unprocessableContent().body(problem);
+    }
+
+    private static boolean isInteger(@Nullable Class<?> type) {
+        return type != null
+                && (type == int.class
+                        || type == long.class
+                        || type == short.class
+                        || type == Integer.class
+                        || type == Long.class
+                        || type == Short.class
+                        || type == java.math.BigInteger.class);
     }
 
     @Override

@@ -53,6 +53,85 @@ class ApiDocsAndHealthTest {
     }
 
     @Test
+    void theDocumentNamesAtriumItsBearerSchemeAndTheWiresConventions() {
+        var doc = fixtures.api().get("/v3/api-docs").json();
+        assertThat(doc.path("info").path("title").asString()).isEqualTo("Atrium API");
+        assertThat(doc.path("info").path("version").asString()).isNotBlank().isNotEqualTo("v0");
+        assertThat(doc.path("info").path("description").asString()).contains("snake_case");
+        var bearer = doc.path("components").path("securitySchemes").path("bearer");
+        assertThat(bearer.path("type").asString()).isEqualTo("http");
+        assertThat(bearer.path("scheme").asString()).isEqualTo("bearer");
+        assertThat(doc.path("security").path(0).has("bearer")).isTrue();
+        // The first user, signing in and accepting an invitation take no credentials.
+        var setup = doc.path("paths").path("/api/v1/setup").path("post");
+        assertThat(setup.path("security").isArray() && setup.path("security").isEmpty())
+                .isTrue();
+
+        // Every field of every schema is named as on the wire.
+        doc.path("components")
+                .path("schemas")
+                .properties()
+                .forEach(schema -> schema.getValue()
+                        .path("properties")
+                        .propertyNames()
+                        .forEach(name -> assertThat(name).as(schema.getKey()).matches("^[a-z][a-z0-9_]*$")));
+        var schemas = doc.path("components").path("schemas");
+        assertThat(schemas.path("InvitationRequest").path("properties").has("workspace_id"))
+                .isTrue();
+        assertThat(schemas.path("HoldBody").path("properties").has("ttl_seconds"))
+                .isTrue();
+        assertThat(schemas.path("HoldBody").path("additionalProperties").asBoolean(true))
+                .isFalse();
+        assertThat(schemas.path("HoldBody")
+                        .path("properties")
+                        .path("amount")
+                        .path("pattern")
+                        .asString())
+                .isEqualTo("^[0-9]+(\\.[0-9]{1,6})?$");
+        assertThat(schemas.path("HoldBody").path("required").toString()).contains("amount", "category");
+        assertThat(schemas.path("PageWorkspace").path("required").toString()).contains("data", "has_more");
+        assertThat(schemas.path("WorkspaceCredits")
+                        .path("properties")
+                        .path("available")
+                        .path("type")
+                        .asString())
+                .isEqualTo("string");
+
+        // An unpaged list is {"data": [...]}.
+        var grants = doc.path("paths")
+                .path("/api/v1/organizations/{org}/credits/grants")
+                .path("get")
+                .path("responses")
+                .path("200")
+                .path("content")
+                .path("application/json")
+                .path("schema");
+        assertThat(grants.path("properties")
+                        .path("data")
+                        .path("items")
+                        .path("$ref")
+                        .asString())
+                .endsWith("/GrantView");
+        assertThat(grants.path("required").toString()).contains("data");
+
+        // Query parameters the operation cannot do without are required.
+        for (String report : new String[] {"/summary", "/members", "/performance", ""}) {
+            var parameters = doc.path("paths")
+                    .path("/api/v1/organizations/{org}/usage" + report)
+                    .path("get")
+                    .path("parameters");
+            for (var p : parameters) {
+                if (p.path("name").asString().equals("start")
+                        || p.path("name").asString().equals("end")) {
+                    assertThat(p.path("required").asBoolean())
+                            .as(report + " " + p)
+                            .isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
     void theSwaggerUiIsReachable() throws Exception {
         var redirect = fixtures.api().get("/swagger-ui.html");
         assertThat(redirect.status()).isIn(200, 302);

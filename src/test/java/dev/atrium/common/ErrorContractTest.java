@@ -234,13 +234,14 @@ class ErrorContractTest {
                 400,
                 "malformed_request",
                 "record_history"));
+        // Amounts are decimal strings: a JSON number is refused like any malformed amount.
         rows.add(field(
                 "number for max credits",
                 "PUT",
                 ws + "/policy",
                 "{\"max_credits_per_request\": 5}",
-                400,
-                "malformed_request",
+                422,
+                "validation_failed",
                 "max_credits_per_request"));
         rows.add(field(
                 "objects in model list",

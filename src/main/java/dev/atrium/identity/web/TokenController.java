@@ -8,6 +8,7 @@ import dev.atrium.identity.Identity;
 import dev.atrium.identity.IssuedToken;
 import dev.atrium.identity.KeyInfo;
 import dev.atrium.identity.User;
+import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.servlet.http.HttpServletRequest;
 import java.time.Instant;
 import java.util.List;
@@ -33,8 +34,12 @@ class TokenController {
     }
 
     record TokenRequest(
-            @Nullable String email,
-            @Nullable String password,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String email,
+
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String password,
+
             @Nullable String name,
             @Nullable Instant expiresAt) {}
 

@@ -1,5 +1,6 @@
 package dev.atrium.ledger.web;
 
+import dev.atrium.common.Amount;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.Page;
 import dev.atrium.common.PageRequest;
@@ -11,6 +12,8 @@ import dev.atrium.ledger.Grant;
 import dev.atrium.ledger.internal.Idempotency;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrgAccess;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -44,19 +47,26 @@ class CreditsController {
     }
 
     record GrantRequest(
-            @Nullable String amount,
-            @Nullable String kind,
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String amount,
+
+            @Schema(allowableValues = {"purchase", "subscription", "promotional", "adjustment"}) @Nullable
+            String kind,
+
             @Nullable Instant expiresAt,
             @Nullable String note) {}
 
     record GrantView(
             String id,
+
+            @Schema(allowableValues = {"purchase", "subscription", "promotional", "adjustment"})
             String kind,
+
             String amount,
             String remaining,
             String expiredAmount,
             @Nullable Instant expiresAt,
-            String status,
+            @Schema(allowableValues = {"active", "expired"}) String status,
             @Nullable String note,
             Instant createdAt) {
         static GrantView of(Grant g) {
@@ -74,15 +84,26 @@ class CreditsController {
     }
 
     record MoveRequest(
-            @Nullable String workspaceId, @Nullable String amount) {}
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String workspaceId,
+
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String amount) {}
 
     record TransferRequest(
-            @Nullable String fromWorkspaceId,
-            @Nullable String toWorkspaceId,
-            @Nullable String amount) {}
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String fromWorkspaceId,
+
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String toWorkspaceId,
+
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String amount) {}
 
     record Movement(
+            @Schema(allowableValues = {"allocation", "reclaim", "transfer"})
             String kind,
+
             @Nullable String workspaceId,
             @Nullable String fromWorkspaceId,
             @Nullable String toWorkspaceId,
@@ -127,6 +148,7 @@ class CreditsController {
                         .toList());
     }
 
+    @ApiResponse(responseCode = "201", description = "Created.", useReturnTypeSchema = true)
     @PostMapping("/grants")
     ResponseEntity<GrantView> grant(
             @AuthenticationPrincipal Caller caller,
@@ -140,6 +162,7 @@ class CreditsController {
         return created(outcome);
     }
 
+    @ApiResponse(responseCode = "201", description = "Created.", useReturnTypeSchema = true)
     @PostMapping("/allocations")
     ResponseEntity<Movement> allocate(
             @AuthenticationPrincipal Caller caller,
@@ -155,6 +178,7 @@ class CreditsController {
                 Amounts.positive(body.amount(), "amount")));
     }
 
+    @ApiResponse(responseCode = "201", description = "Created.", useReturnTypeSchema = true)
     @PostMapping("/reclaims")
     ResponseEntity<Movement> reclaim(
             @AuthenticationPrincipal Caller caller,
@@ -170,6 +194,7 @@ class CreditsController {
                 Amounts.positive(body.amount(), "amount")));
     }
 
+    @ApiResponse(responseCode = "201", description = "Created.", useReturnTypeSchema = true)
     @PostMapping("/transfers")
     ResponseEntity<Movement> transfer(
             @AuthenticationPrincipal Caller caller,

@@ -1,5 +1,6 @@
 package dev.atrium.ledger.web;
 
+import dev.atrium.common.Amount;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
@@ -11,6 +12,7 @@ import dev.atrium.ledger.Period;
 import dev.atrium.organization.Access;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceService;
+import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.transaction.annotation.Transactional;
@@ -35,12 +37,16 @@ class FundingController {
         this.actions = actions;
     }
 
-    record LimitBody(@Nullable String amount, @Nullable Period period) {}
+    record LimitBody(
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String amount,
+
+            @Nullable Period period) {}
 
     record RefillBody(
             @Nullable Period period,
-            @Nullable String to,
-            @Nullable String add) {}
+            @Amount @Nullable String to,
+            @Amount @Nullable String add) {}
 
     record FundingBody(
             Funding.@Nullable Mode mode,

@@ -1,5 +1,6 @@
 package dev.atrium.ledger.web;
 
+import dev.atrium.common.Amount;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Ids;
 import dev.atrium.common.OrgId;
@@ -16,6 +17,8 @@ import dev.atrium.ledger.internal.Idempotency;
 import dev.atrium.organization.Access;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceService;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.time.Duration;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
@@ -46,22 +49,34 @@ class HoldController {
     }
 
     record HoldBody(
-            @Nullable String amount,
-            @Nullable Category category,
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String amount,
+
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            Category category,
+
             @Nullable String model,
             @Nullable String userId,
             @Nullable Long ttlSeconds) {}
 
-    record CaptureBody(@Nullable String amount) {}
+    record CaptureBody(
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String amount) {}
 
     record HoldView(
             String id,
+
+            @Schema(allowableValues = {"held", "captured", "voided", "expired"})
             String status,
+
             String amount,
             @Nullable String captured,
             String workspaceId,
             @Nullable String userId,
+
+            @Schema(allowableValues = {"chat", "image", "speech"})
             String category,
+
             @Nullable String model,
             Instant createdAt,
             Instant expiresAt,
@@ -82,6 +97,7 @@ class HoldController {
         }
     }
 
+    @ApiResponse(responseCode = "201", description = "Created.", useReturnTypeSchema = true)
     @PostMapping
     ResponseEntity<HoldView> hold(
             @AuthenticationPrincipal Caller caller,

@@ -1,5 +1,6 @@
 package dev.atrium.ledger.web;
 
+import dev.atrium.common.Amount;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
@@ -12,6 +13,7 @@ import dev.atrium.organization.Access;
 import dev.atrium.organization.OrgAccess;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceService;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +59,10 @@ class PlanController {
     }
 
     record SubscriptionBody(
-            @Nullable String monthlyCredits, @Nullable Boolean rollover) {}
+            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String monthlyCredits,
+
+            @Nullable Boolean rollover) {}
 
     record SubscriptionView(
             String monthlyCredits, boolean rollover, String status, Instant createdAt, Instant updatedAt) {
@@ -69,9 +74,13 @@ class PlanController {
 
     record ThresholdsBody(@Nullable List<Integer> thresholdsPercent) {}
 
-    record PoolAlertBody(@Nullable String poolBelow) {}
+    record PoolAlertBody(@Amount @Nullable String poolBelow) {}
 
-    record WebhookBody(@Nullable String url, @Nullable List<String> events) {}
+    record WebhookBody(
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String url,
+
+            @Nullable List<String> events) {}
 
     @GetMapping("/subscription")
     SubscriptionView subscription(@AuthenticationPrincipal Caller caller, @PathVariable String org) {

@@ -8,6 +8,7 @@ import dev.atrium.identity.Identity;
 import dev.atrium.identity.IssuedToken;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrgAccess;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +37,10 @@ class AdminKeyController {
         this.audit = audit;
     }
 
+    @Schema(name = "AdminKeyRequest")
     record KeyRequest(@Nullable String name) {}
 
+    @Schema(name = "IssuedAdminKey")
     record IssuedKey(String id, String key, String prefix, Instant createdAt) {}
 
     @PostMapping("/api/v1/organizations/{org}/admin-keys")

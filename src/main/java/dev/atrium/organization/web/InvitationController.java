@@ -10,6 +10,7 @@ import dev.atrium.organization.Access;
 import dev.atrium.organization.Invitation;
 import dev.atrium.organization.InvitationService;
 import dev.atrium.organization.OrgRole;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
@@ -32,7 +33,9 @@ class InvitationController {
     }
 
     record InvitationRequest(
-            @Nullable String email,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String email,
+
             @Nullable OrgRole role,
             @Nullable String workspaceId) {}
 

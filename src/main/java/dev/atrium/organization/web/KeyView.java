@@ -1,10 +1,12 @@
 package dev.atrium.organization.web;
 
 import dev.atrium.identity.KeyInfo;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import org.jspecify.annotations.Nullable;
 
 /** A key as listed: never its secret. */
+@Schema(name = "AdminKeyView")
 record KeyView(
         String id,
         String name,

@@ -3,6 +3,7 @@ package dev.atrium.organization.web;
 import dev.atrium.identity.User;
 import dev.atrium.organization.Organization;
 import dev.atrium.organization.SetupService;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.io.IOException;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
@@ -22,8 +23,12 @@ class SetupController {
     }
 
     record SetupRequest(
-            @Nullable String email,
-            @Nullable String password,
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String email,
+
+            @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
+            String password,
+
             @Nullable String name,
             @Nullable String organizationName) {}
 

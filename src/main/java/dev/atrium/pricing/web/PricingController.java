@@ -1,5 +1,7 @@
 package dev.atrium.pricing.web;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import dev.atrium.common.Amount;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
 import dev.atrium.identity.Caller;
@@ -9,6 +11,7 @@ import dev.atrium.pricing.PriceChange;
 import dev.atrium.pricing.PricedModel;
 import dev.atrium.pricing.Pricing;
 import dev.atrium.pricing.PricingAdmin;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -40,17 +43,19 @@ class PricingController {
         this.admin = admin;
     }
 
+    /** A price change; {@code id} and {@code origin}, as GET answers them, may be sent back and are ignored. */
+    @JsonIgnoreProperties(value = {"id", "origin"})
     record ModelRequest(
             @Nullable String provider,
             @Nullable String upstreamModel,
             @Nullable String kind,
-            @Nullable String inputPerMillion,
-            @Nullable String outputPerMillion,
+            @Amount @Nullable String inputPerMillion,
+            @Amount @Nullable String outputPerMillion,
             @Nullable Integer maxOutputTokens,
             @Nullable Integer contextWindow,
             @Nullable List<PriceChange.@Nullable Image> imagePrices,
-            @Nullable String perThousandChars,
-            @Nullable String perAudioMinute) {
+            @Amount @Nullable String perThousandChars,
+            @Amount @Nullable String perAudioMinute) {
         PriceChange change() {
             return new PriceChange(
                     provider,
@@ -89,6 +94,7 @@ class PricingController {
         return admin.setModel(access.to(caller, OrgId.parse(org)), id(model), body.change());
     }
 
+    @ApiResponse(responseCode = "204", description = "The override is removed; the catalog price applies again.")
     @DeleteMapping("/models/{*model}")
     ResponseEntity<Void> reset(
             @AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String model) {

@@ -1,6 +1,7 @@
 package dev.atrium.usage.web;
 
 import dev.atrium.audit.AuditLog;
+import dev.atrium.common.AmountFormat;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
 import dev.atrium.common.Ids;
@@ -60,6 +61,18 @@ class IngestionController {
         this.clock = clock;
         this.tx = new TransactionTemplate(transactions);
     }
+
+    /** The fields of one usage event; any other is refused, so a typo never changes what is recorded. */
+    static final List<String> EVENT_FIELDS = List.of(
+            "id",
+            "workspace_id",
+            "user_id",
+            "model",
+            "category",
+            "credits",
+            "input_units",
+            "output_units",
+            "occurred_at");
 
     record Batch(@Nullable List<JsonNode> events) {}
 
@@ -128,6 +141,12 @@ class IngestionController {
 
     private ExternalEvent parse(@Nullable JsonNode n) {
         if (n == null || !n.isObject()) throw ApiException.invalid("event", "Each event must be an object.");
+        for (String name : n.propertyNames()) {
+            if (!EVENT_FIELDS.contains(name)) {
+                throw ApiException.invalid(
+                        name, "Unknown field '" + name + "' in a usage event. Known fields: " + EVENT_FIELDS + ".");
+            }
+        }
         String id = text(n, "id", true);
         if (id == null || id.length() > 200) throw ApiException.invalid("id", "id must have 1 to 200 characters.");
         String ws = text(n, "workspace_id", true);
@@ -147,18 +166,11 @@ class IngestionController {
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid("category", "category must be one of chat, image, speech.");
         }
-        String creditsText = text(n, "credits", false);
+        JsonNode creditsNode = n.get("credits");
         Credits credits = null;
-        if (creditsText != null) {
-            try {
-                credits = Credits.parse(creditsText);
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid(
-                        "credits", "credits must be a decimal string with at most 6 decimal places.");
-            }
-            if (credits.isNegative() || credits.micros() > 1_000_000_000L * Credits.MICROS_PER_CREDIT) {
-                throw ApiException.invalid("credits", "credits must be between 0 and 1,000,000,000.");
-            }
+        if (creditsNode != null && !creditsNode.isNull()) {
+            if (!creditsNode.isString()) throw ApiException.invalid("credits", AmountFormat.notAString("credits"));
+            credits = AmountFormat.parse(creditsNode.asString(), "credits");
         }
         String at = text(n, "occurred_at", true);
         Instant occurredAt;

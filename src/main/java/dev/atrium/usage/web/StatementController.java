@@ -10,6 +10,7 @@ import dev.atrium.usage.Statements.Line;
 import dev.atrium.usage.Statements.Statement;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceService;
+import io.swagger.v3.oas.annotations.Parameter;
 import java.time.Instant;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -62,8 +63,10 @@ class StatementController {
             @AuthenticationPrincipal Caller caller,
             @PathVariable String org,
             @RequestParam(name = "workspace_id", required = false) @Nullable String workspaceId,
-            @RequestParam(required = false) @Nullable String start,
-            @RequestParam(required = false) @Nullable String end,
+            @Parameter(required = true, example = "2026-01-01T00:00:00Z") @RequestParam(required = false) @Nullable
+                    String start,
+            @Parameter(required = true, example = "2026-02-01T00:00:00Z") @RequestParam(required = false) @Nullable
+                    String end,
             @RequestParam(required = false) @Nullable String markup,
             @RequestParam(required = false) @Nullable String format) {
         OrgAccess a = scope.all(caller, org);

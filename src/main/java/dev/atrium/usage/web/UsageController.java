@@ -1,6 +1,7 @@
 package dev.atrium.usage.web;
 
 import dev.atrium.common.ApiException;
+import dev.atrium.common.Credits;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
@@ -12,6 +13,10 @@ import dev.atrium.usage.UsageQuery.Bucket;
 import dev.atrium.usage.UsageQuery.Dimension;
 import dev.atrium.usage.UsageReports;
 import dev.atrium.usage.UsageRow;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -54,12 +59,40 @@ class UsageController {
         this.json = json;
     }
 
+    /** The JSON shape of a report, for the OpenAPI document (the report itself is streamed). */
+    @Schema(name = "UsageReport")
+    record ReportDoc(Instant start, Instant end, String bucket, List<String> groupBy, List<RowDoc> data) {}
+
+    /** One row of a report: the dimension fields appear when the report is grouped by them. */
+    @Schema(name = "UsageReportRow")
+    record RowDoc(
+            Instant bucketStart,
+            @Nullable String workspaceId,
+            @Nullable String userId,
+            @Nullable String model,
+            @Nullable String category,
+            long count,
+            long inputUnits,
+            long outputUnits,
+            Credits credits,
+            long errorCount,
+            long latencyMsSum) {}
+
     @GetMapping
+    @ApiResponse(
+            responseCode = "200",
+            description = "The report, as JSON or (format=csv) CSV with the same columns.",
+            content = {
+                @Content(mediaType = "application/json", schema = @Schema(implementation = ReportDoc.class)),
+                @Content(mediaType = "text/csv", schema = @Schema(type = "string"))
+            })
     void report(
             @AuthenticationPrincipal Caller caller,
             @PathVariable String org,
-            @RequestParam(required = false) @Nullable String start,
-            @RequestParam(required = false) @Nullable String end,
+            @Parameter(required = true, example = "2026-01-01T00:00:00Z") @RequestParam(required = false) @Nullable
+                    String start,
+            @Parameter(required = true, example = "2026-02-01T00:00:00Z") @RequestParam(required = false) @Nullable
+                    String end,
             @RequestParam(required = false) @Nullable String bucket,
             @RequestParam(name = "group_by", required = false) @Nullable String groupBy,
             @RequestParam(name = "workspace_ids", required = false) @Nullable String workspaceIds,
@@ -206,8 +239,10 @@ class UsageController {
     Report<WorkspaceSplit> summary(
             @AuthenticationPrincipal Caller caller,
             @PathVariable String org,
-            @RequestParam(required = false) @Nullable String start,
-            @RequestParam(required = false) @Nullable String end) {
+            @Parameter(required = true, example = "2026-01-01T00:00:00Z") @RequestParam(required = false) @Nullable
+                    String start,
+            @Parameter(required = true, example = "2026-02-01T00:00:00Z") @RequestParam(required = false) @Nullable
+                    String end) {
         OrgAccess a = scope.org(caller, org);
         Instant from = Params.hour(start, "start");
         Instant to = Params.hour(end, "end");
@@ -245,8 +280,10 @@ class UsageController {
     Report<MemberSplit> members(
             @AuthenticationPrincipal Caller caller,
             @PathVariable String org,
-            @RequestParam(required = false) @Nullable String start,
-            @RequestParam(required = false) @Nullable String end,
+            @Parameter(required = true, example = "2026-01-01T00:00:00Z") @RequestParam(required = false) @Nullable
+                    String start,
+            @Parameter(required = true, example = "2026-02-01T00:00:00Z") @RequestParam(required = false) @Nullable
+                    String end,
             @RequestParam(name = "workspace_ids", required = false) @Nullable String workspaceIds) {
         OrgAccess a = scope.all(caller, org);
         Instant from = Params.hour(start, "start");
@@ -286,8 +323,10 @@ class UsageController {
     Report<PerformanceRow> performance(
             @AuthenticationPrincipal Caller caller,
             @PathVariable String org,
-            @RequestParam(required = false) @Nullable String start,
-            @RequestParam(required = false) @Nullable String end,
+            @Parameter(required = true, example = "2026-01-01T00:00:00Z") @RequestParam(required = false) @Nullable
+                    String start,
+            @Parameter(required = true, example = "2026-02-01T00:00:00Z") @RequestParam(required = false) @Nullable
+                    String end,
             @RequestParam(name = "group_by", required = false) @Nullable String groupBy,
             @RequestParam(name = "workspace_ids", required = false) @Nullable String workspaceIds) {
         OrgAccess a = scope.org(caller, org);

@@ -1,5 +1,6 @@
 package dev.atrium.workspace.web;
 
+import dev.atrium.common.Amount;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
@@ -52,7 +53,7 @@ class WorkspaceController {
             @Nullable List<String> deniedModels,
             @Nullable Boolean recordHistory,
             @Nullable Integer retentionDays,
-            @Nullable String maxCreditsPerRequest) {
+            @Amount @Nullable String maxCreditsPerRequest) {
 
         static PolicyBody of(Policy p) {
             return new PolicyBody(

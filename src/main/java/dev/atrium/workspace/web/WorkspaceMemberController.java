@@ -17,6 +17,7 @@ import dev.atrium.workspace.WorkspaceMember;
 import dev.atrium.workspace.WorkspaceRole;
 import dev.atrium.workspace.WorkspaceService;
 import dev.atrium.workspace.WorkspaceTeam;
+import io.swagger.v3.oas.annotations.media.Schema;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -50,8 +51,10 @@ class WorkspaceMemberController {
 
     record MemberRequest(@Nullable String userId, @Nullable WorkspaceRole role) {}
 
+    @Schema(name = "WorkspaceKeyRequest")
     record KeyRequest(@Nullable String name, @Nullable String userId) {}
 
+    @Schema(name = "IssuedWorkspaceKey")
     record IssuedKey(
             String id,
             String key,
@@ -60,6 +63,7 @@ class WorkspaceMemberController {
             @Nullable String userId,
             Instant createdAt) {}
 
+    @Schema(name = "WorkspaceKeyView")
     record KeyView(
             String id,
             String name,
