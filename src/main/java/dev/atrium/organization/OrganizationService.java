@@ -160,6 +160,10 @@ public class OrganizationService {
             if (!workspaces.exists(access.org(), defaultWorkspace)) {
                 throw ApiException.invalid("default_workspace_id", "No such workspace in this organization.");
             }
+            if (!workspaces.isActive(access.org(), defaultWorkspace)) {
+                throw ApiException.invalid(
+                        "default_workspace_id", "The workspace is archived: it cannot be a default workspace.");
+            }
             if (!workspaces.isMember(access.org(), defaultWorkspace, user)) {
                 throw ApiException.invalid(
                         "default_workspace_id",
