@@ -30,4 +30,6 @@ BEGIN
 END;
 $$;
 
+-- Deferred foreign-key checks of this transaction run now: an index cannot be built while they wait.
+SET CONSTRAINTS ALL IMMEDIATE;
 CREATE UNIQUE INDEX workspaces_active_name_key ON workspaces (org_id, lower(name)) WHERE status = 'active';

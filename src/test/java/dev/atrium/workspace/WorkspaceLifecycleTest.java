@@ -266,6 +266,26 @@ class WorkspaceLifecycleTest {
     }
 
     @Test
+    void anInvitationToAWorkspaceArchivedMeanwhileJoinsThePrimary() {
+        var t = fixtures.tenant("Archive Invite Org");
+        String ws = fixtures.workspace(t, "Closing");
+        String email = Fixtures.uniqueEmail("late");
+        var invite =
+                owner(t).post(t.path() + "/invitations", Map.of("email", email, "role", "member", "workspace_id", ws));
+        assertThat(invite.status()).as(invite.toString()).isEqualTo(201);
+        assertThat(owner(t).post(t.ws(ws) + "/archive", null).status()).isEqualTo(200);
+
+        var accept = fixtures.api()
+                .post(
+                        "/api/v1/invitations/" + invite.text("token") + "/accept",
+                        Map.of("name", "Late", "password", Fixtures.PASSWORD));
+        assertThat(accept.status()).as(accept.toString()).isEqualTo(200);
+        String user = accept.json().path("user").path("id").asString();
+        assertThat(owner(t).get(t.path() + "/members/" + user).text("default_workspace_id"))
+                .isEqualTo(t.primaryWorkspaceId());
+    }
+
+    @Test
     void twoActiveWorkspacesOfAnOrganizationCannotShareAName() {
         var t = fixtures.tenant("Unique Names Org");
         String first = fixtures.workspace(t, "Acme Launch");
