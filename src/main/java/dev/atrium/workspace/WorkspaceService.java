@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -326,6 +327,11 @@ public class WorkspaceService {
      */
     private void knownModels(OrgId org, @Nullable List<String> models, String field) {
         if (models == null || models.isEmpty()) return;
+        if (models.stream().anyMatch(m -> m.indexOf('\u0000') >= 0)) {
+            // Text the database cannot store is bad input, as everywhere else (400 bad_request).
+            throw new ApiException(
+                    HttpStatus.BAD_REQUEST, "bad_request", "The request contains a value that cannot be stored.");
+        }
         Set<String> known = pricing.models(org).stream().map(PricedModel::id).collect(Collectors.toSet());
         List<String> unknown = models.stream().filter(m -> !known.contains(m)).toList();
         if (!unknown.isEmpty()) {
