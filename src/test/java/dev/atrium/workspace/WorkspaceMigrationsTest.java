@@ -18,12 +18,13 @@ import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * The migration that makes active workspace names unique tells existing duplicates apart without
- * losing a name: the Primary, then the oldest, keeps it; later ones get a free numbered suffix.
- * Run on data written as it could be before the migration, in a transaction that is rolled back.
+ * Migrations that bring existing data under the workspace rules, each run on data written as it
+ * could be before it, in a transaction that is rolled back: active workspace names made unique
+ * (the Primary, then the oldest, keeps a name; later ones get a free numbered suffix), and
+ * members whose default workspace was archived moved to the Primary.
  */
 @IntegrationTest
-class WorkspaceNameMigrationTest {
+class WorkspaceMigrationsTest {
     @Autowired
     Fixtures fixtures;
 
@@ -78,6 +79,57 @@ class WorkspaceNameMigrationTest {
                     .isEqualTo(1);
             tx.setRollbackOnly();
         });
+    }
+
+    @Test
+    void membersWhoseDefaultWasArchivedBeforeMoveToThePrimary() throws Exception {
+        var t = fixtures.tenant("Stranded Org");
+        String ws = fixtures.workspace(t, "Archived long ago");
+        var stranded = fixtures.addMember(t, "member", ws);
+        var elsewhere = fixtures.addMember(t, "member", null);
+        String script = new String(
+                new ClassPathResource("db/migration/V111__members_off_archived_defaults.sql")
+                        .getInputStream()
+                        .readAllBytes(),
+                StandardCharsets.UTF_8);
+        new TransactionTemplate(transactions).executeWithoutResult(tx -> {
+            // As archiving left it before the rule: the workspace archived, the default unchanged.
+            jdbc.sql("UPDATE workspaces SET status = 'archived', archived_at = now() WHERE id = :ws")
+                    .param("ws", ws)
+                    .update();
+
+            jdbcTemplate.execute(script);
+
+            assertThat(defaultOf(t.orgId(), stranded.userId())).isEqualTo(t.primaryWorkspaceId());
+            assertThat(defaultOf(t.orgId(), elsewhere.userId())).isEqualTo(t.primaryWorkspaceId());
+            assertThat(jdbc.sql("""
+                                    SELECT role FROM workspace_members
+                                    WHERE org_id = :org AND workspace_id = :ws AND user_id = :user
+                                    """)
+                            .param("org", t.orgId())
+                            .param("ws", t.primaryWorkspaceId())
+                            .param("user", stranded.userId())
+                            .query(String.class)
+                            .single())
+                    .isEqualTo("member");
+            // Still assigned to the archived workspace: its history stays theirs.
+            assertThat(jdbc.sql("SELECT count(*) FROM workspace_members WHERE workspace_id = :ws AND user_id = :user")
+                            .param("ws", ws)
+                            .param("user", stranded.userId())
+                            .query(Long.class)
+                            .single())
+                    .isEqualTo(1);
+            jdbc.sql("SET CONSTRAINTS ALL IMMEDIATE").update();
+            tx.setRollbackOnly();
+        });
+    }
+
+    private String defaultOf(String org, String user) {
+        return jdbc.sql("SELECT default_workspace_id FROM org_members WHERE org_id = :org AND user_id = :user")
+                .param("org", org)
+                .param("user", user)
+                .query(String.class)
+                .single();
     }
 
     private String insert(String org, String id, String name, String status, int minutes) {
