@@ -10,6 +10,7 @@ import dev.atrium.ledger.internal.FundingRows;
 import dev.atrium.ledger.internal.Holds;
 import dev.atrium.ledger.internal.Lots;
 import dev.atrium.ledger.internal.Posting;
+import dev.atrium.ledger.internal.SpendCounters;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -25,13 +26,15 @@ public class CreditAdmin {
     private final Lots lots;
     private final Holds holds;
     private final FundingRows funding;
+    private final SpendCounters counters;
     private final Clock clock;
 
-    CreditAdmin(Book book, Lots lots, Holds holds, FundingRows funding, Clock clock) {
+    CreditAdmin(Book book, Lots lots, Holds holds, FundingRows funding, SpendCounters counters, Clock clock) {
         this.book = book;
         this.lots = lots;
         this.holds = holds;
         this.funding = funding;
+        this.counters = counters;
         this.clock = clock;
     }
 
@@ -148,6 +151,10 @@ public class CreditAdmin {
     /**
      * Changes a workspace's funding. The Primary Workspace stays pool-funded. Leaving budget mode
      * returns the budget's balance to the pool and needs the budget's holds settled first.
+     *
+     * <p>A spend limit counts everything spent in its current period, whenever it was set: a limit
+     * that is new, or moves to another period, starts from what was spent in that period so far
+     * (plus what open holds reserve), so a limit below that refuses further spending at once.
      */
     @Transactional
     public Funding setFunding(OrgId org, WorkspaceId ws, Funding next, Actor actor) {
@@ -158,11 +165,25 @@ public class CreditAdmin {
         if (next.mode() == Funding.Mode.POOL && (next.overflowToPool() || next.refill() != null)) {
             throw ApiException.invalid("mode", "overflow_to_pool and refill apply to budget mode only.");
         }
-        if (w.funding().mode() == Funding.Mode.BUDGET && next.mode() == Funding.Mode.POOL) {
-            Account budget = Account.budget(ws);
-            // Lock first: a hold drawing on the budget commits before (and is seen below) or
-            // finds it empty; credits arriving meanwhile wait and then see pool mode.
-            long left = book.lockedBalance(org, budget);
+        Instant now = clock.instant();
+        Instant wsPeriod = recountFrom(w.funding().spendLimit(), next.spendLimit(), now);
+        Instant memberPeriod = recountFrom(w.funding().memberSpendLimit(), next.memberSpendLimit(), now);
+        // Locks in the ledger's order: open holds, spend counters, then accounts by id (budget:, held:, pool).
+        SpendCounters.Recount recount = wsPeriod == null && memberPeriod == null
+                ? null
+                : counters.lockForRecount(org, ws, wsPeriod, memberPeriod);
+        boolean leavingBudget = w.funding().mode() == Funding.Mode.BUDGET && next.mode() == Funding.Mode.POOL;
+        Account budget = Account.budget(ws);
+        // Lock first: a hold drawing on the budget commits before (and is seen below) or
+        // finds it empty; credits arriving meanwhile wait and then see pool mode.
+        long left = leavingBudget ? book.lockedBalance(org, budget) : 0;
+        if (recount != null) {
+            // No hold of the workspace is taken or resolved until this commits; one taken under the
+            // former funding and not yet committed is seen below (it held this lock first) or retried.
+            book.ensure(org, Account.held(ws));
+            book.lockedBalance(org, Account.held(ws));
+        }
+        if (leavingBudget) {
             if (holds.openOn(org, budget.id()) > 0) {
                 throw ApiException.conflict(
                         "open_holds", "The budget has open holds: settle them before leaving budget mode.");
@@ -179,8 +200,22 @@ public class CreditAdmin {
         if (next.mode() == Funding.Mode.BUDGET) {
             book.ensure(org, Account.budget(ws));
         }
-        funding.upsert(org, ws, next, clock.instant());
+        if (recount != null) {
+            counters.recount(recount);
+        }
+        funding.upsert(org, ws, next, now);
         return next;
+    }
+
+    /**
+     * The start of the period a limit must be recounted from: when it is new or changes period (its
+     * counter may lack spending of the period so far); null when it is kept as it is or removed.
+     */
+    private static @Nullable Instant recountFrom(
+            Funding.@Nullable Limit before, Funding.@Nullable Limit after, Instant now) {
+        if (after == null) return null;
+        if (before != null && before.period() == after.period()) return null;
+        return after.period().start(now);
     }
 
     /** A deleted workspace's budget returns to the pool (its open holds settle there as they resolve). */

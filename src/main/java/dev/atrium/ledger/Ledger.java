@@ -14,11 +14,13 @@ import dev.atrium.ledger.internal.SpendCounters;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -77,7 +79,24 @@ public class Ledger {
         if (combiner.accepts()) {
             return combiner.hold(r, ttl);
         }
-        return perHold.execute(tx -> holdHere(r, ttl));
+        boolean joined = TransactionSynchronizationManager.isActualTransactionActive();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return perHold.execute(tx -> holdHere(r, ttl));
+            } catch (LimitsChanged e) {
+                if (joined || attempt == 3) {
+                    throw ApiException.conflict(
+                            "funding_changed", "The workspace's spend limits changed during the request: retry it.");
+                }
+            }
+        }
+    }
+
+    /** The workspace's limits changed between reading them and locking its held account. */
+    private static final class LimitsChanged extends RuntimeException {
+        LimitsChanged() {
+            super(null, null, false, false);
+        }
     }
 
     private Hold holdHere(HoldRequest r, Duration ttl) {
@@ -149,6 +168,15 @@ public class Ledger {
             }
         } else {
             postOrRefuse(r.org(), source, held, amount, posting, Refusals.pool());
+        }
+        // The postings locked the workspace's held account, which a change of its limits locks too:
+        // a change that committed meanwhile is seen here, and this hold is decided again under it.
+        Funding current = funding.find(r.org(), r.workspace())
+                .map(FundingRows.Funded::funding)
+                .orElse(f);
+        if (!Objects.equals(current.spendLimit(), f.spendLimit())
+                || !Objects.equals(current.memberSpendLimit(), f.memberSpendLimit())) {
+            throw new LimitsChanged();
         }
         return hold;
     }

@@ -117,13 +117,16 @@ public class OrganizationService {
         return members.role(org, user).isPresent();
     }
 
-    /** Adds a user to the organization with a role; they join {@code workspace} (the Primary when null). */
+    /**
+     * Adds a user to the organization with a role; they join {@code workspace}, or the Primary when
+     * it is null or no longer active (an invitation's workspace archived or deleted meanwhile).
+     */
     @Transactional
     public Member join(
             OrgId org, UserId user, OrgRole role, @Nullable WorkspaceId workspace, String actorType, String actorId) {
         Organization o = organizations.find(org).orElseThrow(() -> ApiException.notFound("organization"));
         WorkspaceId target =
-                workspace != null && workspaces.exists(org, workspace) ? workspace : o.primaryWorkspaceId();
+                workspace != null && workspaces.isActive(org, workspace) ? workspace : o.primaryWorkspaceId();
         if (!members.upsertActive(org, user, role, target, clock.instant())) {
             throw ApiException.conflict("already_member", "The user is already a member of this organization.");
         }
@@ -159,6 +162,10 @@ public class OrganizationService {
         if (defaultWorkspace != null && !defaultWorkspace.equals(before.defaultWorkspaceId())) {
             if (!workspaces.exists(access.org(), defaultWorkspace)) {
                 throw ApiException.invalid("default_workspace_id", "No such workspace in this organization.");
+            }
+            if (!workspaces.isActive(access.org(), defaultWorkspace)) {
+                throw ApiException.invalid(
+                        "default_workspace_id", "The workspace is archived: it cannot be a default workspace.");
             }
             if (!workspaces.isMember(access.org(), defaultWorkspace, user)) {
                 throw ApiException.invalid(

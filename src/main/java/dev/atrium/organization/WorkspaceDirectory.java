@@ -13,6 +13,9 @@ public interface WorkspaceDirectory {
     /** True when the workspace exists in the organization and is not deleted (it may be archived). */
     boolean exists(OrgId org, WorkspaceId workspace);
 
+    /** True when the workspace exists in the organization and is active (neither archived nor deleted). */
+    boolean isActive(OrgId org, WorkspaceId workspace);
+
     /** True when the user is assigned to the workspace. */
     boolean isMember(OrgId org, WorkspaceId workspace, UserId user);
 }

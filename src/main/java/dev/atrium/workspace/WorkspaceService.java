@@ -1,5 +1,6 @@
 package dev.atrium.workspace;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import dev.atrium.audit.AuditLog;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
@@ -10,6 +11,8 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Identity;
 import dev.atrium.organization.OrgAccess;
 import dev.atrium.organization.OrganizationService;
+import dev.atrium.pricing.PricedModel;
+import dev.atrium.pricing.Pricing;
 import dev.atrium.workspace.internal.Policies;
 import dev.atrium.workspace.internal.WorkspaceMembers;
 import dev.atrium.workspace.internal.Workspaces;
@@ -17,8 +20,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -32,6 +38,7 @@ public class WorkspaceService {
     private final Identity identity;
     private final AuditLog audit;
     private final ApplicationEventPublisher events;
+    private final Pricing pricing;
     private final Clock clock;
 
     WorkspaceService(
@@ -42,6 +49,7 @@ public class WorkspaceService {
             Identity identity,
             AuditLog audit,
             ApplicationEventPublisher events,
+            Pricing pricing,
             Clock clock) {
         this.workspaces = workspaces;
         this.members = members;
@@ -50,6 +58,7 @@ public class WorkspaceService {
         this.identity = identity;
         this.audit = audit;
         this.events = events;
+        this.pricing = pricing;
         this.clock = clock;
     }
 
@@ -194,25 +203,47 @@ public class WorkspaceService {
         return after;
     }
 
+    /** What archiving a workspace did: the workspace as archived, and whose default moved to the Primary. */
+    public record Archival(@JsonUnwrapped Workspace workspace, List<UserId> membersMovedToPrimary) {}
+
+    /**
+     * Archives a workspace (never the Primary): read-only, no AI activity. Members whose default it
+     * was move to the Primary Workspace (assigned there as members if they were not), as on deletion,
+     * so their calls without a workspace keep working.
+     */
     @Transactional
-    public Workspace archive(WorkspaceAccess access) {
+    public Archival archive(WorkspaceAccess access) {
         access.requireManage();
         Workspace before = lock(access);
         if (before.primary()) {
             throw ApiException.conflict("primary_workspace", "The Primary Workspace cannot be archived.");
         }
-        if (!before.active()) return before;
-        workspaces.setStatus(before.org(), before.id(), "archived", clock.instant());
-        Workspace after = workspaces.find(before.org(), before.id()).orElseThrow();
+        if (!before.active()) return new Archival(before, List.of());
+        OrgId org = before.org();
+        Instant now = clock.instant();
+        List<UserId> moved = moveDefaultsToPrimary(org, before.id(), now);
+        workspaces.setStatus(org, before.id(), "archived", now);
+        Workspace after = workspaces.find(org, before.id()).orElseThrow();
+        Archival archival = new Archival(after, moved);
         audit.record(
-                before.org(),
+                org,
                 access.org().caller(),
                 "workspace.archived",
                 "workspace",
                 before.id().value(),
                 before,
-                after);
-        return after;
+                archival);
+        return archival;
+    }
+
+    /** Members whose default is {@code from} get the Primary as default, assigned there if need be. */
+    private List<UserId> moveDefaultsToPrimary(OrgId org, WorkspaceId from, Instant now) {
+        List<UserId> moved = organizations.moveDefaultsToPrimary(org, from);
+        WorkspaceId primary = organizations.find(org).primaryWorkspaceId();
+        for (UserId user : moved) {
+            members.add(org, primary, user, WorkspaceRole.MEMBER, now);
+        }
+        return moved;
     }
 
     @Transactional
@@ -251,11 +282,7 @@ public class WorkspaceService {
         OrgId org = before.org();
         Instant now = clock.instant();
         int keys = identity.revokeWorkspaceKeys(org, before.id());
-        List<UserId> moved = organizations.moveDefaultsToPrimary(org, before.id());
-        WorkspaceId primary = organizations.find(org).primaryWorkspaceId();
-        for (UserId user : moved) {
-            members.add(org, primary, user, WorkspaceRole.MEMBER, now);
-        }
+        List<UserId> moved = moveDefaultsToPrimary(org, before.id(), now);
         members.removeAll(org, before.id());
         workspaces.setStatus(org, before.id(), "deleted", now);
         events.publishEvent(new WorkspaceDeleted(org, before.id()));
@@ -279,6 +306,8 @@ public class WorkspaceService {
     public Policy updatePolicy(WorkspaceAccess access, Policy policy) {
         access.requireManage().requireActive();
         lock(access);
+        knownModels(access.workspace().org(), policy.allowedModels(), "allowed_models");
+        knownModels(access.workspace().org(), policy.deniedModels(), "denied_models");
         Policy before = policy(access);
         policies.upsert(access.workspace().org(), access.workspace().id(), policy, clock.instant());
         audit.record(
@@ -290,6 +319,28 @@ public class WorkspaceService {
                 before,
                 policy);
         return policy;
+    }
+
+    /**
+     * Refuses (422, naming the field and the ids) model ids that are neither the catalog's nor the
+     * organization's own: a typo in an allow list would otherwise silently deny every model.
+     */
+    private void knownModels(OrgId org, @Nullable List<String> models, String field) {
+        if (models == null || models.isEmpty()) return;
+        if (models.stream().anyMatch(m -> m.indexOf('\u0000') >= 0)) {
+            // Text the database cannot store is bad input, as everywhere else (400 bad_request).
+            throw new ApiException(
+                    HttpStatus.BAD_REQUEST, "bad_request", "The request contains a value that cannot be stored.");
+        }
+        Set<String> known = pricing.models(org).stream().map(PricedModel::id).collect(Collectors.toSet());
+        List<String> unknown = models.stream().filter(m -> !known.contains(m)).toList();
+        if (!unknown.isEmpty()) {
+            throw ApiException.invalid(
+                    field,
+                    field + " names " + (unknown.size() == 1 ? "an unknown model" : "unknown models") + ": "
+                            + String.join(", ", unknown)
+                            + ". Use the ids of the model catalog or of the organization's own models.");
+        }
     }
 
     /** The policy of a workspace, for the gateway. */

@@ -45,6 +45,12 @@ class WorkspaceConsolePagesTest {
         assertThat(c.follow(bad).body())
                 .contains("name is required.", "keep this", "value=\"campaign\" selected", "aria-invalid=\"true\"");
 
+        fixtures.workspace(t, "Client Taken");
+        var taken = c.post(ws(t, id), Map.of("name", "client taken", "kind", "campaign", "description", "keep this"));
+        assertThat(taken.redirectPath()).isEqualTo(ws(t, id) + "/edit");
+        assertThat(c.follow(taken).body())
+                .contains("already named “client taken”", "keep this", "aria-invalid=\"true\"");
+
         var ok = c.post(ws(t, id), Map.of("name", "Client New", "kind", "campaign", "description", "Q3"));
         assertThat(ok.redirectPath()).isEqualTo(ws(t, id));
         assertThat(c.follow(ok).body()).contains("Workspace “Client New” saved.", "campaign");
@@ -67,6 +73,12 @@ class WorkspaceConsolePagesTest {
         assertThat(c.follow(bad).body()).contains("retention_days must be between 1 and 36500.", "demo/image");
 
         form.put("retentionDays", "30");
+        form.put("deniedModels", "demo/chat-mini\ngpt-4-o");
+        var unknown = c.post(ws(t, id) + "/policy", form);
+        assertThat(unknown.redirectPath()).isEqualTo(ws(t, id) + "/policy");
+        assertThat(c.follow(unknown).body()).contains("denied_models names an unknown model: gpt-4-o.");
+
+        form.put("deniedModels", "");
         var ok = c.post(ws(t, id) + "/policy", form); // no recordHistory: the box was unticked
         assertThat(c.follow(ok).body()).contains("Policy saved.");
         var policy =

@@ -73,9 +73,17 @@ final class ReferenceLedger {
         final Category category;
         final Instant createdAt;
         final Instant expiresAt;
-        final @Nullable Instant wsPeriod;
-        final @Nullable Instant memberPeriod;
+
+        @Nullable
+        Instant wsPeriod;
+
+        @Nullable
+        Instant memberPeriod;
+
         String status = "held";
+
+        @Nullable
+        Instant resolvedAt;
 
         @Nullable
         Long captured;
@@ -263,6 +271,7 @@ final class ReferenceLedger {
         }
         h.status = status;
         h.captured = captured;
+        h.resolvedAt = now;
     }
 
     private List<Lot> consumptionOrder() {
@@ -353,8 +362,50 @@ final class ReferenceLedger {
             pool += w.budget;
             w.budget = 0;
         }
+        Instant wsPeriod = recountFrom(w.funding.spendLimit(), next.spendLimit());
+        Instant memberPeriod = recountFrom(w.funding.memberSpendLimit(), next.memberSpendLimit());
+        if (wsPeriod != null) {
+            counters.put(counterKey("workspace", w.id, "", wsPeriod), spentSince(w, null, wsPeriod));
+        }
+        if (memberPeriod != null) {
+            String prefix = "member/" + w.id + "/";
+            String suffix = "/" + memberPeriod;
+            counters.replaceAll((k, v) -> k.startsWith(prefix) && k.endsWith(suffix) ? 0L : v);
+            holds.values().stream()
+                    .filter(h -> h.ws == w && h.user != null)
+                    .map(h -> h.user)
+                    .distinct()
+                    .forEach(user -> counters.put(
+                            counterKey("member", w.id, user, memberPeriod), spentSince(w, user, memberPeriod)));
+        }
+        for (MHold h : holds.values()) {
+            if (h.ws != w || !h.open()) continue;
+            if (wsPeriod != null) h.wsPeriod = wsPeriod;
+            if (memberPeriod != null && h.user != null) h.memberPeriod = memberPeriod;
+        }
         w.funding = next;
         return null;
+    }
+
+    /** A limit that is new or moves to another period is recounted from its period's start. */
+    private @Nullable Instant recountFrom(Funding.@Nullable Limit before, Funding.@Nullable Limit after) {
+        if (after == null) return null;
+        if (before != null && before.period() == after.period()) return null;
+        return after.period().start(now);
+    }
+
+    /** What the workspace (or one member of it) captured since {@code start}, plus what its open holds reserve. */
+    private long spentSince(Ws w, @Nullable String user, Instant start) {
+        long sum = 0;
+        for (MHold h : holds.values()) {
+            if (h.ws != w || (user != null && !user.equals(h.user))) continue;
+            if (h.open()) {
+                sum += h.amount;
+            } else if (h.captured != null && h.resolvedAt != null && !h.resolvedAt.isBefore(start)) {
+                sum += h.captured;
+            }
+        }
+        return sum;
     }
 
     /** Archives, unarchives or deletes a workspace; the expected HTTP status. */

@@ -213,6 +213,110 @@ class WorkspaceLifecycleTest {
     }
 
     @Test
+    void archivingMovesTheDefaultsOfItsMembersToThePrimaryAndSaysSo() {
+        var t = fixtures.tenant("Archive Defaults Org");
+        owner(t).post(t.path() + "/credits/grants", Map.of("amount", "100"));
+        String ws = fixtures.workspace(t, "Wound down");
+        var m = fixtures.addMember(t, "member", ws);
+        var stays = fixtures.addMember(t, "member", null);
+        assertThat(owner(t).get(t.path() + "/members/" + m.userId()).text("default_workspace_id"))
+                .isEqualTo(ws);
+
+        var archived = owner(t).post(t.ws(ws) + "/archive", null);
+        assertThat(archived.status()).as(archived.toString()).isEqualTo(200);
+        assertThat(archived.text("status")).isEqualTo("archived");
+        assertThat(archived.text("id")).isEqualTo(ws);
+        List<String> moved = new ArrayList<>();
+        for (var u : archived.json().path("members_moved_to_primary")) moved.add(u.asString());
+        assertThat(moved).containsExactly(m.userId());
+
+        assertThat(owner(t).get(t.path() + "/members/" + m.userId()).text("default_workspace_id"))
+                .isEqualTo(t.primaryWorkspaceId());
+        assertThat(owner(t).get(t.path() + "/members/" + stays.userId()).text("default_workspace_id"))
+                .isEqualTo(t.primaryWorkspaceId());
+        assertThat(userIds(
+                        owner(t).get(t.ws(t.primaryWorkspaceId()) + "/members").json()))
+                .contains(m.userId());
+        var me = fixtures.api().as(m.token()).get("/api/v1/me").json();
+        assertThat(me.path("organizations").get(0).path("default_workspace_id").asString())
+                .isEqualTo(t.primaryWorkspaceId());
+        // A call without a workspace header goes to the new default, not to the archived workspace.
+        var call = fixtures.api()
+                .as(m.token())
+                .post(
+                        "/v1/chat/completions",
+                        Map.of("model", "demo/chat", "messages", List.of(Map.of("role", "user", "content", "hi"))));
+        assertThat(call.status()).as(call.toString()).isEqualTo(200);
+        // Still assigned to the archived workspace, which cannot become a default again while archived.
+        assertInvalid(
+                owner(t).patch(t.path() + "/members/" + m.userId(), Map.of("default_workspace_id", ws)),
+                "default_workspace_id");
+
+        var events = owner(t).get(t.path() + "/audit-events?action=workspace.archived")
+                .json()
+                .path("data");
+        assertThat(events).hasSize(1);
+        var after = events.get(0).path("after");
+        assertThat(after.path("status").asString()).isEqualTo("archived");
+        assertThat(after.path("members_moved_to_primary").get(0).asString()).isEqualTo(m.userId());
+
+        // Archiving again moves no one.
+        var again = owner(t).post(t.ws(ws) + "/archive", null);
+        assertThat(again.json().path("members_moved_to_primary")).isEmpty();
+    }
+
+    @Test
+    void anInvitationToAWorkspaceArchivedMeanwhileJoinsThePrimary() {
+        var t = fixtures.tenant("Archive Invite Org");
+        String ws = fixtures.workspace(t, "Closing");
+        String email = Fixtures.uniqueEmail("late");
+        var invite =
+                owner(t).post(t.path() + "/invitations", Map.of("email", email, "role", "member", "workspace_id", ws));
+        assertThat(invite.status()).as(invite.toString()).isEqualTo(201);
+        assertThat(owner(t).post(t.ws(ws) + "/archive", null).status()).isEqualTo(200);
+
+        var accept = fixtures.api()
+                .post(
+                        "/api/v1/invitations/" + invite.text("token") + "/accept",
+                        Map.of("name", "Late", "password", Fixtures.PASSWORD));
+        assertThat(accept.status()).as(accept.toString()).isEqualTo(200);
+        String user = accept.json().path("user").path("id").asString();
+        assertThat(owner(t).get(t.path() + "/members/" + user).text("default_workspace_id"))
+                .isEqualTo(t.primaryWorkspaceId());
+    }
+
+    @Test
+    void twoActiveWorkspacesOfAnOrganizationCannotShareAName() {
+        var t = fixtures.tenant("Unique Names Org");
+        String first = fixtures.workspace(t, "Acme Launch");
+        assertProblem(
+                owner(t).post(t.path() + "/workspaces", Map.of("name", "  acme LAUNCH ")), 409, "workspace_name_taken");
+        assertProblem(
+                owner(t).post(t.path() + "/workspaces", Map.of("name", "primary workspace")),
+                409,
+                "workspace_name_taken");
+        String second = fixtures.workspace(t, "Acme Relaunch");
+        assertProblem(owner(t).patch(t.ws(second), Map.of("name", "ACME launch")), 409, "workspace_name_taken");
+        assertThat(owner(t).get(t.ws(second)).text("name")).isEqualTo("Acme Relaunch");
+        // Renaming a workspace to its own name, in another case, is fine.
+        assertThat(owner(t).patch(t.ws(first), Map.of("name", "ACME Launch")).status())
+                .isEqualTo(200);
+
+        // Another organization may use the name.
+        var other = fixtures.tenant("Other Names Org");
+        assertThat(fixtures.workspace(other, "Acme Launch")).isNotBlank();
+
+        // An archived workspace's name is free; unarchiving it while the name is taken is refused.
+        assertThat(owner(t).post(t.ws(first) + "/archive", null).status()).isEqualTo(200);
+        String third = fixtures.workspace(t, "acme launch");
+        assertProblem(owner(t).post(t.ws(first) + "/unarchive", null), 409, "workspace_name_taken");
+        assertThat(owner(t).get(t.ws(first)).text("status")).isEqualTo("archived");
+        assertThat(owner(t).patch(t.ws(third), Map.of("name", "Acme Launch 2")).status())
+                .isEqualTo(200);
+        assertThat(owner(t).post(t.ws(first) + "/unarchive", null).status()).isEqualTo(200);
+    }
+
+    @Test
     void deletingAWorkspaceRevokesItsKeysAndMovesDefaultsToThePrimary() {
         var t = fixtures.tenant("Delete Org");
         String ws = fixtures.workspace(t, "Doomed");

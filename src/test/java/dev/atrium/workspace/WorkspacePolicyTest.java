@@ -52,7 +52,7 @@ class WorkspacePolicyTest {
                 "allowed_models",
                 List.of("demo/chat", "gpt-4o", "demo/chat"),
                 "denied_models",
-                List.of("claude-3-opus"),
+                List.of("claude-opus-4-1"),
                 "record_history",
                 false,
                 "retention_days",
@@ -65,7 +65,7 @@ class WorkspacePolicyTest {
         var got = owner(t).get(t.ws(ws) + "/policy");
         for (var p : List.of(put.json(), got.json())) {
             assertThat(p.path("allowed_models").toString()).isEqualTo("[\"demo/chat\",\"gpt-4o\"]");
-            assertThat(p.path("denied_models").toString()).isEqualTo("[\"claude-3-opus\"]");
+            assertThat(p.path("denied_models").toString()).isEqualTo("[\"claude-opus-4-1\"]");
             assertThat(p.path("record_history").asBoolean()).isFalse();
             assertThat(p.path("retention_days").asInt()).isEqualTo(30);
             assertThat(p.path("max_credits_per_request").asString()).isEqualTo("12.5");
@@ -92,6 +92,56 @@ class WorkspacePolicyTest {
         assertThat(first.path("after").path("max_credits_per_request").asString())
                 .isEqualTo("12.5");
         assertThat(events.get(0).path("before").path("retention_days").asInt()).isEqualTo(30);
+    }
+
+    @Test
+    void unknownModelIdsAreRefusedNamingThemAndTheOrganizationsOwnModelsAreKnown() {
+        var t = fixtures.tenant("Policy Org");
+        String ws = fixtures.workspace(t, "Typos");
+        owner(t).put(t.ws(ws) + "/policy", policy("allowed_models", List.of("demo/chat")));
+
+        var typo = owner(t).put(t.ws(ws) + "/policy", policy("allowed_models", List.of("demo/chat", "gpt-4-o")));
+        assertInvalid(typo, "allowed_models");
+        assertThat(typo.body()).contains("gpt-4-o").doesNotContain("demo/chat,");
+        var denied = owner(t).put(t.ws(ws) + "/policy", policy("denied_models", List.of("claude-3-opus", "Demo/Chat")));
+        assertInvalid(denied, "denied_models");
+        assertThat(denied.body()).contains("claude-3-opus, Demo/Chat");
+        // Nothing changed.
+        assertThat(owner(t).get(t.ws(ws) + "/policy")
+                        .json()
+                        .path("allowed_models")
+                        .toString())
+                .isEqualTo("[\"demo/chat\"]");
+
+        // The organization's own model is known to its workspaces, not to another organization's.
+        var custom = owner(t).put(
+                        t.path() + "/pricing/models/acme/summarizer",
+                        Map.of(
+                                "provider",
+                                "openai",
+                                "upstream_model",
+                                "gpt-4o-mini",
+                                "kind",
+                                "chat",
+                                "input_per_million",
+                                "1",
+                                "output_per_million",
+                                "2",
+                                "max_output_tokens",
+                                2048,
+                                "context_window",
+                                8192));
+        assertThat(custom.status()).as(custom.toString()).isIn(200, 201);
+        var ok = owner(t).put(t.ws(ws) + "/policy", policy("allowed_models", List.of("acme/summarizer", "demo/chat")));
+        assertThat(ok.status()).as(ok.toString()).isEqualTo(200);
+        var other = fixtures.tenant("Other Policy Org");
+        assertInvalid(
+                fixtures.api()
+                        .as(other.owner().token())
+                        .put(
+                                other.ws(other.primaryWorkspaceId()) + "/policy",
+                                policy("allowed_models", List.of("acme/summarizer"))),
+                "allowed_models");
     }
 
     @Test

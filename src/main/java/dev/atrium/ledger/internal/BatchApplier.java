@@ -350,7 +350,14 @@ class BatchApplier {
         writeCounters(w, used, usedBefore);
         writeBalances(w, balances, before);
         insertTransfers(w, transfers);
-        long changed = w.run(resolved.isEmpty() ? null : "resolved");
+        checkLimits(w, plans.values());
+        long[] counts = w.run(resolved.isEmpty() ? null : "resolved");
+        if (counts[1] > 0) {
+            // A workspace's limits changed after the batch read them (the change waited for this batch's
+            // held-account locks, or this batch for its): decide again with the funding as it is now.
+            throw new org.springframework.dao.CannotAcquireLockException("workspace funding changed during the batch");
+        }
+        long changed = counts[0];
         if (changed != resolved.size()) {
             throw new IllegalStateException("resolved " + changed + " of " + resolved.size() + " locked holds");
         }
@@ -820,6 +827,51 @@ class BatchApplier {
     }
 
     /**
+     * Counts (in the batch's write statement, so with no extra round trip) the workspaces whose
+     * spend limits are no longer those the batch decided its holds with. The statement runs after
+     * the held accounts were locked, so it sees any limit change that committed before that.
+     */
+    private static void checkLimits(Writes w, Collection<HoldPlan> plans) {
+        Map<WsKey, Funding> seen = new LinkedHashMap<>();
+        for (HoldPlan p : plans) {
+            seen.put(new WsKey(p.request().org().value(), p.ws().workspace().value()), p.ws().funding());
+        }
+        if (seen.isEmpty()) return;
+        List<@Nullable String> sl = new ArrayList<>(),
+                sp = new ArrayList<>(),
+                ml = new ArrayList<>(),
+                mp = new ArrayList<>();
+        for (Funding f : seen.values()) {
+            sl.add(
+                    f.spendLimit() == null
+                            ? null
+                            : Long.toString(f.spendLimit().amount().micros()));
+            sp.add(f.spendLimit() == null ? null : f.spendLimit().period().wire());
+            ml.add(
+                    f.memberSpendLimit() == null
+                            ? null
+                            : Long.toString(f.memberSpendLimit().amount().micros()));
+            mp.add(
+                    f.memberSpendLimit() == null
+                            ? null
+                            : f.memberSpendLimit().period().wire());
+        }
+        w.guard(
+                """
+                SELECT t.o FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS t(o, w, sl, sp, ml, mp)
+                LEFT JOIN workspace_funding f ON f.org_id = t.o AND f.workspace_id = t.w
+                WHERE f.spend_limit::text IS DISTINCT FROM t.sl OR f.spend_period IS DISTINCT FROM t.sp
+                   OR f.member_limit::text IS DISTINCT FROM t.ml OR f.member_period IS DISTINCT FROM t.mp
+                """,
+                seen.keySet().stream().map(WsKey::org).toList(),
+                seen.keySet().stream().map(WsKey::ws).toList(),
+                sl,
+                sp,
+                ml,
+                mp);
+    }
+
+    /**
      * The batch's writes as one statement: each table's change is a data-modifying WITH query, so
      * all of them cost one round trip.
      */
@@ -832,12 +884,25 @@ class BatchApplier {
             columns.addAll(Arrays.asList(cols));
         }
 
-        /** Runs them; returns the number of rows the named part returned (0 without one). */
-        long run(@Nullable String counted) {
-            if (parts.isEmpty()) return 0;
+        private boolean guarded;
+
+        /** A query whose rows, counted, say the batch must not commit. */
+        void guard(String sql, List<?>... cols) {
+            add("guard", sql, cols);
+            guarded = true;
+        }
+
+        /**
+         * Runs them; returns the number of rows the named part returned (0 without one) and the
+         * number of rows of the guard (0 without one).
+         */
+        long[] run(@Nullable String counted) {
+            if (parts.isEmpty()) return new long[] {0, 0};
             String sql = "WITH " + String.join(",\n", parts) + "\nSELECT "
-                    + (counted == null ? "0" : "(SELECT count(*) FROM " + counted + ")");
-            List<Long> n = query(sql, rs -> rs.getLong(1), columns.toArray(List<?>[]::new));
+                    + (counted == null ? "0" : "(SELECT count(*) FROM " + counted + ")")
+                    + ", " + (guarded ? "(SELECT count(*) FROM guard)" : "0");
+            List<long[]> n =
+                    query(sql, rs -> new long[] {rs.getLong(1), rs.getLong(2)}, columns.toArray(List<?>[]::new));
             return n.getFirst();
         }
     }

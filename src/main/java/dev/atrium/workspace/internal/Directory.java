@@ -23,6 +23,11 @@ class Directory implements WorkspaceDirectory {
     }
 
     @Override
+    public boolean isActive(OrgId org, WorkspaceId workspace) {
+        return workspaces.find(org, workspace).filter(w -> w.active()).isPresent();
+    }
+
+    @Override
     public boolean isMember(OrgId org, WorkspaceId workspace, UserId user) {
         return members.role(org, workspace, user).isPresent();
     }

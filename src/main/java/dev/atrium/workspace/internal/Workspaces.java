@@ -1,5 +1,6 @@
 package dev.atrium.workspace.internal;
 
+import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
@@ -15,6 +16,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -30,19 +33,21 @@ public class Workspaces {
     }
 
     public void insert(Workspace ws) {
-        jdbc.sql("""
+        uniqueName(
+                ws.name(),
+                () -> jdbc.sql("""
                         INSERT INTO workspaces (org_id, id, name, kind, description, is_primary, status, created_by, created_at)
                         VALUES (:org, :id, :name, :kind, :description, :primary, 'active', :by, :at)
                         """)
-                .param("org", ws.org().value())
-                .param("id", ws.id().value())
-                .param("name", ws.name())
-                .param("kind", ws.kind().wire())
-                .param("description", ws.description())
-                .param("primary", ws.primary())
-                .param("by", ws.createdBy())
-                .param("at", Timestamp.from(ws.createdAt()))
-                .update();
+                        .param("org", ws.org().value())
+                        .param("id", ws.id().value())
+                        .param("name", ws.name())
+                        .param("kind", ws.kind().wire())
+                        .param("description", ws.description())
+                        .param("primary", ws.primary())
+                        .param("by", ws.createdBy())
+                        .param("at", Timestamp.from(ws.createdAt()))
+                        .update());
     }
 
     /** A workspace that is not deleted. */
@@ -126,29 +131,54 @@ public class Workspaces {
     }
 
     public void update(OrgId org, WorkspaceId id, String name, WorkspaceKind kind, String description) {
-        jdbc.sql(
-                        "UPDATE workspaces SET name = :name, kind = :kind, description = :description WHERE org_id = :org AND id = :id")
-                .param("org", org.value())
-                .param("id", id.value())
-                .param("name", name)
-                .param("kind", kind.wire())
-                .param("description", description)
-                .update();
+        uniqueName(
+                name,
+                () -> jdbc.sql(
+                                "UPDATE workspaces SET name = :name, kind = :kind, description = :description WHERE org_id = :org AND id = :id")
+                        .param("org", org.value())
+                        .param("id", id.value())
+                        .param("name", name)
+                        .param("kind", kind.wire())
+                        .param("description", description)
+                        .update());
     }
 
+    /** Changes the status; an unarchived workspace whose name an active one took meanwhile: 409. */
     public void setStatus(OrgId org, WorkspaceId id, String status, Instant at) {
-        jdbc.sql("""
+        uniqueName(
+                null,
+                () -> jdbc.sql("""
                         UPDATE workspaces SET status = :status,
                           archived_at = CASE WHEN :status = 'archived' THEN CAST(:at AS timestamptz)
                                              WHEN :status = 'active' THEN NULL ELSE archived_at END,
                           deleted_at = CASE WHEN :status = 'deleted' THEN CAST(:at AS timestamptz) ELSE deleted_at END
                         WHERE org_id = :org AND id = :id
                         """)
-                .param("org", org.value())
-                .param("id", id.value())
-                .param("status", status)
-                .param("at", Timestamp.from(at))
-                .update();
+                        .param("org", org.value())
+                        .param("id", id.value())
+                        .param("status", status)
+                        .param("at", Timestamp.from(at))
+                        .update());
+    }
+
+    /**
+     * Runs a write that may give a workspace a name; the database refuses two active workspaces of
+     * an organization with the same name (case-insensitively), which answers 409
+     * {@code workspace_name_taken} naming the field.
+     */
+    private static void uniqueName(@Nullable String name, Runnable write) {
+        try {
+            write.run();
+        } catch (DuplicateKeyException e) {
+            if (!String.valueOf(e.getMessage()).contains("workspaces_active_name_key")) throw e;
+            throw new ApiException(
+                    HttpStatus.CONFLICT,
+                    "workspace_name_taken",
+                    name == null
+                            ? "Another active workspace of the organization has this workspace's name: rename one of them first."
+                            : "Another active workspace of the organization is already named “" + name + "”.",
+                    "name");
+        }
     }
 
     static Workspace map(ResultSet rs, int n) throws SQLException {

@@ -109,7 +109,8 @@ class WorkspaceController {
     }
 
     @PostMapping("/{ws}/archive")
-    Workspace archive(@AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws) {
+    WorkspaceService.Archival archive(
+            @AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws) {
         return workspaces.archive(resolve(caller, org, ws));
     }
 

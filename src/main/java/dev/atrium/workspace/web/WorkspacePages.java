@@ -173,8 +173,15 @@ class WorkspacePages {
             RedirectAttributes redirect) {
         WorkspaceAccess w = workspace(caller, org, ws);
         Workspace after;
+        int moved = 0;
         try {
-            after = archive ? workspaces.archive(w) : workspaces.unarchive(w);
+            if (archive) {
+                WorkspaceService.Archival archival = workspaces.archive(w);
+                after = archival.workspace();
+                moved = archival.membersMovedToPrimary().size();
+            } else {
+                after = workspaces.unarchive(w);
+            }
         } catch (ApiException e) {
             // Not allowed (403) stays an error page; a state conflict (the Primary) is told on the list.
             if (htmx || e.status() != HttpStatus.CONFLICT) throw e;
@@ -187,7 +194,13 @@ class WorkspacePages {
             model.addAttribute("admin", w.org().isAdmin());
             return "workspace/list :: row";
         }
-        Flash.success(redirect, "Workspace “" + after.name() + "” " + (archive ? "archived." : "unarchived."));
+        Flash.success(
+                redirect,
+                "Workspace “" + after.name() + "” " + (archive ? "archived." : "unarchived.")
+                        + (moved == 0
+                                ? ""
+                                : " " + moved + (moved == 1 ? " member's" : " members'")
+                                        + " default workspace is now the Primary Workspace."));
         return "redirect:/orgs/" + org + "/workspaces" + (archive ? "?archived=true" : "");
     }
 
