@@ -383,32 +383,37 @@ class GatewayFaultsTest extends UpstreamGatewayTest {
     }
 
     @Test
-    void aRequestThatMayCostMoreThanThePolicysCapIs403BeforeTheUpstream() {
+    void aRequestThatMayCostMoreThanThePolicysCapIsClampedToItAnd403BelowTheMinimum() {
         Funded f = funded("Capped Co", "100");
-        var policy = fixtures.api()
-                .as(f.tenant().owner().token())
-                .put(f.tenant().ws(f.ws()) + "/policy", Map.of("max_credits_per_request", "0.5"));
+        var owner = fixtures.api().as(f.tenant().owner().token());
+        var policy = owner.put(f.tenant().ws(f.ws()) + "/policy", Map.of("max_credits_per_request", "0.5"));
         assertThat(policy.status()).as(policy.toString()).isEqualTo(200);
         String tag = tag();
-        // gpt-4o-mini may write 16,384 tokens: about 0.98 credits at most
+        // gpt-4o-mini may write 16,384 tokens: about 0.98 credits at most; 0.5 pays for fewer
+        var raw = f.client().chat().completions().withRawResponse().create(chat("gpt-4o-mini", "Hi " + tag));
+        raw.parse();
+        long fits = (500_000 - gpt4oMini(promptOf("Hi " + tag), 0)) / 60;
+        assertThat(raw.headers().values("x-atrium-max-tokens-clamped")).containsExactly(String.valueOf(fits));
+        assertThat(OPENAI.requestsWith(tag)).hasSize(1);
+        assertThat(OPENAI.requestsWith(tag)
+                        .getFirst()
+                        .json()
+                        .path("max_completion_tokens")
+                        .asLong())
+                .isEqualTo(fits);
+        assertThat(onlyEvent(f.org()).credits()).isEqualTo(gpt4oMini(11, 6));
+
+        // a cap that does not pay for the prompt and 256 output tokens is still refused
+        assertThat(owner.put(f.tenant().ws(f.ws()) + "/policy", Map.of("max_credits_per_request", "0.01"))
+                        .status())
+                .isEqualTo(200);
+        String refusedTag = tag();
         var capped = serviceError(
-                catchThrowable(() -> f.client().chat().completions().create(chat("gpt-4o-mini", "Hi " + tag))));
+                catchThrowable(() -> f.client().chat().completions().create(chat("gpt-4o-mini", "Hi " + refusedTag))));
         assertThat(capped.statusCode()).isEqualTo(403);
         assertThat(capped.code()).contains("max_credits_per_request_exceeded");
-        assertThat(OPENAI.requestsWith(tag)).isEmpty();
-        assertThat(holds(f.org())).isEmpty();
-
-        // with a lower max_tokens the most it may cost fits under the cap
-        f.client()
-                .chat()
-                .completions()
-                .create(ChatCompletionCreateParams.builder()
-                        .model("gpt-4o-mini")
-                        .addUserMessage("Hi " + tag)
-                        .maxCompletionTokens(1000)
-                        .build());
-        assertThat(OPENAI.requestsWith(tag)).hasSize(1);
-        assertThat(onlyEvent(f.org()).credits()).isEqualTo(gpt4oMini(11, 6));
+        assertThat(OPENAI.requestsWith(refusedTag)).isEmpty();
+        assertThat(holds(f.org())).containsOnlyKeys("captured");
         assertSettled(f.tenant());
     }
 
