@@ -115,8 +115,35 @@ class GatewayFaultsTest extends UpstreamGatewayTest {
                         .build())));
         assertThat(empty.statusCode()).isEqualTo(502);
 
-        assertThat(holds(f.org())).isEqualTo(Map.of("voided", 5L));
+        // over raw HTTP: OpenAI's error shape, the upstream's message for what it rejected, no internals
+        String limited = tag();
+        OPENAI.script(limited, Wire.openAiError(429, "rate_limit_exceeded", "Rate limit reached"));
+        GatewayErrorShapeTest.assertShape(rawChat(f, "gpt-4o-mini", limited), 429, "upstream_rate_limited");
+        String failing = tag();
+        OPENAI.script(failing, Wire.openAiError(500, "server_error", "The server had an error"));
+        var e502 = rawChat(f, "gpt-4o-mini", failing);
+        GatewayErrorShapeTest.assertShape(e502, 502, "upstream_error");
+        assertThat(e502.body()).contains("The server had an error");
+
+        assertThat(holds(f.org())).isEqualTo(Map.of("voided", 7L));
         assertNothingCharged(f.tenant(), "100");
+    }
+
+    private HttpResponse<String> rawChat(Funded f, String model, String content) {
+        try {
+            return HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(fixtures.baseUrl() + "/v1/chat/completions"))
+                                    .header("Authorization", "Bearer " + f.key())
+                                    .header("Content-Type", "application/json")
+                                    .timeout(Duration.ofSeconds(30))
+                                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
+                                            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
