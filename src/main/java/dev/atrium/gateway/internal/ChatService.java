@@ -12,12 +12,19 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -32,7 +39,7 @@ public class ChatService {
     /** Present when the hold (and the provider's output limit) was lowered to what the credits pay for. */
     public static final String CLAMPED_HEADER = "x-atrium-max-tokens-clamped";
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ChatService.class);
+    private static final Logger log = LoggerFactory.getLogger(ChatService.class);
     private final Models models;
     private final Providers providers;
     private final Settlement settlement;
@@ -245,15 +252,12 @@ public class ChatService {
     }
 
     private String errorEvent(RuntimeException e) {
-        return json.writeValueAsString(java.util.Map.of(
-                "error",
-                java.util.Map.of(
-                        "message",
-                        "The upstream stream was interrupted.",
-                        "type",
-                        "api_error",
-                        "code",
-                        "upstream_interrupted")));
+        var error = new java.util.LinkedHashMap<String, Object>();
+        error.put("message", "The upstream stream was interrupted.");
+        error.put("type", "api_error");
+        error.put("param", null);
+        error.put("code", "upstream_interrupted");
+        return json.writeValueAsString(java.util.Map.of("error", error));
     }
 
     /**
@@ -269,18 +273,15 @@ public class ChatService {
             if (status == 0) {
                 if (pe.timedOut()
                         || causedBy(
-                                pe,
-                                java.util.concurrent.TimeoutException.class,
-                                java.net.http.HttpTimeoutException.class,
-                                java.net.SocketTimeoutException.class)) {
+                                pe, TimeoutException.class, HttpTimeoutException.class, SocketTimeoutException.class)) {
                     return new GatewayException(
                             504,
                             "api_error",
                             "upstream_timeout",
                             "The provider " + provider + " did not answer in time.");
                 }
-                if (causedBy(pe, java.io.IOException.class, java.nio.channels.UnresolvedAddressException.class)
-                        && !causedBy(pe, tools.jackson.core.JacksonException.class)) {
+                if (causedBy(pe, IOException.class, UnresolvedAddressException.class)
+                        && !causedBy(pe, JacksonException.class)) {
                     return new GatewayException(
                             502,
                             "api_error",
