@@ -50,7 +50,9 @@ class GatewayDatabaseDownTest {
         // after the pool's connection timeout).
         ((HikariDataSource) dataSource).close();
 
-        assertShape(http.send(models, HttpResponse.BodyHandlers.ofString()), 503, "service_unavailable");
+        var down = http.send(models, HttpResponse.BodyHandlers.ofString());
+        assertShape(down, 503, "service_unavailable");
+        assertThat(down.headers().firstValue("Retry-After")).contains("5");
         HttpRequest chat = HttpRequest.newBuilder(URI.create(fixtures.baseUrl() + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + key)
                 .header("Content-Type", "application/json")
@@ -58,6 +60,8 @@ class GatewayDatabaseDownTest {
                 .POST(HttpRequest.BodyPublishers.ofString(
                         "{\"model\":\"demo/chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
                 .build();
-        assertShape(http.send(chat, HttpResponse.BodyHandlers.ofString()), 503, "service_unavailable");
+        var chatDown = http.send(chat, HttpResponse.BodyHandlers.ofString());
+        assertShape(chatDown, 503, "service_unavailable");
+        assertThat(chatDown.headers().firstValue("Retry-After")).contains("5");
     }
 }

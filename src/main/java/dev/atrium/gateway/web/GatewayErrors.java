@@ -36,6 +36,9 @@ import org.springframework.web.multipart.support.MissingServletRequestPartExcept
 class GatewayErrors {
     private static final Logger log = LoggerFactory.getLogger(GatewayErrors.class);
 
+    /** When to try again after a 503 (the database out of reach), in seconds. */
+    static final String RETRY_AFTER_SECONDS = "5";
+
     /** An error answer: its status and the {@code error} object. */
     record Body(int status, Map<String, Object> error) {}
 
@@ -61,6 +64,9 @@ class GatewayErrors {
 
     private static ResponseEntity<Map<String, Object>> body(Body b) {
         return ResponseEntity.status(b.status())
+                .headers(h -> {
+                    if (b.status() == 503) h.set("Retry-After", RETRY_AFTER_SECONDS);
+                })
                 .contentType(MediaType.APPLICATION_JSON)
                 .body(Map.of("error", b.error()));
     }

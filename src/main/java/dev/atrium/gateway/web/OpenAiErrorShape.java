@@ -49,6 +49,8 @@ class OpenAiErrorShape extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String uri = request.getRequestURI();
+        // Anthropic's Messages API, should it be served here, keeps Anthropic's own error shape.
+        if (uri.equals("/v1/messages") || uri.startsWith("/v1/messages/")) return true;
         return !(uri.equals("/v1") || uri.startsWith("/v1/"));
     }
 
@@ -77,6 +79,8 @@ class OpenAiErrorShape extends OncePerRequestFilter {
         response.setContentType("application/json");
         response.setCharacterEncoding("UTF-8");
         response.setContentLength(bytes.length);
+        if (body.status() == 503 && !response.containsHeader("Retry-After"))
+            response.setHeader("Retry-After", GatewayErrors.RETRY_AFTER_SECONDS);
         response.getOutputStream().write(bytes);
         response.flushBuffer();
     }
