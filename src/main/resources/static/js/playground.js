@@ -18,7 +18,11 @@
     return isNaN(n) ? null : n;
   }
 
-  // POSTs a chat turn and reads the reply as it streams. handlers: delta(text), done(summary), fail(message).
+  // POSTs a chat turn and reads the reply as it streams. handlers: delta(text), done(summary), fail(message),
+  // and clamped(tokens) when the credits left paid for a shorter reply than asked.
+  function clampNote(tokens) {
+    return "Reply limited to " + tokens + " tokens: that is what the credits left pay for.";
+  }
   function streamChat(url, body, handlers) {
     var headers = { "Content-Type": "application/json", "Accept": "text/event-stream" };
     var header = meta("csrf-header"), token = meta("csrf-token");
@@ -36,6 +40,8 @@
             handlers.fail(message, response.status);
           });
         }
+        var clamped = response.headers.get("x-atrium-max-tokens-clamped");
+        if (clamped && handlers.clamped) handlers.clamped(clamped);
         var reader = response.body.getReader();
         var decoder = new TextDecoder();
         var buffer = "";
@@ -135,6 +141,10 @@
         conversation_id: form.getAttribute("data-conversation") || ""
       }, {
         delta: function (t) { body.textContent += t; },
+        clamped: function (tokens) {
+          var note = el("p", "pg-meta pg-clamped", clampNote(tokens));
+          reply.appendChild(note);
+        },
         done: function (summary) {
           reply.classList.remove("pg-streaming");
           if (!summary.status && !body.textContent) return;
@@ -193,6 +203,7 @@
           messages: [{ role: "user", content: prompt }]
         }, {
           delta: function (t) { body.textContent += t; },
+          clamped: function (tokens) { column.appendChild(el("p", "pg-meta pg-clamped", clampNote(tokens))); },
           done: function (summary) {
             column.classList.remove("pg-streaming");
             if (!summary.status && !body.textContent) return;

@@ -47,7 +47,8 @@ public class DatabaseOutage extends OncePerRequestFilter {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof DataAccessResourceFailureException
                     || t instanceof CannotCreateTransactionException
-                    || t instanceof SQLTransientConnectionException) {
+                    || t instanceof SQLTransientConnectionException
+                    || t instanceof java.sql.SQLNonTransientConnectionException) {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null) {
@@ -77,7 +78,7 @@ public class DatabaseOutage extends OncePerRequestFilter {
     public static Map<String, @Nullable Object> openAiError() {
         Map<String, @Nullable Object> error = new LinkedHashMap<>();
         error.put("message", MESSAGE);
-        error.put("type", "server_error");
+        error.put("type", "api_error");
         error.put("code", "database_unavailable");
         error.put("param", null);
         return error;

@@ -7,8 +7,17 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import java.io.IOException;
 
 /** A request whose body (of undeclared length) fails to read past a limit. */
-final class LimitedRequest extends HttpServletRequestWrapper {
+public final class LimitedRequest extends HttpServletRequestWrapper {
     private final long max;
+
+    /** Whether {@code e} (or a cause) is a body read past the limit, which answers 413. */
+    public static boolean tooLarge(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TooLarge) return true;
+            if (t.getCause() == t) break;
+        }
+        return false;
+    }
 
     /** Thrown while reading a body past the limit; the problem handler answers it with 413. */
     static final class TooLarge extends IOException {

@@ -49,6 +49,15 @@ public class GatewayException extends RuntimeException {
                 "The model '" + model + "' is not allowed in this workspace.");
     }
 
+    public static GatewayException providerNotConfigured(String model, String provider) {
+        return new GatewayException(
+                400,
+                "invalid_request_error",
+                "provider_not_configured",
+                "The model '" + model + "' cannot run: provider " + provider
+                        + " is not configured for this organization (an owner or admin can add its API key).");
+    }
+
     public static GatewayException archived() {
         return new GatewayException(403, "permission_error", "workspace_archived", "The workspace is archived.");
     }

@@ -40,6 +40,28 @@ public final class Costs {
     }
 
     /**
+     * The most output tokens that {@code budget} pays for after {@code inputTokens} of input: the
+     * largest {@code out} with {@code chat(m, inputTokens, out) <= budget}; 0 when the input alone
+     * costs more, {@link Long#MAX_VALUE} when output is free.
+     */
+    public static long outputTokensWithin(PricedModel m, long inputTokens, Credits budget) {
+        require(m, ModelKind.CHAT);
+        nonNegative(inputTokens, "input tokens");
+        long outputPerMillion = price(m.outputPerMillion(), m).micros();
+        // cost = ceil((in * inPrice + out * outPrice) / 1M) <= budget  <=>  in * inPrice + out * outPrice <= budget *
+        // 1M
+        BigDecimal room = BigDecimal.valueOf(budget.micros())
+                .multiply(MILLION)
+                .subtract(BigDecimal.valueOf(inputTokens)
+                        .multiply(
+                                BigDecimal.valueOf(price(m.inputPerMillion(), m).micros())));
+        if (room.signum() < 0) return 0;
+        if (outputPerMillion == 0) return Long.MAX_VALUE;
+        BigDecimal tokens = room.divide(BigDecimal.valueOf(outputPerMillion), 0, RoundingMode.DOWN);
+        return tokens.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0 ? Long.MAX_VALUE : tokens.longValueExact();
+    }
+
+    /**
      * {@code n} images of a size and quality. A null size or quality means the model's default: the
      * first size listed, and the first quality listed for that size.
      */

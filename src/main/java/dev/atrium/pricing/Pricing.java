@@ -82,6 +82,11 @@ public class Pricing {
         return Costs.chat(m, inputTokens, outputTokens);
     }
 
+    /** The most output tokens {@code budget} pays for after the input (see {@link Costs#outputTokensWithin}). */
+    public long outputTokensWithin(PricedModel m, long inputTokens, Credits budget) {
+        return Costs.outputTokensWithin(m, inputTokens, budget);
+    }
+
     /**
      * {@code n} images of an image model. A null size or quality is the model's default (its first
      * listed); an unknown one is a 422 naming {@code size} or {@code quality}, as is {@code n < 1}.

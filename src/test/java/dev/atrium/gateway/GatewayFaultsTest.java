@@ -115,8 +115,35 @@ class GatewayFaultsTest extends UpstreamGatewayTest {
                         .build())));
         assertThat(empty.statusCode()).isEqualTo(502);
 
-        assertThat(holds(f.org())).isEqualTo(Map.of("voided", 5L));
+        // over raw HTTP: OpenAI's error shape, the upstream's message for what it rejected, no internals
+        String limited = tag();
+        OPENAI.script(limited, Wire.openAiError(429, "rate_limit_exceeded", "Rate limit reached"));
+        GatewayErrorShapeTest.assertShape(rawChat(f, "gpt-4o-mini", limited), 429, "upstream_rate_limited");
+        String failing = tag();
+        OPENAI.script(failing, Wire.openAiError(500, "server_error", "The server had an error"));
+        var e502 = rawChat(f, "gpt-4o-mini", failing);
+        GatewayErrorShapeTest.assertShape(e502, 502, "upstream_error");
+        assertThat(e502.body()).contains("The server had an error");
+
+        assertThat(holds(f.org())).isEqualTo(Map.of("voided", 7L));
         assertNothingCharged(f.tenant(), "100");
+    }
+
+    private HttpResponse<String> rawChat(Funded f, String model, String content) {
+        try {
+            return HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(fixtures.baseUrl() + "/v1/chat/completions"))
+                                    .header("Authorization", "Bearer " + f.key())
+                                    .header("Content-Type", "application/json")
+                                    .timeout(Duration.ofSeconds(30))
+                                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
+                                            + "\",\"messages\":[{\"role\":\"user\",\"content\":\"" + content + "\"}]}"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
@@ -383,32 +410,37 @@ class GatewayFaultsTest extends UpstreamGatewayTest {
     }
 
     @Test
-    void aRequestThatMayCostMoreThanThePolicysCapIs403BeforeTheUpstream() {
+    void aRequestThatMayCostMoreThanThePolicysCapIsClampedToItAnd403BelowTheMinimum() {
         Funded f = funded("Capped Co", "100");
-        var policy = fixtures.api()
-                .as(f.tenant().owner().token())
-                .put(f.tenant().ws(f.ws()) + "/policy", Map.of("max_credits_per_request", "0.5"));
+        var owner = fixtures.api().as(f.tenant().owner().token());
+        var policy = owner.put(f.tenant().ws(f.ws()) + "/policy", Map.of("max_credits_per_request", "0.5"));
         assertThat(policy.status()).as(policy.toString()).isEqualTo(200);
         String tag = tag();
-        // gpt-4o-mini may write 16,384 tokens: about 0.98 credits at most
+        // gpt-4o-mini may write 16,384 tokens: about 0.98 credits at most; 0.5 pays for fewer
+        var raw = f.client().chat().completions().withRawResponse().create(chat("gpt-4o-mini", "Hi " + tag));
+        raw.parse();
+        long fits = (500_000 - gpt4oMini(promptOf("Hi " + tag), 0)) / 60;
+        assertThat(raw.headers().values("x-atrium-max-tokens-clamped")).containsExactly(String.valueOf(fits));
+        assertThat(OPENAI.requestsWith(tag)).hasSize(1);
+        assertThat(OPENAI.requestsWith(tag)
+                        .getFirst()
+                        .json()
+                        .path("max_completion_tokens")
+                        .asLong())
+                .isEqualTo(fits);
+        assertThat(onlyEvent(f.org()).credits()).isEqualTo(gpt4oMini(11, 6));
+
+        // a cap that does not pay for the prompt and 256 output tokens is still refused
+        assertThat(owner.put(f.tenant().ws(f.ws()) + "/policy", Map.of("max_credits_per_request", "0.01"))
+                        .status())
+                .isEqualTo(200);
+        String refusedTag = tag();
         var capped = serviceError(
-                catchThrowable(() -> f.client().chat().completions().create(chat("gpt-4o-mini", "Hi " + tag))));
+                catchThrowable(() -> f.client().chat().completions().create(chat("gpt-4o-mini", "Hi " + refusedTag))));
         assertThat(capped.statusCode()).isEqualTo(403);
         assertThat(capped.code()).contains("max_credits_per_request_exceeded");
-        assertThat(OPENAI.requestsWith(tag)).isEmpty();
-        assertThat(holds(f.org())).isEmpty();
-
-        // with a lower max_tokens the most it may cost fits under the cap
-        f.client()
-                .chat()
-                .completions()
-                .create(ChatCompletionCreateParams.builder()
-                        .model("gpt-4o-mini")
-                        .addUserMessage("Hi " + tag)
-                        .maxCompletionTokens(1000)
-                        .build());
-        assertThat(OPENAI.requestsWith(tag)).hasSize(1);
-        assertThat(onlyEvent(f.org()).credits()).isEqualTo(gpt4oMini(11, 6));
+        assertThat(OPENAI.requestsWith(refusedTag)).isEmpty();
+        assertThat(holds(f.org())).containsOnlyKeys("captured");
         assertSettled(f.tenant());
     }
 

@@ -28,6 +28,13 @@ import org.junit.jupiter.api.Test;
 class GatewayOpenAiUpstreamTest extends UpstreamGatewayTest {
 
     @Test
+    void withTheInstallationsKeysEveryOrganizationIsOfferedTheProvidersModels() {
+        Funded f = funded("Instance Keys Co", "1");
+        var ids = f.client().models().list().data().stream().map(m -> m.id()).toList();
+        assertThat(ids).contains("demo/chat", "gpt-4o", "gpt-4o-mini", "dall-e-3", "tts-1", "claude-haiku-4-5");
+    }
+
+    @Test
     void chatIsForwardedUnderTheUpstreamNameAndChargedAtTheUpstreamsUsage() {
         Funded f = funded("OpenAI Chat Co", "100");
         String tag = tag();

@@ -208,6 +208,35 @@ class PlaygroundBrowserTest {
         }
     }
 
+    @Test
+    void aReplyTheCreditsLeftPayOnlyInPartCarriesANote() throws IOException {
+        var t = fixtures.tenant("Thrifty Agency");
+        Api owner = fixtures.api().as(t.owner().token());
+        assertThat(owner.post(t.path() + "/credits/grants", Map.of("amount", "100"))
+                        .status())
+                .isEqualTo(201);
+        String ws = fixtures.workspace(t, "Small Budget");
+        assertThat(owner.put(t.ws(ws) + "/funding", Map.of("mode", "budget")).status())
+                .isEqualTo(200);
+        assertThat(owner.post(t.path() + "/credits/allocations", Map.of("workspace_id", ws, "amount", "0.498"))
+                        .status())
+                .isEqualTo(201);
+        var member = fixtures.addMember(t, "member", ws);
+
+        signIn(member.email());
+        open("/orgs/" + t.orgId() + "/workspaces/" + ws + "/playground");
+        new Select(driver.findElement(By.id("chat-model"))).selectByValue("demo/chat");
+        type("chat-message", "hello");
+        driver.findElement(By.id("chat-send")).click();
+        WebElement note =
+                wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".pg-assistant .pg-clamped")));
+        assertThat(note.getText()).isEqualTo("Reply limited to 1242 tokens: that is what the credits left pay for.");
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector(".pg-assistant .pg-charged")));
+        assertThat(driver.findElements(By.id("chat-error")).getFirst().isDisplayed())
+                .isFalse();
+        shot("clamped-note");
+    }
+
     private void signIn(String email) {
         open("/sign-in");
         type("email", email);

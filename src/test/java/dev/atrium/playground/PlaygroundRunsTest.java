@@ -224,6 +224,24 @@ class PlaygroundRunsTest {
     }
 
     @Test
+    void aTurnTheCreditsLeftPayOnlyInPartRunsShorterAndThePageIsToldSo() {
+        assertThat(owner.put(t.ws(ws) + "/funding", Map.of("mode", "budget")).status())
+                .isEqualTo(200);
+        assertThat(owner.post(t.path() + "/credits/allocations", Map.of("workspace_id", ws, "amount", "0.498"))
+                        .status())
+                .isEqualTo(201);
+        var body = Map.of("model", "demo/chat", "messages", List.of(Map.of("role", "user", "content", "hello")));
+        var r = session.json(base() + "/chat", JSON.writeValueAsString(body));
+        assertThat(r.status()).as(r.body()).isEqualTo(200);
+        // the prompt (3 + 4 + 2 tokens at 100 µcr) and 1,242 output tokens at 400 µcr fit in 0.498 credits
+        assertThat(r.header("x-atrium-max-tokens-clamped")).isEqualTo("1242");
+        assertThat(r.body()).contains("event: atrium").doesNotContain("out of credits");
+        // the page's script shows the note when the header is there
+        var script = session.get("/js/playground.js");
+        assertThat(script.body()).contains("x-atrium-max-tokens-clamped", "that is what the credits left pay for");
+    }
+
+    @Test
     void outOfCreditsAndDisallowedModelsAreRefusedWithAClearMessageAndNoCharge() {
         var broke = fixtures.tenant("Broke Co");
         var poor = Session.signIn(fixtures.baseUrl(), broke.owner().email(), Fixtures.PASSWORD);

@@ -52,6 +52,27 @@ class CostsTest {
     }
 
     @Test
+    void outputTokensWithinABudgetAreTheMostItPaysForWithRoundingUp() {
+        PricedModel demo = Models.chat("100", "400"); // 100 µcr per input token, 400 per output token
+        // 0.498 credits after a 9-token prompt: (498,000 - 900) / 400 = 1,242.75 -> 1,242
+        assertThat(Costs.outputTokensWithin(demo, 9, Credits.parse("0.498"))).isEqualTo(1242);
+        assertThat(Costs.chat(demo, 9, 1242).micros()).isLessThanOrEqualTo(498_000);
+        assertThat(Costs.chat(demo, 9, 1243).micros()).isGreaterThan(498_000);
+        // the prompt alone costs more: nothing
+        assertThat(Costs.outputTokensWithin(demo, 10_000, Credits.parse("0.5"))).isZero();
+        // fractional prices: the rounded-up cost of the answer stays within the budget, one more does not
+        PricedModel m = Models.chat("2.5", "0.5");
+        for (long budget : new long[] {8, 9, 10, 1_000, 123_457}) {
+            long out = Costs.outputTokensWithin(m, 3, Credits.ofMicros(budget));
+            assertThat(Costs.chat(m, 3, out).micros()).isLessThanOrEqualTo(budget);
+            assertThat(Costs.chat(m, 3, out + 1).micros()).isGreaterThan(budget);
+        }
+        // free output: no limit from credits
+        assertThat(Costs.outputTokensWithin(Models.chat("1", "0"), 1, Credits.parse("1")))
+                .isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
     void negativeQuantitiesAndTheWrongKindAreProgrammingErrors() {
         PricedModel m = Models.chat("1", "1");
         assertThatThrownBy(() -> Costs.chat(m, -1, 0)).isInstanceOf(IllegalArgumentException.class);

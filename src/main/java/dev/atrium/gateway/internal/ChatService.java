@@ -6,19 +6,25 @@ import dev.atrium.gateway.GatewayException;
 import dev.atrium.gateway.provider.AiProvider;
 import dev.atrium.gateway.provider.ProviderCall;
 import dev.atrium.gateway.provider.ProviderException;
-import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Hold;
 import dev.atrium.pricing.PricedModel;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
+import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -30,6 +36,10 @@ import tools.jackson.databind.node.ObjectNode;
  */
 @Service
 public class ChatService {
+    /** Present when the hold (and the provider's output limit) was lowered to what the credits pay for. */
+    public static final String CLAMPED_HEADER = "x-atrium-max-tokens-clamped";
+
+    private static final Logger log = LoggerFactory.getLogger(ChatService.class);
     private final Models models;
     private final Providers providers;
     private final Settlement settlement;
@@ -65,7 +75,8 @@ public class ChatService {
             CompletableFuture<ProviderCall> call,
             boolean stream,
             boolean includeUsage,
-            ChatHistory.@Nullable Pending conversation) {
+            ChatHistory.@Nullable Pending conversation,
+            @Nullable Long clampedMaxTokens) {
 
         /** The conversation this turn is recorded in, or null when the workspace records no history. */
         public @Nullable String conversationId() {
@@ -87,21 +98,34 @@ public class ChatService {
         if (requested < 0) throw GatewayException.invalid("'max_tokens' must be positive.");
         long outputCap = requested > 0 ? Math.min(requested, maxOutput) : maxOutput;
         long prompt = Tokens.ofMessages(messages);
-        Credits maximum = models.pricing().chatCost(model, prompt, outputCap);
         boolean stream = body.path("stream").asBoolean(false);
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
         ObjectNode upstream = body.deepCopy();
         upstream.put("model", model.upstreamModel());
-        // The hold covers the model's output cap; a client's own limit is passed on, capped to it.
-        if (upstream.has("max_completion_tokens")) upstream.put("max_completion_tokens", outputCap);
-        else if (upstream.has("max_tokens")) upstream.put("max_tokens", outputCap);
         // Before the hold: a foreign conversation id is refused without reserving anything.
         ChatHistory.@Nullable Pending conversation = history.begin(ctx, conversationHeader, messages);
         // The organization's provider endpoint and key are read while the hold is taken.
         var call = Background.supply(
                 "provider-call", () -> providers.call(ctx.org(), model.provider(), model.upstreamModel()));
-        Hold hold = settlement.reserve(ctx, maximum, Category.CHAT, model.id());
-        return new Prepared(ctx, model, upstream, prompt, hold, call, stream, includeUsage, conversation);
+        Settlement.ChatHold held = settlement.reserveChat(ctx, model, prompt, outputCap);
+        // The hold covers the output it pays for: the model's cap, the client's own limit, or less
+        // when the credits left pay for less; the provider is told that limit.
+        long output = held.outputTokens();
+        if (upstream.has("max_completion_tokens")) upstream.put("max_completion_tokens", output);
+        if (upstream.has("max_tokens")) upstream.put("max_tokens", output);
+        if (held.clamped() && !upstream.has("max_completion_tokens") && !upstream.has("max_tokens"))
+            upstream.put("max_completion_tokens", output);
+        return new Prepared(
+                ctx,
+                model,
+                upstream,
+                prompt,
+                held.hold(),
+                call,
+                stream,
+                includeUsage,
+                conversation,
+                held.clamped() ? held.outputTokens() : null);
     }
 
     /** Non-streaming: the OpenAI response with the public model name, and the credits charged. */
@@ -116,7 +140,7 @@ public class ChatService {
         } catch (RuntimeException e) {
             settlement.abandon(p.ctx(), p.hold());
             metrics.failed(p.model(), "chat");
-            throw upstreamFailure(e);
+            throw upstreamFailure(p.model().provider(), e);
         }
         long in = response.path("usage").path("prompt_tokens").asLong(p.promptEstimate());
         long written = 0;
@@ -165,7 +189,7 @@ public class ChatService {
             if (!state.started && !clientGone) {
                 settlement.abandon(p.ctx(), p.hold());
                 metrics.failed(p.model(), "chat");
-                throw upstreamFailure(e);
+                throw upstreamFailure(p.model().provider(), e);
             }
             // Cut mid-stream (by the provider or by the client): charge what was delivered.
             long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
@@ -228,27 +252,44 @@ public class ChatService {
     }
 
     private String errorEvent(RuntimeException e) {
-        return json.writeValueAsString(java.util.Map.of(
-                "error",
-                java.util.Map.of(
-                        "message",
-                        "The upstream stream was interrupted.",
-                        "type",
-                        "api_error",
-                        "code",
-                        "upstream_interrupted")));
+        var error = new java.util.LinkedHashMap<String, Object>();
+        error.put("message", "The upstream stream was interrupted.");
+        error.put("type", "api_error");
+        error.put("param", null);
+        error.put("code", "upstream_interrupted");
+        return json.writeValueAsString(java.util.Map.of("error", error));
     }
 
-    static GatewayException upstreamFailure(RuntimeException e) {
+    /**
+     * A provider failure as the client sees it: the status and a message of the gateway's own
+     * (the upstream's own error message for a request it rejected), never an exception's text; the
+     * details go to the log.
+     */
+    static GatewayException upstreamFailure(String provider, RuntimeException e) {
         if (e instanceof GatewayException g) return g;
         if (e instanceof ProviderException pe) {
             int status = pe.status();
+            log.warn("provider {} failed: {}", provider, pe.getMessage());
             if (status == 0) {
+                if (pe.timedOut()
+                        || causedBy(
+                                pe, TimeoutException.class, HttpTimeoutException.class, SocketTimeoutException.class)) {
+                    return new GatewayException(
+                            504,
+                            "api_error",
+                            "upstream_timeout",
+                            "The provider " + provider + " did not answer in time.");
+                }
+                if (causedBy(pe, IOException.class, UnresolvedAddressException.class)
+                        && !causedBy(pe, JacksonException.class)) {
+                    return new GatewayException(
+                            502,
+                            "api_error",
+                            "upstream_unreachable",
+                            "The provider " + provider + " could not be reached.");
+                }
                 return new GatewayException(
-                        504,
-                        "api_error",
-                        "upstream_timeout",
-                        "The provider did not answer in time: " + pe.getMessage());
+                        502, "api_error", "upstream_error", "The provider " + provider + " failed to answer properly.");
             }
             if (status == 429) {
                 return new GatewayException(
@@ -266,7 +307,17 @@ public class ChatService {
         if (e instanceof dev.atrium.common.ApiException api) {
             return new GatewayException(api.status().value(), "invalid_request_error", api.code(), api.getMessage());
         }
+        log.error("provider {} failed unexpectedly", provider, e);
         return new GatewayException(502, "api_error", "upstream_error", "The provider failed.");
+    }
+
+    @SafeVarargs
+    private static boolean causedBy(Throwable e, Class<? extends Throwable>... kinds) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            for (var kind : kinds) if (kind.isInstance(t)) return true;
+            if (t.getCause() == t) break;
+        }
+        return false;
     }
 
     /** What a stream has delivered so far. */
@@ -289,6 +340,7 @@ public class ChatService {
             response.setHeader("X-Accel-Buffering", "no");
             response.setHeader("x-atrium-workspace-id", p.ctx().workspace().id().value());
             if (p.conversationId() != null) response.setHeader("x-atrium-conversation-id", p.conversationId());
+            if (p.clampedMaxTokens() != null) response.setHeader(CLAMPED_HEADER, String.valueOf(p.clampedMaxTokens()));
             started = true;
         }
 

@@ -242,7 +242,7 @@ public class MediaOperations {
         } catch (RuntimeException e) {
             settlement.abandon(ctx, hold);
             metrics.failed(model, operation);
-            throw ChatService.upstreamFailure(e);
+            throw ChatService.upstreamFailure(model.provider(), e);
         }
     }
 

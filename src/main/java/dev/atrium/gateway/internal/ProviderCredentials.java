@@ -47,6 +47,18 @@ public class ProviderCredentials {
                 .optional();
     }
 
+    /**
+     * The providers for which the organization stored what a call needs: an OpenAI-compatible
+     * endpoint or key, an Anthropic key.
+     */
+    public java.util.Set<String> configured(OrgId org) {
+        return java.util.Set.copyOf(
+                jdbc.sql("""
+                        SELECT provider FROM provider_credentials WHERE org_id = :org
+                          AND (api_key_encrypted IS NOT NULL OR (base_url IS NOT NULL AND provider <> 'anthropic'))
+                        """).param("org", org.value()).query(String.class).list());
+    }
+
     public List<View> list(OrgId org) {
         return jdbc.sql(
                         "SELECT provider, base_url, key_hint, updated_at FROM provider_credentials WHERE org_id = :org ORDER BY provider")

@@ -43,6 +43,34 @@ public class Providers {
         return provider;
     }
 
+    /** The providers the installation can run by itself: the built-in demo, and those given a key. */
+    public java.util.Set<String> configured() {
+        return byId.values().stream()
+                .filter(AiProvider::configured)
+                .map(AiProvider::id)
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /**
+     * Which of {@code wanted} can run for the organization: configured for the installation, or with
+     * the organization's own credentials (read only when some provider needs them).
+     */
+    public java.util.Set<String> ready(OrgId org, java.util.Collection<String> wanted) {
+        java.util.Set<String> ready = new java.util.HashSet<>();
+        boolean needOwn = false;
+        for (String id : wanted) {
+            AiProvider provider = byId.get(id);
+            if (provider == null) continue;
+            if (provider.configured()) ready.add(id);
+            else needOwn = true;
+        }
+        if (needOwn) {
+            for (String id : credentials.configured(org))
+                if (wanted.contains(id) && byId.containsKey(id)) ready.add(id);
+        }
+        return ready;
+    }
+
     /** A call with the organization's own endpoint and key for the provider, when it stored them. */
     public ProviderCall call(OrgId org, String provider, String upstreamModel) {
         var own = provider.equals("demo")

@@ -16,6 +16,12 @@ public interface AiProvider {
     /** The provider's id in the catalog: {@code openai}, {@code anthropic}, {@code demo}. */
     String id();
 
+    /**
+     * Whether the installation itself can run this provider's models (it has the provider's key or
+     * endpoint); when not, only organizations that stored their own credentials can.
+     */
+    boolean configured();
+
     /** A non-streaming chat completion: an OpenAI {@code chat.completion} object with {@code usage}. */
     JsonNode chat(ProviderCall call, ObjectNode request);
 

@@ -11,13 +11,35 @@ public class ProviderException extends RuntimeException {
     private final int status;
     private final boolean retryable;
     private final @Nullable String upstreamBody;
+    private final boolean timedOut;
 
     public ProviderException(
             String message, int status, boolean retryable, @Nullable String upstreamBody, @Nullable Throwable cause) {
+        this(message, status, retryable, upstreamBody, cause, false);
+    }
+
+    /** {@code timedOut}: the upstream was too slow (rather than unreachable or broken). */
+    public ProviderException(
+            String message,
+            int status,
+            boolean retryable,
+            @Nullable String upstreamBody,
+            @Nullable Throwable cause,
+            boolean timedOut) {
         super(message, cause);
         this.status = status;
         this.retryable = retryable;
         this.upstreamBody = upstreamBody;
+        this.timedOut = timedOut;
+    }
+
+    /** Whether this failure, or one it wraps, is the upstream being too slow. */
+    public boolean timedOut() {
+        for (Throwable t = this; t != null; t = t.getCause()) {
+            if (t instanceof ProviderException p && p.timedOut) return true;
+            if (t.getCause() == t) break;
+        }
+        return false;
     }
 
     public int status() {

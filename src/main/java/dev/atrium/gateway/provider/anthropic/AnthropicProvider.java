@@ -70,6 +70,12 @@ public class AnthropicProvider implements AiProvider {
         return settings;
     }
 
+    /** Anthropic always needs a key. */
+    @Override
+    public boolean configured() {
+        return !settings.apiKey().isBlank();
+    }
+
     @Override
     public String id() {
         return ID;
@@ -116,11 +122,14 @@ public class AnthropicProvider implements AiProvider {
     private JsonNode complete(ProviderCall call, ObjectNode body) {
         HttpResponse<InputStream> response = send(call, body, false);
         byte[] bytes;
-        try (InputStream in = response.body();
-                IdleWatchdog watchdog = new IdleWatchdog(in, call.idleTimeout())) {
+        InputStream in = response.body();
+        IdleWatchdog watchdog = new IdleWatchdog(in, call.idleTimeout());
+        try (in;
+                watchdog) {
             bytes = readAll(in, watchdog, call.idleTimeout(), Integer.MAX_VALUE);
         } catch (IOException e) {
-            throw new ProviderException("Anthropic response body broke off (" + describe(e) + ")", 0, true, null, e);
+            throw new ProviderException(
+                    "Anthropic response body broke off (" + describe(e) + ")", 0, true, null, e, watchdog.fired());
         }
         JsonNode message = AnthropicRequests.parse(new String(bytes, StandardCharsets.UTF_8));
         if (message == null) {
@@ -154,7 +163,8 @@ public class AnthropicProvider implements AiProvider {
                             : eventSeen
                                     ? "no event within the idle timeout " + call.idleTimeout()
                                     : "no event within the first-byte timeout " + call.firstByteTimeout();
-                    throw cut("Anthropic stream cut: " + why, delivery.started(), e);
+                    throw new ProviderException(
+                            "Anthropic stream cut: " + why, 0, !delivery.started(), null, e, watchdog.fired());
                 }
                 if (event == null) {
                     if (translator.stopped()) {
@@ -247,6 +257,11 @@ public class AnthropicProvider implements AiProvider {
     private String apiKey(ProviderCall call) {
         if (call.apiKey() != null && !call.apiKey().isBlank()) {
             return call.apiKey();
+        }
+        if (call.apiKey() != null) {
+            // An organization's own endpoint without a key of its own: never the installation's key.
+            throw new ProviderException(
+                    "No Anthropic API key stored for the organization's own endpoint", 401, false, null, null);
         }
         if (!settings.apiKey().isBlank()) {
             return settings.apiKey();

@@ -30,6 +30,11 @@ class DemoProvider implements AiProvider {
     }
 
     @Override
+    public boolean configured() {
+        return true; // built in: nothing to configure
+    }
+
+    @Override
     public String id() {
         return ID;
     }

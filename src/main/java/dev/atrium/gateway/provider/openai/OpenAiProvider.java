@@ -56,6 +56,12 @@ public class OpenAiProvider implements AiProvider, AutoCloseable {
         this.retries = new Retries(maxAttempts, retryBackoff);
     }
 
+    /** A key, or an endpoint other than OpenAI's own (Ollama, vLLM and the like may need no key). */
+    @Override
+    public boolean configured() {
+        return !apiKey.isBlank() || !stripTrailingSlashes(baseUrl).equals("https://api.openai.com/v1");
+    }
+
     @Override
     public String id() {
         return ID;

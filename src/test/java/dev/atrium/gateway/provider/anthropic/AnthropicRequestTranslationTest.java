@@ -236,6 +236,32 @@ class AnthropicRequestTranslationTest {
     }
 
     @Test
+    void anOrganizationsEndpointWithoutAKeyIsNeverSentTheInstallationsKey() {
+        var provider = new AnthropicProvider(
+                new AnthropicSettings(upstream.baseUrl(), "sk-ant-installation", "2023-06-01", 4096, 1, Duration.ZERO),
+                FakeAnthropic.CLOCK);
+        assertThat(provider.configured()).isTrue();
+        // what the gateway passes for an organization's endpoint stored without a key: an empty key
+        var call = new ProviderCall(
+                FakeAnthropic.MODEL,
+                "",
+                upstream.baseUrl(),
+                Duration.ofSeconds(2),
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(5));
+        assertThatThrownBy(() -> provider.chat(call, (ObjectNode)
+                        JSON.readTree("{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}")))
+                .isInstanceOfSatisfying(
+                        ProviderException.class, e -> assertThat(e.status()).isEqualTo(401));
+        assertThat(upstream.requests).isEmpty();
+        assertThat(new AnthropicProvider(
+                                new AnthropicSettings(upstream.baseUrl(), " ", "2023-06-01", 4096, 1, Duration.ZERO),
+                                FakeAnthropic.CLOCK)
+                        .configured())
+                .isFalse();
+    }
+
+    @Test
     void withoutAnyKeyNothingIsSent() {
         var provider = new AnthropicProvider(
                 new AnthropicSettings(upstream.baseUrl(), "", "2023-06-01", 4096, 3, Duration.ZERO),

@@ -53,6 +53,17 @@ class OpenAiProviderTest {
     }
 
     @Test
+    void theInstallationIsConfiguredWithAKeyOrAnEndpointOfItsOwn() {
+        try (var none = provider("https://api.openai.com/v1/", " ");
+                var keyed = provider("https://api.openai.com/v1", "sk-x");
+                var ollama = provider("http://ollama:11434/v1", "")) {
+            assertThat(none.configured()).isFalse();
+            assertThat(keyed.configured()).isTrue();
+            assertThat(ollama.configured()).isTrue();
+        }
+    }
+
+    @Test
     void chatForwardsTheBodyWithTheKeyAndReturnsTheUpstreamJson() throws Exception {
         upstream.on("/v1/chat/completions", json(200, COMPLETION));
         ObjectNode request = body("""
