@@ -95,11 +95,9 @@ public class Members {
         jdbc.sql("""
                         SELECT m.user_id, u.email FROM org_members m JOIN users u ON u.id = m.user_id
                         WHERE m.org_id = :org AND m.status = 'active'
-                        """)
-                .param("org", org.value())
-                .query(rs -> {
-                    out.put(new UserId(rs.getString(1)), rs.getString(2));
-                });
+                        """).param("org", org.value()).query(rs -> {
+            out.put(new UserId(rs.getString(1)), rs.getString(2));
+        });
         return out;
     }
 
