@@ -77,6 +77,10 @@ final class AuthorizationMatrix {
             GET    /admin-keys                      200 200 403 403 403 403 403 200 403 403 | 404 404 404 404
             DELETE /admin-keys/{new-admin-key}      204 204 403 403 403 403 403 204 403 403 | 404 404 404 404
             POST   /invitations                     201 201 403 403 403 403 403 201 403 403 | 404 404 404 404  {'email': '{email}', 'role': 'member'}
+            GET    /invitations                     200 200 403 403 403 403 403 200 403 403 | 404 404 404 404
+            DELETE /invitations/{new-invitation}    204 204 403 403 403 403 403 204 403 403 | 404 404 404 404
+            POST   /invitations/{new-invitation}/resend
+                                                    200 200 403 403 403 403 403 200 403 403 | 404 404 404 404
             GET    /members                         200 200 200 403 403 403 403 200 403 403 | 404 404 404 404
             GET    /members/{member}                200 200 200 403 403 403 403 200 403 403 | 404 404 404 404
             PATCH  /members/{member}                200 200 403 403 403 403 403 200 403 403 | 404 404 404 404  {'role': 'member'}
@@ -149,6 +153,8 @@ final class AuthorizationMatrix {
             404 PATCH  /members/{their-owner}                        {'role': 'member'}
             404 DELETE /members/{their-owner}
             404 DELETE /admin-keys/{their-admin-key}
+            404 DELETE /invitations/{their-invitation}
+            404 POST   /invitations/{their-invitation}/resend
             404 DELETE /workspaces/{ws}/api-keys/{their-ws-key}
             404 DELETE /workspaces/{ws}/api-keys/{ws2-key}
             404 PATCH  /workspaces/{ws}/members/{their-owner}        {'role': 'admin'}

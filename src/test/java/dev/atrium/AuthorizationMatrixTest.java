@@ -248,6 +248,8 @@ class AuthorizationMatrixTest {
                 case "their-owner" -> other.owner.userId();
                 case "their-admin-key" -> other.adminKey.id();
                 case "their-ws-key" -> other.ws1Key.id();
+                case "new-invitation" -> succeeds ? t.newInvitation() : t.invitation;
+                case "their-invitation" -> other.invitation;
                 case "ws2-key" -> t.ws2Key.id();
                 case "ws2-member" -> t.otherWsMember.userId();
                 default -> throw new IllegalArgumentException("unknown placeholder " + m.group());

@@ -49,6 +49,9 @@ final class MatrixTenant {
     final Key ws1BoundKey;
 
     final Key ws2Key;
+    /** A pending invitation: the standing target of revocation and of sending again. */
+    final String invitation;
+
     final Set<String> secrets = new LinkedHashSet<>();
     private final Fixtures fixtures;
 
@@ -80,6 +83,7 @@ final class MatrixTenant {
         ws1Key = issue(owner.token(), tenant.ws(ws1) + "/api-keys", Map.of("name", "unbound"));
         ws1BoundKey = issue(wsMember.token(), tenant.ws(ws1) + "/api-keys", Map.of("name", "mine"));
         ws2Key = issue(owner.token(), tenant.ws(ws2) + "/api-keys", Map.of("name", "ws2"));
+        invitation = newInvitation();
 
         secrets.addAll(Set.of(name, ws1Name, ws2Name, tenant.orgId(), tenant.primaryWorkspaceId(), ws1, ws2));
         for (Person p : Set.of(owner, admin, billing, wsAdmin, wsMember, wsViewer, otherWsMember, target, candidate)) {
@@ -122,6 +126,16 @@ final class MatrixTenant {
             assertThat(r.status()).as(r.toString()).isEqualTo(201);
         }
         return user;
+    }
+
+    /** A new pending invitation for a fresh address; returns its id. */
+    String newInvitation() {
+        String email = Fixtures.uniqueEmail("pending");
+        var invite = as(owner.token()).post(path() + "/invitations", Map.of("email", email, "role", "member"));
+        assertThat(invite.status()).as(invite.toString()).isEqualTo(201);
+        secrets.add(email);
+        secrets.add(invite.text("id"));
+        return invite.text("id");
     }
 
     /** A new workspace with WA1's workspace assignments (admin, member, viewer), archived when asked. */

@@ -6,6 +6,8 @@ import dev.atrium.common.Page;
 import dev.atrium.common.PageRequest;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.ledger.internal.FundingRows;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -154,21 +156,30 @@ public class CreditReports {
                 .param("ws", workspace == null ? null : workspace.value())
                 .param("after", page.after())
                 .param("limit", page.fetchSize())
-                .query((rs, n) -> new Entry(
-                        rs.getString("id"),
-                        rs.getString("kind"),
-                        Credits.ofMicros(rs.getLong("amount")),
-                        rs.getString("debit_account"),
-                        rs.getString("credit_account"),
-                        rs.getString("workspace_id"),
-                        rs.getString("hold_id"),
-                        rs.getString("grant_id"),
-                        rs.getString("user_id"),
-                        Map.of("type", rs.getString("actor_type"), "id", rs.getString("actor_id")),
-                        rs.getString("note"),
-                        rs.getTimestamp("created_at").toInstant()))
+                .query((rs, n) -> entry(rs))
                 .list();
         return Page.of(rows, page, Entry::id);
+    }
+
+    /** The columns every statement query selects, in the order {@link #entry} reads them. */
+    static final String ENTRY_COLUMNS = """
+            id, kind, amount, debit_account, credit_account, workspace_id, hold_id, grant_id, user_id,
+            actor_type, actor_id, note, created_at""";
+
+    static Entry entry(ResultSet rs) throws SQLException {
+        return new Entry(
+                rs.getString("id"),
+                rs.getString("kind"),
+                Credits.ofMicros(rs.getLong("amount")),
+                rs.getString("debit_account"),
+                rs.getString("credit_account"),
+                rs.getString("workspace_id"),
+                rs.getString("hold_id"),
+                rs.getString("grant_id"),
+                rs.getString("user_id"),
+                Map.of("type", rs.getString("actor_type"), "id", rs.getString("actor_id")),
+                rs.getString("note"),
+                rs.getTimestamp("created_at").toInstant());
     }
 
     /**

@@ -4,6 +4,8 @@ import dev.atrium.audit.AuditLog;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.InvitationId;
 import dev.atrium.common.OrgId;
+import dev.atrium.common.Page;
+import dev.atrium.common.PageRequest;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
 import dev.atrium.identity.Identity;
@@ -13,6 +15,7 @@ import dev.atrium.organization.internal.Invitations;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
@@ -21,7 +24,11 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Invitations: issued by admins, accepted once by the invited address, before they expire. */
+/**
+ * Invitations: issued by admins, accepted once by the invited address, before they expire. Whoever
+ * may issue an invitation may also list the organization's invitations, revoke one (its link stops
+ * working) or send it again with a new link (the previous link stops working); each change is audited.
+ */
 @Service
 public class InvitationService {
     private final Invitations invitations;
@@ -87,6 +94,83 @@ public class InvitationService {
                         "expires_at",
                         pending.expiresAt().toString()));
         return new Invitation(pending.id(), token, normal, r, workspace, pending.expiresAt());
+    }
+
+    /** The organization's invitations, newest first; {@code status} null for every status. */
+    @Transactional(readOnly = true)
+    public Page<InvitationInfo> list(OrgAccess access, @Nullable InvitationStatus status, PageRequest page) {
+        access.requireAdmin();
+        return invitations.list(access.org(), status, clock.instant(), page);
+    }
+
+    /**
+     * Revokes a pending (or expired) invitation: its link stops working. An accepted one is 409
+     * {@code invitation_used}; a revoked one, or one of another organization, 404.
+     */
+    @Transactional
+    public InvitationInfo revoke(OrgAccess access, InvitationId id) {
+        InvitationInfo before = open(access, id);
+        invitations.revoke(access.org(), id, access.caller().actorId(), clock.instant());
+        audit.record(
+                access.org(),
+                access.caller(),
+                "invitation.revoked",
+                "invitation",
+                id.value(),
+                describe(before),
+                Map.of("status", InvitationStatus.REVOKED.wire()));
+        return before;
+    }
+
+    /**
+     * Sends a pending or expired invitation again: a new link, valid for the full period from now;
+     * the previous link stops working. Refused, like a new invitation, when the address has joined
+     * meanwhile.
+     */
+    @Transactional
+    public Invitation resend(OrgAccess access, InvitationId id) {
+        InvitationInfo before = open(access, id);
+        identity.findByEmail(before.email()).ifPresent(u -> {
+            if (organizations.isMember(access.org(), u.id())) {
+                throw ApiException.conflict("already_member", "The user is already a member of this organization.");
+            }
+        });
+        String token = TokenCodec.generate(TokenCodec.INVITATION);
+        Instant now = clock.instant();
+        Instant expiresAt = now.plus(validity);
+        invitations.reissue(access.org(), id, TokenCodec.sha256(token), expiresAt, now);
+        Map<String, Object> after = describe(before);
+        after.put("status", InvitationStatus.PENDING.wire());
+        after.put("expires_at", expiresAt.toString());
+        audit.record(
+                access.org(), access.caller(), "invitation.resent", "invitation", id.value(), describe(before), after);
+        return new Invitation(id, token, before.email(), before.role(), before.workspaceId(), expiresAt);
+    }
+
+    /** The invitation, locked, if it may still change: not accepted, not revoked, and the caller may issue it. */
+    private InvitationInfo open(OrgAccess access, InvitationId id) {
+        access.requireAdmin();
+        InvitationInfo inv = invitations
+                .findForUpdate(access.org(), id, clock.instant())
+                .orElseThrow(() -> ApiException.notFound("invitation"));
+        if (inv.status() == InvitationStatus.REVOKED) throw ApiException.notFound("invitation");
+        if (inv.role() == OrgRole.OWNER && !access.isOwner()) {
+            throw ApiException.forbidden("Only an owner can manage an invitation for another owner.");
+        }
+        if (inv.status() == InvitationStatus.ACCEPTED) {
+            throw ApiException.conflict("invitation_used", "This invitation has already been accepted.");
+        }
+        return inv;
+    }
+
+    private static Map<String, Object> describe(InvitationInfo i) {
+        Map<String, Object> m = new HashMap<>();
+        m.put("email", i.email());
+        m.put("role", i.role().wire());
+        m.put("workspace_id", i.workspaceId() == null ? "" : i.workspaceId().value());
+        m.put("status", i.status().wire());
+        m.put("expires_at", i.expiresAt().toString());
+        return m;
     }
 
     /** The outcome of accepting: the user (new or existing) and the organization joined. */

@@ -96,6 +96,18 @@ public class OrganizationService {
         return Page.of(members.list(access.org(), page), page, m -> m.userId().value());
     }
 
+    /**
+     * Members' emails by user id, for reports that name members: every active member's for those who
+     * see the member list (owner, admin, billing); a plain member's own only. Former members have none.
+     */
+    @Transactional(readOnly = true)
+    public Map<UserId, String> emails(OrgAccess access) {
+        Map<UserId, String> all = members.emails(access.org());
+        if (access.seesAllWorkspaces()) return all;
+        UserId self = access.user();
+        return self == null || !all.containsKey(self) ? Map.of() : Map.of(self, all.get(self));
+    }
+
     @Transactional(readOnly = true)
     public Member member(OrgAccess access, UserId user) {
         access.requireMember();

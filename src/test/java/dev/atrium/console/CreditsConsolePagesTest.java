@@ -77,6 +77,65 @@ class CreditsConsolePagesTest {
                 .isEqualTo(404);
     }
 
+    /** The rows of the rendered table with this id. */
+    private static String table(String body, String id) {
+        int start = body.indexOf("id=\"" + id + "\"");
+        assertThat(start).as("table " + id).isPositive();
+        return body.substring(body.indexOf("<tbody>", start), body.indexOf("</table>", start));
+    }
+
+    private static int count(String text, String needle) {
+        return text.split(java.util.regex.Pattern.quote(needle), -1).length - 1;
+    }
+
+    @Test
+    void statementAndRecentMovementsShowOneLinePerRequestWithItsEntriesBehindAToggle() {
+        var t = fixtures.tenant("credits-requests");
+        String ws = t.primaryWorkspaceId();
+        var api = fixtures.api().as(t.owner().token());
+        api.withHeader("Idempotency-Key", "g").post(t.path() + "/credits/grants", Map.of("amount", "100"));
+        var captured = api.post(t.ws(ws) + "/holds", Map.of("amount", "10", "category", "chat", "model", "demo/chat"));
+        assertThat(captured.status()).as(captured.toString()).isEqualTo(201);
+        assertThat(api.post(t.ws(ws) + "/holds/" + captured.text("id") + "/capture", Map.of("amount", "3"))
+                        .status())
+                .isEqualTo(200);
+        var voided = api.post(t.ws(ws) + "/holds", Map.of("amount", "5", "category", "image"));
+        assertThat(api.post(t.ws(ws) + "/holds/" + voided.text("id") + "/void", null)
+                        .status())
+                .isEqualTo(200);
+        var open = api.post(t.ws(ws) + "/holds", Map.of("amount", "2", "category", "chat"));
+        assertThat(open.status()).isEqualTo(201);
+
+        var c = ConsoleClient.signedIn(fixtures, t.owner());
+        String grouped = table(c.get(credits(t)).body(), "statement-table");
+        // The grant and three requests: four lines, however many journal entries they took.
+        assertThat(count(grouped, "<tr data-kind=")).isEqualTo(4);
+        assertThat(count(grouped, "data-kind=\"request\"")).isEqualTo(3);
+        assertThat(grouped)
+                .doesNotContain("data-kind=\"capture\"", "data-kind=\"release\"", "data-kind=\"hold\"")
+                .contains(">request<", ">request (voided)<", ">request (open)<")
+                // Net charges: 3 captured, 0 for the voided and the open request.
+                .contains("class=\"num line-amount\">3<", "class=\"num line-amount\">0<", "demo/chat · chat")
+                // Behind each request's toggle: its hold, capture and release.
+                .contains("<details class=\"line-entries\">", "data-entry-kind=\"capture\"")
+                .contains("data-entry-kind=\"release\"", "data-entry-kind=\"void\"");
+        assertThat(count(grouped, "data-entry-kind=\"hold\"")).isEqualTo(3);
+
+        String journal = table(c.get(credits(t) + "?detail=entries").body(), "statement-table");
+        // grant, 3 holds, capture, release, void: every entry on its own row.
+        assertThat(count(journal, "<tr>")).isEqualTo(7);
+        assertThat(journal).contains(">capture<", ">release<", ">void<", ">hold<");
+
+        String funding = "/orgs/" + t.orgId() + "/workspaces/" + ws + "/funding";
+        var page = c.get(funding);
+        assertThat(page.body()).contains("Show every ledger entry");
+        String recent = table(page.body(), "entries");
+        assertThat(count(recent, "data-kind=\"request\"")).isEqualTo(3);
+        assertThat(recent).doesNotContain("data-kind=\"capture\"");
+        assertThat(count(table(c.get(funding + "?detail=entries").body(), "entries"), "<tr>"))
+                .isEqualTo(6);
+    }
+
     @Test
     void planAlertsAndWebhooksAreManagedFromThePage() {
         var t = fixtures.tenant("credits-settings");

@@ -84,6 +84,77 @@ class MembersConsolePagesTest {
     }
 
     @Test
+    void pendingInvitationsAreListedAndCanBeSentAgainOrRevoked() {
+        var t = fixtures.tenant("members-pending");
+        String ws = fixtures.workspace(t, "Client Pending");
+        var c = ConsoleClient.signedIn(fixtures, t.owner());
+        String ann = Fixtures.uniqueEmail("ann");
+        String bob = Fixtures.uniqueEmail("bob");
+        var issued = c.follow(
+                c.post(members(t) + "/invite", Map.of("emails", ann + "\n" + bob, "role", "billing", "workspace", ws)));
+        String annLink = issued.body().replaceAll("(?s).*?value=\"[^\"]*token=(atr_inv_[^\"]+)\".*", "$1");
+        assertThat(annLink).startsWith("atr_inv_");
+
+        var page = c.get(members(t));
+        assertThat(page.body()).contains("Pending invitations", "id=\"invitation-list\"");
+        String list = page.body().substring(page.body().indexOf("id=\"invitation-list\""));
+        assertThat(list).contains("data-invitation=\"" + ann + "\"", "data-invitation=\"" + bob + "\"");
+        assertThat(list).contains("Client Pending", "billing", ">pending<");
+        // The list never shows a link again.
+        assertThat(page.body()).doesNotContain("/invitations/accept?token=");
+        var api = fixtures.api().as(t.owner().token());
+        String annId = null;
+        String bobId = null;
+        for (var i : api.get(t.path() + "/invitations").json().path("data")) {
+            if (i.path("email").asString().equals(ann)) annId = i.path("id").asString();
+            if (i.path("email").asString().equals(bob)) bobId = i.path("id").asString();
+        }
+
+        // Send again: a new link, shown once; the old one stops working.
+        var resent = c.follow(c.post(members(t) + "/invitations/" + annId + "/resend", Map.of()));
+        assertThat(resent.body()).contains("New invitation link for " + ann, "/invitations/accept?token=atr_inv_");
+        String newLink = resent.body().replaceAll("(?s).*?value=\"[^\"]*token=(atr_inv_[^\"]+)\".*", "$1");
+        assertThat(newLink).startsWith("atr_inv_").isNotEqualTo(annLink);
+        var oldAccept = fixtures.api()
+                .post(
+                        "/api/v1/invitations/" + annLink + "/accept",
+                        Map.of("name", "Ann", "password", Fixtures.PASSWORD));
+        assertThat(oldAccept.status()).isEqualTo(404);
+
+        // Revoke: gone from the list, its link refused.
+        var revoked = c.follow(c.post(members(t) + "/invitations/" + bobId + "/revoke", Map.of()));
+        assertThat(revoked.body()).contains("Invitation for " + bob + " revoked.");
+        assertThat(revoked.body()).doesNotContain("data-invitation=\"" + bob + "\"");
+        assertThat(api.get(t.path() + "/invitations?status=revoked")
+                        .json()
+                        .path("data")
+                        .get(0)
+                        .path("email")
+                        .asString())
+                .isEqualTo(bob);
+        var newAccept = fixtures.api()
+                .post(
+                        "/api/v1/invitations/" + newLink + "/accept",
+                        Map.of("name", "Ann", "password", Fixtures.PASSWORD));
+        assertThat(newAccept.status()).as(newAccept.toString()).isEqualTo(200);
+        assertThat(c.get(members(t)).body()).contains("No invitation is waiting to be accepted.");
+
+        // Another organization's invitation through this organization's page: 404; billing may not act.
+        var other = fixtures.tenant("members-pending-other");
+        var foreign = fixtures.api()
+                .as(other.owner().token())
+                .post(other.path() + "/invitations", Map.of("email", Fixtures.uniqueEmail("f"), "role", "member"));
+        assertThat(c.post(members(t) + "/invitations/" + foreign.text("id") + "/revoke", Map.of())
+                        .status())
+                .isEqualTo(404);
+        var billing = ConsoleClient.signedIn(fixtures, fixtures.addMember(t, "billing", null));
+        assertThat(billing.get(members(t)).body()).doesNotContain("Pending invitations");
+        assertThat(billing.post(members(t) + "/invitations/" + foreign.text("id") + "/revoke", Map.of())
+                        .status())
+                .isEqualTo(403);
+    }
+
+    @Test
     void rolesAndDefaultWorkspaceChangeAndTheMemberCanBeRemoved() {
         var t = fixtures.tenant("members-edit");
         String ws = fixtures.workspace(t, "Client Edit");

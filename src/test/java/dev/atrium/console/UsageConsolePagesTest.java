@@ -56,8 +56,9 @@ class UsageConsolePagesTest {
         assertThat(csv.status()).isEqualTo(200);
         assertThat(csv.raw().headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
         assertThat(csv.body())
-                .startsWith("bucket_start,workspace_id,user_id,model,category,count")
-                .contains(alpha + ",,demo/chat,chat,1", "2.5", beta + ",,demo/image,image,1");
+                .startsWith("bucket_start,workspace_id,workspace_name,user_id,member_email,model,category,count")
+                .contains(
+                        alpha + ",Client Alpha,,,demo/chat,chat,1", "2.5", beta + ",Client Beta,,,demo/image,image,1");
 
         var onlyAlpha = c.get("/orgs/" + t.orgId() + "/usage?workspace=" + alpha);
         assertThat(onlyAlpha.body())

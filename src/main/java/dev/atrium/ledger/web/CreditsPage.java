@@ -13,6 +13,7 @@ import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.CreditReports;
 import dev.atrium.ledger.Grant;
 import dev.atrium.ledger.Plans;
+import dev.atrium.ledger.RequestStatement;
 import dev.atrium.ledger.Webhooks;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrgAccess;
@@ -51,6 +52,7 @@ class CreditsPage {
     private final Plans plans;
     private final Alerts alerts;
     private final Webhooks webhooks;
+    private final RequestStatement requests;
 
     CreditsPage(
             Access access,
@@ -59,7 +61,9 @@ class CreditsPage {
             CreditReports reports,
             Plans plans,
             Alerts alerts,
-            Webhooks webhooks) {
+            Webhooks webhooks,
+            RequestStatement requests) {
+        this.requests = requests;
         this.access = access;
         this.workspaces = workspaces;
         this.credits = credits;
@@ -87,6 +91,7 @@ class CreditsPage {
             @RequestParam(required = false) @Nullable String workspace,
             @RequestParam(required = false) @Nullable String after,
             @RequestParam(required = false) @Nullable String webhook,
+            @RequestParam(required = false) @Nullable String detail,
             Model model) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireMember().requireSeesAll();
         WorkspaceId ws = workspace == null || workspace.isBlank() ? null : Amounts.workspace(workspace, "workspace");
@@ -100,9 +105,18 @@ class CreditsPage {
         List<Grant> grants = credits.grants(a.org(), null, 100);
         model.addAttribute("grants", grants);
         model.addAttribute("subscription", plans.subscription(a.org()).orElse(null));
-        var page = reports.entries(a.org(), ws, PageRequest.of(STATEMENT_PAGE, after));
-        model.addAttribute("entries", Statement.lines(page.data(), names));
-        model.addAttribute("next", page.hasMore() ? page.next() : null);
+        // One line per request by default; ?detail=entries shows every journal entry instead.
+        boolean everyEntry = "entries".equals(detail);
+        model.addAttribute("detail", everyEntry ? "entries" : "");
+        if (everyEntry) {
+            var page = reports.entries(a.org(), ws, PageRequest.of(STATEMENT_PAGE, after));
+            model.addAttribute("entries", Statement.lines(page.data(), names));
+            model.addAttribute("next", page.hasMore() ? page.next() : null);
+        } else {
+            var page = requests.lines(a.org(), ws, PageRequest.of(STATEMENT_PAGE, after));
+            model.addAttribute("lines", Statement.grouped(page.data(), names));
+            model.addAttribute("next", page.hasMore() ? page.next() : null);
+        }
         model.addAttribute("after", after);
         model.addAttribute("workspaceFilter", ws == null ? "" : ws.value());
         model.addAttribute("names", names);

@@ -13,6 +13,7 @@ import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.CreditReports;
 import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.Period;
+import dev.atrium.ledger.RequestStatement;
 import dev.atrium.organization.Access;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceService;
@@ -27,6 +28,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /**
@@ -43,6 +45,7 @@ class FundingPage {
     private final CreditAdmin credits;
     private final CreditReports reports;
     private final CreditActions actions;
+    private final RequestStatement requests;
 
     FundingPage(
             Access access,
@@ -50,7 +53,9 @@ class FundingPage {
             WorkspaceTeam team,
             CreditAdmin credits,
             CreditReports reports,
-            CreditActions actions) {
+            CreditActions actions,
+            RequestStatement requests) {
+        this.requests = requests;
         this.access = access;
         this.workspaces = workspaces;
         this.team = team;
@@ -139,7 +144,11 @@ class FundingPage {
 
     @GetMapping("/orgs/{org}/workspaces/{ws}/funding")
     String page(
-            @AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws, Model model) {
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String ws,
+            @RequestParam(required = false) @Nullable String detail,
+            Model model) {
         WorkspaceAccess w = manager(caller, org, ws);
         OrgId o = w.workspace().org();
         Funding funding = credits.funding(o, w.workspace().id());
@@ -163,12 +172,24 @@ class FundingPage {
                         .toList());
         Map<String, String> names = new java.util.HashMap<>();
         overview.workspaces().forEach(c -> names.put(c.workspaceId().value(), c.name()));
-        model.addAttribute(
-                "entries",
-                Statement.lines(
-                        reports.entries(o, w.workspace().id(), PageRequest.of(10, null))
-                                .data(),
-                        names));
+        // One line per request by default; ?detail=entries shows every journal entry instead.
+        boolean everyEntry = "entries".equals(detail);
+        model.addAttribute("detail", everyEntry ? "entries" : "");
+        if (everyEntry) {
+            model.addAttribute(
+                    "entries",
+                    Statement.lines(
+                            reports.entries(o, w.workspace().id(), PageRequest.of(10, null))
+                                    .data(),
+                            names));
+        } else {
+            model.addAttribute(
+                    "lines",
+                    Statement.grouped(
+                            requests.lines(o, w.workspace().id(), PageRequest.of(10, null))
+                                    .data(),
+                            names));
+        }
         model.addAttribute("periods", Period.values());
         // One token per rendered form: a double submit replays the first movement instead of repeating it.
         model.addAttribute("token", UUID.randomUUID().toString());

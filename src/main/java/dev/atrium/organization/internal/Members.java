@@ -11,7 +11,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -85,6 +87,18 @@ public class Members {
                 .param("limit", page.fetchSize())
                 .query(Members::map)
                 .list();
+    }
+
+    /** Every active member's email by user id, in one read (for reports that name members). */
+    public Map<UserId, String> emails(OrgId org) {
+        Map<UserId, String> out = new HashMap<>();
+        jdbc.sql("""
+                        SELECT m.user_id, u.email FROM org_members m JOIN users u ON u.id = m.user_id
+                        WHERE m.org_id = :org AND m.status = 'active'
+                        """).param("org", org.value()).query(rs -> {
+            out.put(new UserId(rs.getString(1)), rs.getString(2));
+        });
+        return out;
     }
 
     /**

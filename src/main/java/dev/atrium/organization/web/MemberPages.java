@@ -2,6 +2,7 @@ package dev.atrium.organization.web;
 
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Ids;
+import dev.atrium.common.InvitationId;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
@@ -164,6 +165,51 @@ class MemberPages {
             Flash.error(redirect, e.getMessage());
         }
         return "redirect:/orgs/" + a.org().value() + "/members";
+    }
+
+    /** Sends an invitation again: the new link is shown once, like a new invitation's; the old one stops working. */
+    @PostMapping("/orgs/{org}/members/invitations/{id}/resend")
+    String resend(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String id,
+            RedirectAttributes redirect) {
+        OrgAccess a = access.to(caller, OrgId.parse(org)).requireMember().requireAdmin();
+        try {
+            Invitation i = invitations.resend(a, InvitationId.parse(id));
+            redirect.addFlashAttribute("issued", List.of(new Issued(i.email(), link(i))));
+            Flash.success(redirect, "New invitation link for " + i.email() + ". The previous link no longer works.");
+        } catch (ApiException e) {
+            if (e.status() == HttpStatus.NOT_FOUND) throw e;
+            Flash.error(redirect, e.getMessage());
+        }
+        return "redirect:/orgs/" + a.org().value() + "/members#invitations";
+    }
+
+    /** Revokes an invitation: its link stops working at once. */
+    @PostMapping("/orgs/{org}/members/invitations/{id}/revoke")
+    String revoke(
+            @AuthenticationPrincipal Caller caller,
+            @PathVariable String org,
+            @PathVariable String id,
+            RedirectAttributes redirect) {
+        OrgAccess a = access.to(caller, OrgId.parse(org)).requireMember().requireAdmin();
+        try {
+            var revoked = invitations.revoke(a, InvitationId.parse(id));
+            Flash.success(redirect, "Invitation for " + revoked.email() + " revoked. Its link no longer works.");
+        } catch (ApiException e) {
+            if (e.status() == HttpStatus.NOT_FOUND) throw e;
+            Flash.error(redirect, e.getMessage());
+        }
+        return "redirect:/orgs/" + a.org().value() + "/members#invitations";
+    }
+
+    /** The link to send for an invitation, on this server. */
+    private static String link(Invitation i) {
+        return ServletUriComponentsBuilder.fromCurrentContextPath()
+                        .path("/invitations/accept")
+                        .toUriString()
+                + "?token=" + i.token();
     }
 
     static List<String> split(@Nullable String text) {

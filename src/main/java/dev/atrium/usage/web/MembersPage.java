@@ -6,6 +6,9 @@ import dev.atrium.common.PageRequest;
 import dev.atrium.console.ConsoleController;
 import dev.atrium.identity.Caller;
 import dev.atrium.organization.Access;
+import dev.atrium.organization.InvitationInfo;
+import dev.atrium.organization.InvitationService;
+import dev.atrium.organization.InvitationStatus;
 import dev.atrium.organization.Member;
 import dev.atrium.organization.OrgAccess;
 import dev.atrium.organization.OrgRole;
@@ -15,6 +18,7 @@ import dev.atrium.usage.UsageReports;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceService;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -38,13 +42,16 @@ class MembersPage {
     private final WorkspaceService workspaces;
     private final UsageReports reports;
     private final Clock clock;
+    private final InvitationService invitations;
 
     MembersPage(
             Access access,
             OrganizationService organizations,
             WorkspaceService workspaces,
             UsageReports reports,
-            Clock clock) {
+            Clock clock,
+            InvitationService invitations) {
+        this.invitations = invitations;
         this.access = access;
         this.organizations = organizations;
         this.workspaces = workspaces;
@@ -54,6 +61,9 @@ class MembersPage {
 
     /** One member and their credits over the range. */
     record Row(Member member, String defaultWorkspace, Credits imageSpeech, Credits chatbot, Credits total) {}
+
+    /** An invitation not accepted yet, with the name of the workspace it joins. */
+    record OpenInvitation(InvitationInfo invitation, String workspace) {}
 
     /** The invitation form when nothing was typed yet. */
     record BlankInvite(String emails, String role, String workspace) {}
@@ -107,6 +117,20 @@ class MembersPage {
         model.addAttribute("roles", OrgRole.values());
         model.addAttribute("workspaces", all.stream().filter(Workspace::active).toList());
         if (!model.containsAttribute("invite")) model.addAttribute("invite", new BlankInvite("", "member", ""));
+        if (a.isAdmin()) {
+            // Pending ones first, then expired ones (which may be sent again), each newest first.
+            List<OpenInvitation> open = new ArrayList<>();
+            for (InvitationStatus status : List.of(InvitationStatus.PENDING, InvitationStatus.EXPIRED)) {
+                invitations.list(a, status, PageRequest.of(PageRequest.MAX_LIMIT, null)).data().stream()
+                        .map(i -> new OpenInvitation(
+                                i,
+                                i.workspaceId() == null
+                                        ? "Primary Workspace"
+                                        : names.getOrDefault(i.workspaceId().value(), "—")))
+                        .forEach(open::add);
+            }
+            model.addAttribute("invitations", open);
+        }
         model.addAttribute("navSection", "members");
         return "usage/members";
     }

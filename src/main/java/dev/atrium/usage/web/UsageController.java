@@ -115,14 +115,11 @@ class UsageController {
             response.setHeader("Content-Disposition", "attachment; filename=\"usage.csv\"");
             Writer out = new BufferedWriter(
                     new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8), 1 << 16);
-            List<String> header = new ArrayList<>();
-            header.add("bucket_start");
-            ordered.forEach(d -> header.add(d.column()));
-            header.addAll(METRICS);
-            out.write(String.join(",", header) + "\n");
+            UsageCsv csv = UsageCsv.of(a, ordered, scope, organizations);
+            out.write(csv.header());
             try {
                 var buckets = new BucketText();
-                reports.stream(q, row -> write(out, csv(row, ordered, buckets.of(row.bucketStart()))));
+                reports.stream(q, row -> write(out, csv.line(row, buckets.of(row.bucketStart()))));
             } catch (UncheckedIOException e) {
                 throw e.getCause();
             }
@@ -174,22 +171,6 @@ class UsageController {
         }
     }
 
-    static String csv(UsageRow r, List<Dimension> dims) {
-        return csv(r, dims, r.bucketStart().toString());
-    }
-
-    static String csv(UsageRow r, List<Dimension> dims, String bucketStart) {
-        StringBuilder sb = new StringBuilder(bucketStart);
-        for (Dimension d : dims) sb.append(',').append(cell(value(r, d)));
-        sb.append(',').append(r.count());
-        sb.append(',').append(r.inputUnits());
-        sb.append(',').append(r.outputUnits());
-        sb.append(',').append(r.credits().toDecimal());
-        sb.append(',').append(r.errorCount());
-        sb.append(',').append(r.latencyMsSum());
-        return sb.append('\n').toString();
-    }
-
     /** The text of a bucket's start, formatted once for the consecutive rows of a bucket. */
     private static final class BucketText {
         private @Nullable Instant last;
@@ -204,7 +185,7 @@ class UsageController {
         }
     }
 
-    private static @Nullable String value(UsageRow r, Dimension d) {
+    static @Nullable String value(UsageRow r, Dimension d) {
         return switch (d) {
             case WORKSPACE -> r.workspaceId();
             case USER -> r.userId();

@@ -8,6 +8,7 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.console.ConsoleController;
 import dev.atrium.identity.Caller;
 import dev.atrium.organization.OrgAccess;
+import dev.atrium.organization.OrganizationService;
 import dev.atrium.usage.UsageQuery;
 import dev.atrium.usage.UsageQuery.Bucket;
 import dev.atrium.usage.UsageQuery.Dimension;
@@ -52,8 +53,10 @@ class UsagePage {
     private final UsageReports reports;
     private final JsonMapper json;
     private final Clock clock;
+    private final OrganizationService organizations;
 
-    UsagePage(Scope scope, UsageReports reports, JsonMapper json, Clock clock) {
+    UsagePage(Scope scope, UsageReports reports, JsonMapper json, Clock clock, OrganizationService organizations) {
+        this.organizations = organizations;
         this.scope = scope;
         this.reports = reports;
         this.json = json;
@@ -132,15 +135,13 @@ class UsagePage {
         response.setHeader(
                 "Content-Disposition", "attachment; filename=\"usage-" + range.from() + "-to-" + range.to() + ".csv\"");
         Writer out = new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8);
-        List<String> header = new ArrayList<>(List.of("bucket_start"));
-        dims.forEach(d -> header.add(d.column()));
-        header.addAll(UsageController.METRICS);
-        out.write(String.join(",", header) + "\n");
+        UsageCsv csv = UsageCsv.of(a, dims, scope, organizations);
+        out.write(csv.header());
         try {
             reports.stream(
                     new UsageQuery(a.org(), range.start(), range.end(), Bucket.DAY, Set.copyOf(dims), visible), row -> {
                         try {
-                            out.write(UsageController.csv(row, dims));
+                            out.write(csv.line(row, row.bucketStart().toString()));
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
