@@ -126,6 +126,7 @@ class ConsoleLayoutBrowserTest {
         assertThat(failure.getText()).contains("out of credits");
         assertThat(failure.getAttribute("data-status")).isEqualTo("402");
         wait.until(ExpectedConditions.elementToBeClickable(By.id("image-run")));
+        scrollTo(failure);
         shot("image-speech-402");
 
         // 403: the model was disallowed after the page was opened.
@@ -146,7 +147,65 @@ class ConsoleLayoutBrowserTest {
                 wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#media-results .pg-failure")));
         assertThat(denied.getText()).contains("not allowed");
         assertThat(denied.getAttribute("data-status")).isEqualTo("403");
+        scrollTo(denied);
         shot("image-speech-403");
+    }
+
+    @Test
+    void aMemberSeesWhatIsLeftAndErrorPagesKeepTheNavigation() throws IOException {
+        var t = fixtures.tenant("Harbour Agency");
+        Api owner = fixtures.api().as(t.owner().token());
+        assertThat(owner.post(t.path() + "/credits/grants", Map.of("amount", "25000"))
+                        .status())
+                .isEqualTo(201);
+        String ws = fixtures.workspace(t, "Lighthouse Client");
+        assertThat(owner.put(
+                                t.ws(ws) + "/funding",
+                                Map.of(
+                                        "mode", "budget",
+                                        "spend_limit", Map.of("amount", "5000", "period", "month"),
+                                        "member_spend_limit", Map.of("amount", "250", "period", "day")))
+                        .status())
+                .isEqualTo(200);
+        assertThat(owner.post(t.path() + "/credits/allocations", Map.of("workspace_id", ws, "amount", "12000"))
+                        .status())
+                .isEqualTo(201);
+        var member = fixtures.addMember(t, "member", ws);
+        assertThat(owner.post(
+                                t.ws(ws) + "/holds",
+                                Map.of("amount", "40.25", "category", "chat", "user_id", member.userId()))
+                        .status())
+                .isEqualTo(201);
+        String hidden = fixtures.workspace(t, "Hidden Client");
+
+        signIn(member.email());
+        open("/orgs/" + t.orgId() + "/workspaces/" + ws + "/playground");
+        WebElement left = driver.findElement(By.id("credits-left"));
+        assertThat(left.isDisplayed()).isTrue();
+        assertThat(driver.findElement(By.id("left-available")).getText()).isEqualTo("11,959.75");
+        assertThat(driver.findElement(By.id("left-workspace-limit")).getText()).isEqualTo("4,959.75");
+        assertThat(driver.findElement(By.id("left-member-limit")).getText()).isEqualTo("209.75");
+        assertThat(driver.findElement(By.id("left-now")).getText()).isEqualTo("209.75");
+        shot("playground-remaining");
+        open("/orgs/" + t.orgId() + "/workspaces/" + ws);
+        assertThat(driver.findElement(By.id("left-now")).getText()).isEqualTo("209.75");
+        shot("workspace-remaining");
+
+        // 404 and 403 pages keep the header and the navigation.
+        open("/orgs/" + t.orgId() + "/workspaces/" + hidden);
+        assertThat(driver.findElement(By.tagName("h1")).getText()).isEqualTo("Not found");
+        assertThat(driver.findElements(By.cssSelector(".site-nav a")))
+                .extracting(WebElement::getText)
+                .contains("Overview", "Workspaces", "Playground", "Usage");
+        shot("error-404");
+        open("/orgs/" + t.orgId() + "/members");
+        assertThat(driver.findElement(By.tagName("h1")).getText()).isEqualTo("Not allowed");
+        assertThat(driver.findElements(By.cssSelector(".site-nav a"))).isNotEmpty();
+        shot("error-403");
+    }
+
+    private void scrollTo(WebElement element) {
+        ((JavascriptExecutor) driver).executeScript("arguments[0].scrollIntoView({block: 'center'})", element);
     }
 
     private long number(String script, WebElement element) {
