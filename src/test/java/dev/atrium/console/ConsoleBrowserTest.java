@@ -124,7 +124,7 @@ class ConsoleBrowserTest {
         type("grant-note", "First top-up");
         click("#grant-form button[type=submit]");
         waitForText("100 credits granted (purchase).");
-        assertThat(driver.findElement(By.id("pool-available")).getText()).isEqualTo("100.00");
+        assertThat(driver.findElement(By.id("pool-available")).getText()).isEqualTo("100");
         shot("08-credits-granted");
 
         open("/orgs/" + org + "/workspaces/" + alpha);
