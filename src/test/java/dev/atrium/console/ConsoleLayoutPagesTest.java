@@ -112,6 +112,25 @@ class ConsoleLayoutPagesTest {
                 "credits-left");
         assertThat(theirs).contains("id=\"left-member-limit\" title=\"35\">35.00<");
 
+        // With overflow to the pool, the pool's credits come after the budget's; the limits still cap.
+        assertThat(owner.put(
+                                t.ws(ws) + "/funding",
+                                Map.of(
+                                        "mode",
+                                        "budget",
+                                        "overflow_to_pool",
+                                        true,
+                                        "spend_limit",
+                                        Map.of("amount", "200", "period", "month"),
+                                        "member_spend_limit",
+                                        Map.of("amount", "50", "period", "day")))
+                        .status())
+                .isEqualTo(200);
+        assertThat(section(c.get(org + "/workspaces/" + ws).body(), "credits-left"))
+                .contains("id=\"left-available\" title=\"265\">265.00<")
+                .contains("id=\"left-pool\" title=\"700\">700.00<")
+                .contains("id=\"left-now\" title=\"30\">30.00<");
+
         // A pool workspace shows the pool; no limits, no limit lines.
         var pooled = c.get(org + "/workspaces/" + t.primaryWorkspaceId());
         assertThat(pooled.status()).isEqualTo(404); // not assigned there
