@@ -224,8 +224,9 @@
   }
 
   // Run forms (image, speech, transcription) show the gateway's refusals (402, 403, 4xx) as fragments.
+  // htmx fires beforeSwap on the target (the results list): the form that asked is the request's elt.
   document.addEventListener("htmx:beforeSwap", function (event) {
-    var source = event.detail.elt;
+    var source = event.detail.requestConfig ? event.detail.requestConfig.elt : null;
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
     if (source && source.closest && source.closest("[data-pg-run]") && status >= 400 && status < 500) {
       event.detail.shouldSwap = true;

@@ -90,7 +90,7 @@ class ConsoleBrowserTest {
         wait.until(ExpectedConditions.urlMatches("/orgs/org_[a-z0-9]+$"));
         String org = driver.getCurrentUrl().replaceAll(".*/orgs/", "");
         assertThat(text()).contains("Acme Agency", "Primary Workspace", "Olivia Owner");
-        assertThat(driver.findElement(By.id("pool-available")).getText()).isEqualTo("0");
+        assertThat(driver.findElement(By.id("pool-available")).getText()).isEqualTo("0.00");
         shot("04-overview");
 
         // Two workspaces, the first try without a name.
@@ -142,8 +142,8 @@ class ConsoleBrowserTest {
         open("/orgs/" + org);
         WebElement alphaRow = driver.findElement(By.cssSelector("tr[data-workspace='Client Alpha']"));
         assertThat(alphaRow.findElement(By.className("mode")).getText()).isEqualTo("budget");
-        assertThat(alphaRow.findElement(By.className("available")).getText()).isEqualTo("40");
-        assertThat(driver.findElement(By.id("pool-available")).getText()).isEqualTo("60");
+        assertThat(alphaRow.findElement(By.className("available")).getText()).isEqualTo("40.00");
+        assertThat(driver.findElement(By.id("pool-available")).getText()).isEqualTo("60.00");
         shot("10-overview-funded");
 
         // A key for Client Alpha, shown once.

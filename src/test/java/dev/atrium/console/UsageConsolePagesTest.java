@@ -126,11 +126,16 @@ class UsageConsolePagesTest {
         var owner = ConsoleClient.signedIn(fixtures, t.owner()).get("/orgs/" + t.orgId());
         String row = owner.body().substring(owner.body().indexOf("data-workspace=\"Client Alpha\""));
         assertThat(row.substring(0, row.indexOf("</tr>")))
-                .contains("class=\"num image-speech\">5<", "class=\"num chatbot\">2<", "class=\"num total\">7<");
+                .contains(
+                        "class=\"num image-speech\" title=\"5\">5.00<",
+                        "class=\"num chatbot\" title=\"2\">2.00<",
+                        "class=\"num total\" title=\"7\">7.00<");
         assertThat(owner.body()).contains("id=\"burn-rate\"", "credits a day on average");
 
         var member = fixtures.addMember(t, "member", alpha);
         var page = ConsoleClient.signedIn(fixtures, member).get("/orgs/" + t.orgId());
-        assertThat(page.body()).contains("class=\"num total\">7<").doesNotContain("burn-rate", "Pool available");
+        assertThat(page.body())
+                .contains("class=\"num total\" title=\"7\">7.00<")
+                .doesNotContain("burn-rate", "Pool available");
     }
 }

@@ -1,6 +1,7 @@
 package dev.atrium.organization.web;
 
 import dev.atrium.console.ConsoleController;
+import dev.atrium.console.LayoutModel;
 import dev.atrium.identity.Caller;
 import dev.atrium.identity.Identity;
 import dev.atrium.identity.User;
@@ -12,14 +13,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.ControllerAdvice;
 import org.springframework.web.bind.annotation.ModelAttribute;
 import org.springframework.web.servlet.HandlerMapping;
 
 /** The layout's model on every console page: the signed-in user, their organizations, the current one. */
 @ControllerAdvice(annotations = ConsoleController.class)
-class ConsoleNavigation {
+class ConsoleNavigation implements LayoutModel {
     private final Identity identity;
     private final OrganizationService organizations;
 
@@ -79,6 +83,21 @@ class ConsoleNavigation {
                 .findFirst()
                 .orElse(null);
         return new Nav(user, memberships, current);
+    }
+
+    /**
+     * The navigation on an error page: the organization of the address when the person belongs to
+     * it, else the first of theirs (an error page never names another organization).
+     */
+    @Override
+    public void describe(Model model, HttpServletRequest request) {
+        Authentication auth = SecurityContextHolder.getContext().getAuthentication();
+        Caller caller = auth != null && auth.getPrincipal() instanceof Caller c ? c : null;
+        Nav nav = nav(caller, request);
+        if (nav != null && nav.current() == null && !nav.organizations().isEmpty()) {
+            nav = new Nav(nav.user(), nav.organizations(), nav.organizations().getFirst());
+        }
+        model.addAttribute("nav", nav);
     }
 
     private static @Nullable String currentOrg(HttpServletRequest request) {

@@ -84,6 +84,7 @@ class Workbench {
         model.addAttribute("navSection", "playground");
         model.addAttribute("section", section);
         model.addAttribute("workspace", a.workspace());
+        model.addAttribute("access", a);
         model.addAttribute("org", a.workspace().org().value());
         model.addAttribute("ws", a.workspace().id().value());
         model.addAttribute("role", a.role() == null ? "" : a.role().wire());

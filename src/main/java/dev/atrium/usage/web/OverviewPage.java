@@ -5,6 +5,7 @@ import dev.atrium.audit.AuditLog;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.PageRequest;
+import dev.atrium.console.Amounts;
 import dev.atrium.console.ConsoleController;
 import dev.atrium.identity.Caller;
 import dev.atrium.ledger.CreditReports;
@@ -125,8 +126,8 @@ class OverviewPage {
                     a,
                     h,
                     u,
-                    Credits.ofMicros(available).toDecimal() + " of "
-                            + Credits.ofMicros(total).toDecimal() + " available");
+                    Amounts.forPeople(Credits.ofMicros(available)) + " of " + Amounts.forPeople(Credits.ofMicros(total))
+                            + " available");
         }
 
         private static int percent(long part, long total) {

@@ -116,6 +116,7 @@ class WorkspacePages {
         WorkspaceAccess w = workspace(caller, org, ws);
         model.addAttribute("organization", organizations.get(w.org()));
         model.addAttribute("workspace", w.workspace());
+        model.addAttribute("access", w);
         model.addAttribute("role", w.role() == null ? "" : w.role().wire());
         model.addAttribute("canManage", w.canManage());
         model.addAttribute("canIssueKey", w.workspace().active() && (w.canManage() || w.canUse()));
