@@ -3,6 +3,8 @@ package dev.atrium.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.atrium.common.OrgId;
+import dev.atrium.gateway.internal.ProviderCredentials;
 import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
 import java.net.InetSocketAddress;
@@ -39,6 +41,9 @@ class ProviderCredentialsTest {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    ProviderCredentials credentials;
 
     private HttpServer upstream;
     private final List<String> authorizations = new CopyOnWriteArrayList<>();
@@ -122,6 +127,45 @@ class ProviderCredentialsTest {
                 .isEqualTo(422);
         assertThat(owner.delete(t.path() + "/providers/openai").status()).isEqualTo(204);
         assertThat(owner.delete(t.path() + "/providers/openai").status()).isEqualTo(404);
+    }
+
+    @Test
+    void baseUrlsThatLeadIntoTheServersOwnNetworkAreRefusedWhenSavedAndWhenCalled() {
+        var t = fixtures.tenant("Ssrf Co");
+        var owner = fixtures.api().as(t.owner().token());
+        owner.post(t.path() + "/credits/grants", Map.of("amount", "100"));
+        int port = upstream.getAddress().getPort();
+        for (String url : List.of(
+                "http://localhost:" + port + "/v1",
+                "http://127.0.0.2:" + port + "/v1",
+                "http://[::1]:" + port + "/v1",
+                "http://10.0.0.1/v1",
+                "http://172.16.5.4/v1",
+                "http://192.168.1.1/v1",
+                "http://169.254.169.254/latest/meta-data",
+                "http://[fd00:ec2::254]/v1",
+                "http://0.0.0.0:" + port + "/v1")) {
+            var put = owner.put(t.path() + "/providers/openai", Map.of("base_url", url, "api_key", "sk-test"));
+            assertThat(put.status()).as(url + " " + put).isEqualTo(422);
+            assertThat(put.body()).contains("base_url");
+        }
+        assertThat(owner.get(t.path() + "/providers").body()).doesNotContain("localhost");
+
+        // A name that resolved elsewhere when saved and now leads to loopback (DNS rebinding), here
+        // stored directly: the call is refused before any connection and its hold is voided.
+        credentials.put(new OrgId(t.orgId()), "openai", "http://localhost:" + port + "/v1", "sk-rebound");
+        String key = fixtures.workspaceKey(t, t.primaryWorkspaceId());
+        var chat = fixtures.api()
+                .as(key)
+                .post(
+                        "/v1/chat/completions",
+                        Map.of("model", "gpt-4o-mini", "messages", List.of(Map.of("role", "user", "content", "hi"))));
+        assertThat(chat.status()).as(chat.toString()).isEqualTo(502);
+        assertThat(chat.json().path("error").path("code").asString()).isEqualTo("upstream_address_refused");
+        assertThat(authorizations).isEmpty();
+        var invariant = owner.get(t.path() + "/credits/invariant");
+        assertThat(invariant.text("held")).isEqualTo("0");
+        assertThat(invariant.text("spent")).isEqualTo("0");
     }
 
     private List<String> modelIds(String key) {

@@ -1,6 +1,7 @@
 package dev.atrium.gateway.internal;
 
 import dev.atrium.common.OrgId;
+import dev.atrium.common.OutboundGuard;
 import dev.atrium.gateway.GatewayException;
 import dev.atrium.gateway.provider.AiProvider;
 import dev.atrium.gateway.provider.ProviderCall;
@@ -21,9 +22,12 @@ public class Providers {
     private final Duration idleTimeout;
     private final ProviderCredentials credentials;
 
+    private final OutboundGuard guard;
+
     Providers(
             List<AiProvider> providers,
             ProviderCredentials credentials,
+            OutboundGuard guard,
             @Value("${atrium.gateway.connect-timeout:PT5S}") Duration connectTimeout,
             @Value("${atrium.gateway.first-byte-timeout:PT60S}") Duration firstByteTimeout,
             @Value("${atrium.gateway.idle-timeout:PT60S}") Duration idleTimeout) {
@@ -32,6 +36,7 @@ public class Providers {
         this.firstByteTimeout = firstByteTimeout;
         this.idleTimeout = idleTimeout;
         this.credentials = credentials;
+        this.guard = guard;
     }
 
     public AiProvider get(String id) {
@@ -78,6 +83,19 @@ public class Providers {
                 : credentials.find(org, provider);
         String baseUrl = own.map(ProviderCredentials.Credential::baseUrl).orElse(null);
         String apiKey = own.map(ProviderCredentials.Credential::apiKey).orElse(null);
+        if (baseUrl != null) {
+            // Checked again at each call: the name may resolve elsewhere than when it was saved.
+            try {
+                guard.check(java.net.URI.create(baseUrl));
+            } catch (OutboundGuard.Refused | IllegalArgumentException e) {
+                throw new GatewayException(
+                        502,
+                        "api_error",
+                        "upstream_address_refused",
+                        "The organization's base_url for provider " + provider
+                                + " leads to an address this server does not call.");
+            }
+        }
         if (baseUrl != null && apiKey == null) {
             apiKey = ""; // never send the server's own key to an endpoint an organization chose
         }

@@ -3,6 +3,7 @@ package dev.atrium.gateway.web;
 import dev.atrium.audit.AuditLog;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
+import dev.atrium.common.OutboundGuard;
 import dev.atrium.gateway.internal.ProviderCredentials;
 import dev.atrium.identity.Caller;
 import dev.atrium.organization.Access;
@@ -33,8 +34,10 @@ class ProviderCredentialsController {
     private final Access access;
     private final ProviderCredentials credentials;
     private final AuditLog audit;
+    private final OutboundGuard guard;
 
-    ProviderCredentialsController(Access access, ProviderCredentials credentials, AuditLog audit) {
+    ProviderCredentialsController(Access access, ProviderCredentials credentials, AuditLog audit, OutboundGuard guard) {
+        this.guard = guard;
         this.access = access;
         this.credentials = credentials;
         this.audit = audit;
@@ -73,6 +76,7 @@ class ProviderCredentialsController {
                     || url.length() > 2000) {
                 throw ApiException.invalid("base_url", "base_url must be an http or https URL.");
             }
+            guard.requirePublic("base_url", uri);
         }
         String key = body.apiKey() == null || body.apiKey().isBlank()
                 ? null

@@ -165,7 +165,7 @@ final class UpstreamClient implements AutoCloseable {
         return clients.computeIfAbsent(connectTimeout, timeout -> {
             HttpClient.Builder builder = HttpClient.newBuilder()
                     .version(HttpClient.Version.HTTP_1_1)
-                    .followRedirects(HttpClient.Redirect.NORMAL);
+                    .followRedirects(HttpClient.Redirect.NEVER);
             if (timeout.isPositive()) {
                 builder.connectTimeout(timeout);
             }
