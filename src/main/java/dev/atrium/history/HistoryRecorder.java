@@ -97,7 +97,7 @@ public class HistoryRecorder {
         }
         rows.add(new Messages.NewMessage(
                 "assistant",
-                turn.reply(),
+                ChatMessage.storable(turn.reply()),
                 turn.model(),
                 turn.inputTokens(),
                 turn.outputTokens(),

@@ -266,13 +266,6 @@ public class Identity {
     }
 
     static String requireName(@Nullable String name, String field) {
-        if (name == null || name.isBlank()) {
-            throw ApiException.invalid(field, field + " is required.");
-        }
-        String trimmed = name.strip();
-        if (trimmed.length() > 200) {
-            throw ApiException.invalid(field, field + " must be at most 200 characters.");
-        }
-        return trimmed;
+        return dev.atrium.common.Names.require(name, field);
     }
 }

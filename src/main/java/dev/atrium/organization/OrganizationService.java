@@ -240,13 +240,6 @@ public class OrganizationService {
     }
 
     static String requireName(@Nullable String name, String field) {
-        if (name == null || name.isBlank()) {
-            throw ApiException.invalid(field, field + " is required.");
-        }
-        String clean = name.strip();
-        if (clean.length() > 200) {
-            throw ApiException.invalid(field, field + " must be at most 200 characters.");
-        }
-        return clean;
+        return dev.atrium.common.Names.require(name, field);
     }
 }

@@ -362,10 +362,7 @@ public class WorkspaceService {
     }
 
     static String requireName(@Nullable String name) {
-        if (name == null || name.isBlank()) throw ApiException.invalid("name", "name is required.");
-        String clean = name.strip();
-        if (clean.length() > 200) throw ApiException.invalid("name", "name must be at most 200 characters.");
-        return clean;
+        return dev.atrium.common.Names.require(name, "name");
     }
 
     static String description(@Nullable String description) {

@@ -279,7 +279,8 @@ class ErrorContractTest {
                 "name"));
 
         // Text PostgreSQL cannot store (a NUL character) is bad input, not a conflict.
-        rows.add(row("NUL in name", "POST", "/api/v1/organizations", "{\"name\": \"a\\u0000b\"}", 400, "bad_request"));
+        rows.add(row(
+                "NUL in name", "POST", "/api/v1/organizations", "{\"name\": \"a\\u0000b\"}", 422, "validation_failed"));
         rows.add(row("NUL in description", "PATCH", ws, "{\"description\": \"\\u0000\"}", 400, "bad_request"));
         rows.add(
                 row("NUL in model", "PUT", ws + "/policy", "{\"allowed_models\": [\"a\\u0000\"]}", 400, "bad_request"));

@@ -28,6 +28,13 @@ public class Models {
      * kind} or when its provider is configured neither for the installation nor for the organization.
      */
     public PricedModel require(GatewayContext ctx, String id, String kind) {
+        if (dev.atrium.common.Names.hasControl(id) || id.length() > 200) {
+            throw new GatewayException(
+                    400,
+                    "invalid_request_error",
+                    "invalid_model",
+                    "'model' must be a model id of at most 200 characters without control characters.");
+        }
         PricedModel model = pricing.model(ctx.org(), id).orElseThrow(() -> GatewayException.modelNotFound(id));
         if (!ctx.policy().allows(model.id())) throw GatewayException.modelNotAllowed(id);
         if (!model.kind().wire().equals(kind)) {

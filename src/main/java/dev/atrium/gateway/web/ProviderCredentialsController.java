@@ -2,6 +2,7 @@ package dev.atrium.gateway.web;
 
 import dev.atrium.audit.AuditLog;
 import dev.atrium.common.ApiException;
+import dev.atrium.common.Names;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.OutboundGuard;
 import dev.atrium.gateway.internal.ProviderCredentials;
@@ -82,6 +83,8 @@ class ProviderCredentialsController {
                 ? null
                 : body.apiKey().strip();
         if (key != null && key.length() > 1000) throw ApiException.invalid("api_key", "api_key is too long.");
+        if (key != null) Names.requireNoControl(key, "api_key");
+        if (url != null) Names.requireNoControl(url, "base_url");
         if (url == null && key == null) throw ApiException.invalid("api_key", "Give an api_key, a base_url or both.");
         var view = credentials.put(a.org(), provider, url, key);
         audit.record(
