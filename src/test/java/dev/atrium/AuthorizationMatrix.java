@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Path placeholders, resolved per cell by {@link AuthorizationMatrixTest}: {@code {ws}} the
  * workspace under test (WA1), {@code {member}} a plain org member assigned to WA1, {@code {email}} a
- * fresh address, {@code {org-name}} the organization's current name. The {@code {new-…}} placeholders
+ * fresh address, {@code {org-name}} the organization's current name, {@code {ws-name}} a fresh workspace name. The {@code {new-…}} placeholders
  * name a destructive target: a fresh copy of the standing object in cells expected to succeed (so that
  * success does not change what later cells see), the standing object itself in cells expected to be
  * refused (a refusal must change nothing, which the test checks at the end): {@code {new-ws}} a copy of
@@ -86,7 +86,7 @@ final class AuthorizationMatrix {
             PATCH  /members/{member}                200 200 403 403 403 403 403 200 403 403 | 404 404 404 404  {'role': 'member'}
             DELETE /members/{new-member}            204 204 403 403 403 403 403 204 403 403 | 404 404 404 404
             GET    /workspaces                      200 200 200 200 200 200 200 200 403 403 | 404 404 404 404
-            POST   /workspaces                      201 201 403 403 403 403 403 201 403 403 | 404 404 404 404  {'name': 'Made by the matrix', 'kind': 'research'}
+            POST   /workspaces                      201 201 403 403 403 403 403 201 403 403 | 404 404 404 404  {'name': '{ws-name}', 'kind': 'research'}
             GET    /audit-events                    200 200 403 403 403 403 403 200 403 403 | 404 404 404 404
             # The workspace WA1, its members, keys and policy
             GET    /workspaces/{ws}                 200 200 200 200 200 200 404 200 200 404 | 404 404 404 404

@@ -238,6 +238,7 @@ class AuthorizationMatrixTest {
                 case "ws" -> t.ws1;
                 case "member" -> t.target.userId();
                 case "email" -> Fixtures.uniqueEmail("invitee");
+                case "ws-name" -> "Made by the matrix " + java.util.UUID.randomUUID();
                 case "new-ws" -> succeeds ? t.newWs1Copy(false) : t.ws1;
                 case "new-archived-ws" -> succeeds ? t.newWs1Copy(true) : t.ws1;
                 case "new-member" -> succeeds ? t.newMember(true) : t.target.userId();

@@ -18,7 +18,9 @@ import org.springframework.stereotype.Component;
  * Keeps URLs that tenants set (an organization's provider base URL, a webhook) from reaching the
  * server's own network: a URL whose host resolves to a loopback, link-local (cloud metadata
  * included), private, unique-local, shared (CGNAT), multicast or unspecified address is refused,
- * when it is saved and again just before each connection (a name may resolve elsewhere by then).
+ * when it is saved and again just before each connection (a name may resolve elsewhere by then; a
+ * name that does not resolve when saved is accepted and refused at connection time if it still
+ * does not).
  * The operator may allow named hosts ({@code atrium.outbound.allowed-hosts}, e.g. a local Ollama)
  * or every address ({@code atrium.outbound.allow-private-addresses}). Instance-level settings from
  * the environment are not checked.
@@ -64,7 +66,7 @@ public class OutboundGuard {
     /** At save: the URL is refused with 422 on {@code field} when it leads to a forbidden address. */
     public void requirePublic(String field, URI url) {
         try {
-            check(url);
+            check(url, true);
         } catch (Refused e) {
             throw ApiException.invalid(field, field + " " + e.getMessage());
         }
@@ -72,6 +74,10 @@ public class OutboundGuard {
 
     /** Before connecting: throws when the URL's host now resolves to a forbidden address. */
     public void check(URI url) throws Refused {
+        check(url, false);
+    }
+
+    private void check(URI url, boolean saving) throws Refused {
         String host = url.getHost();
         if (host == null || host.isBlank()) throw new Refused("has no host.");
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
@@ -80,6 +86,8 @@ public class OutboundGuard {
         try {
             addresses = resolver.resolve(bare);
         } catch (UnknownHostException e) {
+            // A name that resolves nowhere yet reaches nothing; it is checked again at each connection.
+            if (saving) return;
             throw new Refused("names a host that does not resolve: " + bare + ".");
         }
         for (InetAddress address : addresses) {

@@ -114,11 +114,30 @@ class OpenApiContractTest {
                 "/api/v1/organizations/{org}/invitations",
                 vars("org", org),
                 Map.of("email", email, "role", "member", "workspace_id", ws));
+        call(owner, "GET", "/api/v1/organizations/{org}/invitations", vars("org", org), null);
+        var resent = call(
+                owner,
+                "POST",
+                "/api/v1/organizations/{org}/invitations/{id}/resend",
+                vars("org", org, "id", invitation.text("id")),
+                null);
+        var spare = call(
+                owner,
+                "POST",
+                "/api/v1/organizations/{org}/invitations",
+                vars("org", org),
+                Map.of("email", Fixtures.uniqueEmail("revoked"), "role", "member"));
+        call(
+                owner,
+                "DELETE",
+                "/api/v1/organizations/{org}/invitations/{id}",
+                vars("org", org, "id", spare.text("id")),
+                null);
         var accepted = call(
                 fixtures.api(),
                 "POST",
                 "/api/v1/invitations/{token}/accept",
-                vars("token", invitation.text("token")),
+                vars("token", resent.text("token")),
                 Map.of("name", "Invited", "password", Fixtures.PASSWORD));
         String member = accepted.json().path("user").path("id").asString();
         call(owner, "GET", "/api/v1/organizations/{org}/members", vars("org", org), null);

@@ -86,10 +86,12 @@ class OutboundGuardTest {
     }
 
     @Test
-    void aHostThatDoesNotResolveIsRefused() {
+    void aHostThatDoesNotResolveIsSavedButRefusedAtConnectTime() {
         var guard = new OutboundGuard(false, List.of(), host -> {
             throw new UnknownHostException(host);
         });
+        assertThatCode(() -> guard.requirePublic("url", URI.create("https://nowhere.invalid/")))
+                .doesNotThrowAnyException();
         assertThatThrownBy(() -> guard.check(URI.create("https://nowhere.invalid/")))
                 .isInstanceOf(OutboundGuard.Refused.class)
                 .hasMessageContaining("does not resolve");

@@ -51,7 +51,8 @@ class PricingRulesTest {
         assertInvalid(api.put(chat, Map.of("upstream_model", "gpt-4o")), "upstream_model");
         assertInvalid(api.put(chat, Map.of("kind", "image")), "kind");
         assertInvalid(api.put(chat, Map.of("max_output_tokens", 100_000)), "max_output_tokens");
-        assertProblem(api.put(chat, Map.of("input_per_million", 1.5)), 400, "malformed_request");
+        // A JSON number for an amount is refused like any malformed amount, saying amounts are strings.
+        assertProblem(api.put(chat, Map.of("input_per_million", 1.5)), 422, "validation_failed");
 
         String image = t.path() + "/pricing/models/dall-e-3";
         assertInvalid(
