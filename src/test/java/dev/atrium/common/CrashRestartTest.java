@@ -67,10 +67,9 @@ class CrashRestartTest {
     void aKilledServerComesBackAtTheFirstStartWithTheLedgerExact() throws Exception {
         dataDir = Files.createTempDirectory(Path.of("target"), "crash-").toAbsolutePath();
         int httpPort = freePort();
-        int pgPort = freePort();
         String base = "http://127.0.0.1:" + httpPort;
 
-        Process first = start(httpPort, pgPort, false, "run-0");
+        Process first = start(httpPort, false, "run-0");
         awaitHealthy(first, base);
         var setup = new Api(base, null)
                 .withHeader("X-Setup-Token", SETUP_TOKEN)
@@ -115,7 +114,7 @@ class CrashRestartTest {
                         .as("PostgreSQL of the killed run")
                         .contains(true);
             }
-            running = start(httpPort, pgPort, true, "run-" + (crash + 1));
+            running = start(httpPort, true, "run-" + (crash + 1));
             awaitHealthy(running, base);
             healthyAt = Instant.now();
             assertThat(ProcessHandle.of(leftover).filter(ProcessHandle::isAlive))
@@ -128,6 +127,10 @@ class CrashRestartTest {
         assertThat(invariant.json().path("holds").asBoolean())
                 .as(invariant.toString())
                 .isTrue();
+        // The embedded server picks a free port at each start, as by default; its pid file names it.
+        String pgPort = Files.readAllLines(dataDir.resolve("postgres/postmaster.pid"))
+                .get(3)
+                .trim();
         try (Connection db =
                 DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "postgres", "")) {
             // Every call answered 200 was charged exactly once, on a captured hold.
@@ -268,7 +271,7 @@ class CrashRestartTest {
         }
     }
 
-    private Process start(int httpPort, int pgPort, boolean watchdog, String name) throws IOException {
+    private Process start(int httpPort, boolean watchdog, String name) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = dataDir.resolve(name + ".log");
         Process p = new ProcessBuilder(
@@ -281,7 +284,6 @@ class CrashRestartTest {
                         "--server.port=" + httpPort,
                         "--atrium.data-dir=" + dataDir,
                         "--atrium.database.url=",
-                        "--atrium.database.embedded.port=" + pgPort,
                         "--atrium.database.embedded.watchdog=" + watchdog,
                         "--atrium.setup-token=" + SETUP_TOKEN,
                         "--atrium.ledger.hold-ttl=PT" + HOLD_TTL.toSeconds() + "S",
