@@ -20,7 +20,7 @@ import org.springframework.context.annotation.Import;
             "atrium.database.embedded.ephemeral=true",
             "atrium.database.url=",
             "atrium.setup-token=" + IntegrationTest.SETUP_TOKEN,
-            "atrium.login.max-failures-per-address=100000"
+            "atrium.login.free-failures-per-address=100000"
         })
 @Import(Fixtures.class)
 public @interface IntegrationTest {
