@@ -5,17 +5,22 @@ import dev.atrium.common.KeyId;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
+import dev.atrium.identity.internal.Devices;
 import dev.atrium.identity.internal.Keys;
 import dev.atrium.identity.internal.LoginThrottle;
 import dev.atrium.identity.internal.Users;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.security.crypto.password.PasswordEncoder;
@@ -25,21 +30,34 @@ import org.springframework.transaction.annotation.Transactional;
 /** Identity's facade: users and passwords, and every kind of credential. */
 @Service
 public class Identity {
+    private static final Logger log = LoggerFactory.getLogger(Identity.class);
     private static final Pattern EMAIL = Pattern.compile("^[^@\\s]{1,64}@[^@\\s]+\\.[^@\\s]+$");
     private static final int MIN_PASSWORD = 10;
     private static final int MAX_PASSWORD_BYTES = 72; // bcrypt's input limit
+    /** The type prefix of device tokens (the sign-in cookie of a known device). */
+    public static final String DEVICE = "atr_dev_";
 
     private final Users users;
     private final Keys keys;
     private final LoginThrottle throttle;
+    private final Devices devices;
+    private final ApplicationEventPublisher events;
     private final Clock clock;
     private final PasswordEncoder passwords = new BCryptPasswordEncoder(10);
     private final String dummyHash;
 
-    Identity(Users users, Keys keys, LoginThrottle throttle, Clock clock) {
+    Identity(
+            Users users,
+            Keys keys,
+            LoginThrottle throttle,
+            Devices devices,
+            ApplicationEventPublisher events,
+            Clock clock) {
         this.users = users;
         this.keys = keys;
         this.throttle = throttle;
+        this.devices = devices;
+        this.events = events;
         this.clock = clock;
         this.dummyHash = passwords.encode("timing-equaliser-for-unknown-accounts");
     }
@@ -94,23 +112,32 @@ public class Identity {
     }
 
     /**
-     * Checks an email and password, rate limited per account and per client address. Every kind of
-     * failure answers the same 401; too many failures answer 429 even for the right password.
+     * Checks an email and password, throttled with growing delays per account and per client
+     * address, or, for a device the account signed in from before ({@code device}: the token of an
+     * earlier {@link SignIn}), per device only. Every kind of failure answers the same 401; while a
+     * delay runs every attempt answers 429 ({@link SignInThrottled}) without being checked, and the
+     * right password after the delay succeeds.
      */
-    public User authenticate(String email, String password, String address) {
+    public SignIn authenticate(String email, String password, String address, @Nullable String device) {
         String account = email == null ? "" : email.trim().toLowerCase(Locale.ROOT);
         Instant now = clock.instant();
+        Optional<User> user = users.findByEmail(account);
+        byte[] deviceHash =
+                device != null && device.startsWith(DEVICE) && device.length() < 100 ? TokenCodec.sha256(device) : null;
+        boolean knownDevice = deviceHash != null
+                && user.isPresent()
+                && devices.owner(deviceHash, now)
+                        .filter(user.get().id()::equals)
+                        .isPresent();
+        List<LoginThrottle.Subject> subjects = knownDevice
+                ? List.of(LoginThrottle.Subject.device(HexFormat.of().formatHex(deviceHash)))
+                : List.of(LoginThrottle.Subject.account(account), LoginThrottle.Subject.address(address));
         // The attempt is counted before the password is checked, so that concurrent guesses
         // cannot all pass the limit; a success gives it back.
-        if (!throttle.tryAcquire(account, address, now)) {
-            throw new ApiException(
-                    HttpStatus.TOO_MANY_REQUESTS,
-                    "too_many_attempts",
-                    "Too many failed sign-in attempts. Try again later.");
-        }
+        LoginThrottle.Attempt attempt = throttle.tryAcquire(subjects, now);
+        if (attempt.refused()) throw new SignInThrottled(attempt.retryAfter());
         boolean ok = false;
         try {
-            Optional<User> user = users.findByEmail(account);
             String hash = user.flatMap(u -> users.passwordHash(u.id())).orElse(dummyHash);
             // Unknown accounts are checked against a dummy hash: the same work, the same time.
             boolean matches = password != null
@@ -121,12 +148,31 @@ public class Identity {
                 throw new ApiException(
                         HttpStatus.UNAUTHORIZED, "invalid_credentials", "Email or password is incorrect.");
             }
-            return user.get();
+            String token = knownDevice ? device : TokenCodec.generate(DEVICE);
+            devices.remember(TokenCodec.sha256(token), user.get().id(), now);
+            return new SignIn(user.get(), token);
         } finally {
             if (ok) {
-                throttle.succeeded(account, address, now);
+                throttle.succeeded(attempt);
             } else {
-                throttle.failed(now);
+                for (var delayed : throttle.failed(attempt, now)) {
+                    try {
+                        events.publishEvent(new SignInDelayed(
+                                user.map(User::id).orElse(null),
+                                account,
+                                address,
+                                delayed.subject().scope(),
+                                delayed.failures(),
+                                delayed.blockedUntil()));
+                    } catch (RuntimeException e) {
+                        // Recording the delay must not turn the 401 into an error.
+                        log.warn(
+                                "could not record a sign-in delay of {} {}",
+                                delayed.subject().scope(),
+                                account,
+                                e);
+                    }
+                }
             }
         }
     }

@@ -138,8 +138,15 @@ public class WorkspaceTeam {
             boundUser = access.org().user();
         }
         var ws = access.workspace();
-        if (boundUser != null && members.role(ws.org(), ws.id(), boundUser).isEmpty()) {
-            throw ApiException.invalid("user_id", "The user is not assigned to this workspace.");
+        if (boundUser != null) {
+            WorkspaceRole role = members.role(ws.org(), ws.id(), boundUser)
+                    .orElseThrow(() -> ApiException.invalid("user_id", "The user is not assigned to this workspace."));
+            // A key acts with its member's role: a viewer's key could not run anything.
+            if (role == WorkspaceRole.VIEWER) {
+                throw ApiException.invalid(
+                        "user_id",
+                        "The user is a viewer in this workspace: viewers cannot run models, so they get no keys.");
+            }
         }
         IssuedToken key = identity.issueWorkspaceKey(
                 ws.org(), ws.id(), name, boundUser, access.org().caller());

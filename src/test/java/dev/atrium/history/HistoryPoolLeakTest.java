@@ -51,7 +51,7 @@ import org.springframework.test.context.TestPropertySource;
         properties = {
             "atrium.database.pool-size=4",
             "atrium.providers.demo.token-delay=PT0.001S",
-            "atrium.login.max-failures-per-address=100000"
+            "atrium.login.free-failures-per-address=100000"
         })
 class HistoryPoolLeakTest {
     static final int DEFAULT_REQUESTS = 6_000;

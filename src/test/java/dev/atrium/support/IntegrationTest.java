@@ -20,7 +20,7 @@ import org.springframework.context.annotation.Import;
             "atrium.database.embedded.ephemeral=true",
             "atrium.database.url=",
             "atrium.setup-token=" + IntegrationTest.SETUP_TOKEN,
-            "atrium.login.max-failures-per-address=100000",
+            "atrium.login.free-failures-per-address=100000",
             // Test upstreams and webhook receivers listen on 127.0.0.1; other local names stay refused.
             "atrium.outbound.allowed-hosts=127.0.0.1"
         })

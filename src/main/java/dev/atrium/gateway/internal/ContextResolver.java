@@ -15,7 +15,7 @@ import org.springframework.stereotype.Component;
 
 /**
  * Resolves the workspace a gateway call runs in. A workspace key runs in its workspace (as its
- * bound member, if any). A personal token runs in the workspace named by
+ * bound member, if any, with that member's current role there: a viewer's key cannot run models). A personal token runs in the workspace named by
  * {@code X-Atrium-Workspace-Id} if the member is assigned to it, else in the member's default
  * workspace (of their first organization). Admin keys do not run AI operations.
  *
@@ -40,7 +40,9 @@ public class ContextResolver {
                         && !workspaceHeader.equals(k.workspace().value())) {
                     throw notFound();
                 }
-                var view = workspaces.forCall(k.workspace(), null).orElseThrow(ContextResolver::notFound);
+                // A bound key acts with its member's current role there, read by the same statement.
+                var view = workspaces.forCall(k.workspace(), k.boundUser()).orElseThrow(ContextResolver::notFound);
+                if (k.boundUser() != null) requireRunner(view.role());
                 yield context(view, k.boundUser(), k);
             }
             case Caller.User u -> {
@@ -55,13 +57,7 @@ public class ContextResolver {
                 }
                 var view = workspaces.forCall(id, u.user()).orElseThrow(ContextResolver::notFound);
                 if (view.role() == null) throw notFound();
-                if (view.role() == WorkspaceRole.VIEWER) {
-                    throw new GatewayException(
-                            403,
-                            "permission_error",
-                            "permission_denied",
-                            "Viewers can read the workspace but cannot run models.");
-                }
+                requireRunner(view.role());
                 yield context(view, u.user(), u);
             }
             case Caller.AdminKey k ->
@@ -71,6 +67,17 @@ public class ContextResolver {
                         "permission_denied",
                         "Organization admin keys cannot run AI operations: use a workspace key.");
         };
+    }
+
+    /** Members and admins run models; viewers (and a key's member no longer in the workspace) do not. */
+    private static void requireRunner(@Nullable WorkspaceRole role) {
+        if (role != WorkspaceRole.ADMIN && role != WorkspaceRole.MEMBER) {
+            throw new GatewayException(
+                    403,
+                    "permission_error",
+                    "permission_denied",
+                    "Viewers can read the workspace but cannot run models.");
+        }
     }
 
     private static GatewayContext context(

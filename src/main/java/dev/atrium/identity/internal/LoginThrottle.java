@@ -3,97 +3,187 @@ package dev.atrium.identity.internal;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Limits failed sign-ins per account and per client address in fixed windows. Counters live in
- * PostgreSQL so that every node enforces the same limit.
+ * Throttles failed sign-ins with growing delays, never a lock. Each subject (an account, a client
+ * address, a known device) has an allowance of free failures; from the last of them on, each
+ * failure makes the next attempt wait: {@code base-delay}, then twice as long each time, at most
+ * {@code max-delay}. An attempt after the delay is checked as usual, so the right password then
+ * succeeds. A subject's failures are forgotten {@code forget-after} its last one. Counters live in
+ * PostgreSQL so that every node applies the same delays.
  */
 @Component
 public class LoginThrottle {
     private final JdbcClient jdbc;
-    private final Duration window;
     private final int perAccount;
     private final int perAddress;
+    private final Duration baseDelay;
+    private final Duration maxDelay;
+    private final Duration forgetAfter;
 
     LoginThrottle(
             JdbcClient jdbc,
-            @Value("${atrium.login.window:PT15M}") Duration window,
-            @Value("${atrium.login.max-failures-per-account:10}") int perAccount,
-            @Value("${atrium.login.max-failures-per-address:50}") int perAddress) {
+            @Value("${atrium.login.free-failures-per-account:5}") int perAccount,
+            @Value("${atrium.login.free-failures-per-address:50}") int perAddress,
+            @Value("${atrium.login.base-delay:PT1S}") Duration baseDelay,
+            @Value("${atrium.login.max-delay:PT15M}") Duration maxDelay,
+            @Value("${atrium.login.forget-after:PT24H}") Duration forgetAfter) {
         this.jdbc = jdbc;
-        this.window = window;
-        this.perAccount = perAccount;
-        this.perAddress = perAddress;
+        this.perAccount = Math.max(1, perAccount);
+        this.perAddress = Math.max(1, perAddress);
+        this.baseDelay = baseDelay;
+        this.maxDelay = maxDelay;
+        this.forgetAfter = forgetAfter;
+    }
+
+    /** What an attempt is counted against. */
+    public record Subject(String scope, String subject) {
+        public static Subject account(String account) {
+            return new Subject("account", account);
+        }
+
+        public static Subject address(String address) {
+            return new Subject("address", address);
+        }
+
+        public static Subject device(String device) {
+            return new Subject("device", device);
+        }
+    }
+
+    /** A subject's count once this attempt is counted, and the delay it imposes if it fails. */
+    public record Counted(
+            Subject subject, int failures, @Nullable Instant blockedUntil) {}
+
+    /** An attempt let through ({@code retryAfter} null), or refused until its subjects' delays are over. */
+    public record Attempt(List<Counted> counted, @Nullable Duration retryAfter) {
+        public boolean refused() {
+            return retryAfter != null;
+        }
     }
 
     /**
-     * Takes one attempt from the account's and the address's allowance, atomically, so that
-     * concurrent guesses (on any number of nodes) cannot all slip past a check made before any of
-     * them failed. False, with nothing taken, when either allowance is used up. A taken attempt
-     * counts as a failure unless {@link #succeeded} gives it back.
+     * Counts one attempt against every subject, atomically (the rows are locked in the order given),
+     * so that concurrent guesses (on any number of nodes) cannot all slip past a check made before any
+     * of them failed. Refused, with nothing counted, while any subject is within its delay. A counted
+     * attempt stays a failure unless {@link #succeeded} gives it back.
      */
-    public boolean tryAcquire(String account, String address, Instant now) {
-        Timestamp start = windowStart(now);
-        if (increment("account", account, start) > perAccount) {
-            decrement("account", account, start);
-            return false;
+    @Transactional
+    public Attempt tryAcquire(List<Subject> subjects, Instant now) {
+        Timestamp at = Timestamp.from(now);
+        Instant forgotten = now.minus(forgetAfter);
+        List<Counted> counted = new ArrayList<>();
+        Instant refusedUntil = null;
+        for (Subject s : subjects) {
+            jdbc.sql("""
+                            INSERT INTO login_throttle (scope, subject, failures, last_failure_at)
+                            VALUES (:scope, :subject, 0, :at) ON CONFLICT (scope, subject) DO NOTHING
+                            """)
+                    .param("scope", s.scope())
+                    .param("subject", s.subject())
+                    .param("at", at)
+                    .update();
+            Row row = jdbc.sql("""
+                            SELECT failures, blocked_until, last_failure_at FROM login_throttle
+                            WHERE scope = :scope AND subject = :subject FOR UPDATE
+                            """)
+                    .param("scope", s.scope())
+                    .param("subject", s.subject())
+                    .query((rs, n) -> new Row(
+                            rs.getInt("failures"),
+                            rs.getTimestamp("blocked_until") == null
+                                    ? null
+                                    : rs.getTimestamp("blocked_until").toInstant(),
+                            rs.getTimestamp("last_failure_at").toInstant()))
+                    .single();
+            boolean forget = row.lastFailureAt().isBefore(forgotten);
+            int failures = forget ? 0 : row.failures();
+            Instant blocked = forget ? null : row.blockedUntil();
+            if (blocked != null && blocked.isAfter(now)) {
+                if (refusedUntil == null || blocked.isAfter(refusedUntil)) refusedUntil = blocked;
+                continue;
+            }
+            int after = failures + 1;
+            int free = free(s);
+            counted.add(new Counted(s, after, after >= free ? now.plus(delay(after - free)) : null));
         }
-        if (increment("address", address, start) > perAddress) {
-            decrement("address", address, start);
-            decrement("account", account, start);
-            return false;
+        if (refusedUntil != null) {
+            long millis = Duration.between(now, refusedUntil).toMillis();
+            // Nothing was counted: the rows inserted or read above are left as they were.
+            return new Attempt(List.of(), Duration.ofSeconds(Math.max(1, (millis + 999) / 1000)));
         }
-        return true;
-    }
-
-    /** The attempt taken at {@code now} succeeded: it does not count as a failure. */
-    public void succeeded(String account, String address, Instant now) {
-        Timestamp start = windowStart(now);
-        decrement("address", address, start);
-        decrement("account", account, start);
-    }
-
-    /** The attempt taken at {@code now} failed: it stays counted; old windows are forgotten. */
-    public void failed(Instant now) {
-        jdbc.sql("DELETE FROM login_failures WHERE window_start < :old")
-                .param("old", Timestamp.from(now.minus(window.multipliedBy(2))))
-                .update();
-    }
-
-    private int increment(String scope, String subject, Timestamp start) {
-        return jdbc.sql("""
-                        INSERT INTO login_failures (scope, subject, window_start, failures) VALUES (:scope, :subject, :start, 1)
-                        ON CONFLICT (scope, subject, window_start) DO UPDATE SET failures = login_failures.failures + 1
-                        RETURNING failures
-                        """)
-                .param("scope", scope)
-                .param("subject", subject)
-                .param("start", start)
-                .query(Integer.class)
-                .single();
-    }
-
-    /** Gives an attempt back; a counter back at zero is removed, so that successes leave no rows. */
-    private void decrement(String scope, String subject, Timestamp start) {
-        for (String sql : new String[] {
-            "UPDATE login_failures SET failures = failures - 1"
-                    + " WHERE scope = :scope AND subject = :subject AND window_start = :start AND failures > 0",
-            "DELETE FROM login_failures"
-                    + " WHERE scope = :scope AND subject = :subject AND window_start = :start AND failures <= 0"
-        }) {
-            jdbc.sql(sql)
-                    .param("scope", scope)
-                    .param("subject", subject)
-                    .param("start", start)
+        for (Counted c : counted) {
+            jdbc.sql("""
+                            UPDATE login_throttle SET failures = :failures, blocked_until = :blocked, last_failure_at = :at
+                            WHERE scope = :scope AND subject = :subject
+                            """)
+                    .param("failures", c.failures())
+                    .param("blocked", c.blockedUntil() == null ? null : Timestamp.from(c.blockedUntil()))
+                    .param("at", at)
+                    .param("scope", c.subject().scope())
+                    .param("subject", c.subject().subject())
                     .update();
         }
+        return new Attempt(counted, null);
     }
 
-    private Timestamp windowStart(Instant now) {
-        long size = window.toMillis();
-        return new Timestamp(now.toEpochMilli() / size * size);
+    /**
+     * The attempt succeeded. An account's or device's failures are forgotten (only its owner could
+     * succeed); an address gets back just this attempt, so that signing in to one's own account
+     * does not lift the delay of an address that guesses others' passwords.
+     */
+    @Transactional
+    public void succeeded(Attempt attempt) {
+        for (Counted c : attempt.counted()) {
+            if (c.subject().scope().equals("address")) {
+                jdbc.sql("""
+                                UPDATE login_throttle SET failures = greatest(failures - 1, 0),
+                                  blocked_until = CASE WHEN failures - 1 < :free THEN NULL ELSE blocked_until END
+                                WHERE scope = :scope AND subject = :subject
+                                """)
+                        .param("free", perAddress)
+                        .param("scope", c.subject().scope())
+                        .param("subject", c.subject().subject())
+                        .update();
+            } else {
+                jdbc.sql("DELETE FROM login_throttle WHERE scope = :scope AND subject = :subject")
+                        .param("scope", c.subject().scope())
+                        .param("subject", c.subject().subject())
+                        .update();
+            }
+        }
     }
+
+    /**
+     * The attempt failed: it stays counted. Returns the subjects it put under a delay, and forgets
+     * subjects whose last failure is old and whose delay is over.
+     */
+    public List<Counted> failed(Attempt attempt, Instant now) {
+        Timestamp old = Timestamp.from(now.minus(forgetAfter));
+        jdbc.sql("DELETE FROM login_throttle WHERE last_failure_at < :old"
+                        + " AND (blocked_until IS NULL OR blocked_until < :old)")
+                .param("old", old)
+                .update();
+        return attempt.counted().stream().filter(c -> c.blockedUntil() != null).toList();
+    }
+
+    private int free(Subject s) {
+        return s.scope().equals("address") ? perAddress : perAccount;
+    }
+
+    /** The wait after the {@code n}-th failure beyond the allowance (from 0): doubling, capped. */
+    private Duration delay(int n) {
+        Duration d = baseDelay;
+        for (int i = 0; i < n && d.compareTo(maxDelay) < 0; i++) d = d.multipliedBy(2);
+        return d.compareTo(maxDelay) > 0 ? maxDelay : d;
+    }
+
+    private record Row(int failures, @Nullable Instant blockedUntil, Instant lastFailureAt) {}
 }

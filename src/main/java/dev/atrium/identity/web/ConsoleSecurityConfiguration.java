@@ -5,11 +5,11 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
-import org.springframework.security.authentication.LockedException;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.LoginUrlAuthenticationEntryPoint;
+import org.springframework.security.web.authentication.SavedRequestAwareAuthenticationSuccessHandler;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
 import org.springframework.security.web.util.matcher.RequestHeaderRequestMatcher;
 
@@ -26,8 +26,11 @@ class ConsoleSecurityConfiguration {
 
     @Bean
     @Order(2)
-    SecurityFilterChain consoleSecurity(HttpSecurity http, Identity identity) throws Exception {
+    SecurityFilterChain consoleSecurity(HttpSecurity http, Identity identity, ClientAddress addresses)
+            throws Exception {
         var signIn = new LoginUrlAuthenticationEntryPoint(SIGN_IN);
+        var success = new SavedRequestAwareAuthenticationSuccessHandler();
+        success.setDefaultTargetUrl("/");
         http.securityMatcher("/**")
                 // A manager of its own, with no parent: the form signs in through Identity only.
                 .authenticationManager(new ProviderManager(new ConsoleAuthentication(identity)))
@@ -46,10 +49,25 @@ class ConsoleSecurityConfiguration {
                         .loginProcessingUrl(SIGN_IN)
                         .usernameParameter("email")
                         .passwordParameter("password")
-                        .defaultSuccessUrl("/", false)
-                        .failureHandler((req, res, ex) -> res.sendRedirect(req.getContextPath()
-                                + SIGN_IN
-                                + (ex instanceof LockedException ? "?error=locked" : "?error=invalid"))))
+                        .authenticationDetailsSource(
+                                req -> new ConsoleAuthentication.Client(addresses.of(req), DeviceCookie.read(req)))
+                        .successHandler((req, res, auth) -> {
+                            if (auth.getDetails() instanceof ConsoleAuthentication.SignedIn signedIn
+                                    && auth instanceof BearerAuthentication.CallerAuthentication a) {
+                                DeviceCookie.write(req, res, signedIn.deviceToken());
+                                a.setDetails(null); // the session keeps no device secret
+                            }
+                            success.onAuthenticationSuccess(req, res, auth);
+                        })
+                        .failureHandler((req, res, ex) -> {
+                            String to = SIGN_IN + "?error=invalid";
+                            if (ex instanceof ConsoleAuthentication.Throttled t) {
+                                long seconds = t.retryAfter().toSeconds();
+                                res.setHeader("Retry-After", Long.toString(seconds));
+                                to = SIGN_IN + "?error=locked&retry-after=" + seconds;
+                            }
+                            res.sendRedirect(req.getContextPath() + to);
+                        }))
                 .logout(out -> out.logoutUrl("/sign-out")
                         .logoutSuccessUrl(SIGN_IN + "?signed-out")
                         .deleteCookies("JSESSIONID"))

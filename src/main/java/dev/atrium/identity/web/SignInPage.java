@@ -23,11 +23,16 @@ class SignInPage {
             @AuthenticationPrincipal @Nullable Caller caller,
             @RequestParam(required = false) @Nullable String error,
             @RequestParam(name = "signed-out", required = false) @Nullable String signedOut,
+            @RequestParam(name = "retry-after", required = false) @Nullable String retryAfter,
             Model model) {
         if (caller != null) return "redirect:/";
         if (!identity.anyUser()) return "redirect:/setup";
         if ("locked".equals(error)) {
-            model.addAttribute("error", "Too many failed sign-in attempts. Try again later.");
+            model.addAttribute(
+                    "error",
+                    retryAfter == null || !retryAfter.matches("[1-9][0-9]{0,6}")
+                            ? "Too many failed sign-in attempts. Try again later."
+                            : "Too many failed sign-in attempts. Try again in " + retryAfter + " seconds.");
         } else if (error != null) {
             model.addAttribute("error", "Email or password is incorrect.");
         }

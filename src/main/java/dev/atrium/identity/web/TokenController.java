@@ -7,9 +7,11 @@ import dev.atrium.identity.Caller;
 import dev.atrium.identity.Identity;
 import dev.atrium.identity.IssuedToken;
 import dev.atrium.identity.KeyInfo;
-import dev.atrium.identity.User;
+import dev.atrium.identity.SignIn;
+import dev.atrium.identity.SignInThrottled;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -28,9 +30,11 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class TokenController {
     private final Identity identity;
+    private final ClientAddress addresses;
 
-    TokenController(Identity identity) {
+    TokenController(Identity identity, ClientAddress addresses) {
         this.identity = identity;
+        this.addresses = addresses;
     }
 
     record TokenRequest(
@@ -50,15 +54,30 @@ class TokenController {
             Instant createdAt,
             @Nullable Instant expiresAt) {}
 
+    /**
+     * Signs in and issues a token. Throttled sign-ins answer 429 with {@code Retry-After}; a
+     * successful one also sets the device cookie, which exempts the client's later sign-ins from
+     * the account's and address's delays.
+     */
     @PostMapping("/api/v1/auth/tokens")
     @ResponseStatus(HttpStatus.CREATED)
-    TokenResponse issue(@RequestBody TokenRequest body, HttpServletRequest request) {
-        User user = identity.authenticate(
-                body.email() == null ? "" : body.email(),
-                body.password() == null ? "" : body.password(),
-                request.getRemoteAddr());
+    TokenResponse issue(@RequestBody TokenRequest body, HttpServletRequest request, HttpServletResponse response) {
+        SignIn signIn;
+        try {
+            signIn = identity.authenticate(
+                    body.email() == null ? "" : body.email(),
+                    body.password() == null ? "" : body.password(),
+                    addresses.of(request),
+                    DeviceCookie.read(request));
+        } catch (SignInThrottled e) {
+            response.setHeader("Retry-After", Long.toString(e.retryAfter().toSeconds()));
+            throw e;
+        }
         IssuedToken token = identity.issuePersonalToken(
-                user.id(), body.name() == null || body.name().isBlank() ? "api" : body.name(), body.expiresAt());
+                signIn.user().id(),
+                body.name() == null || body.name().isBlank() ? "api" : body.name(),
+                body.expiresAt());
+        DeviceCookie.write(request, response, signIn.deviceToken());
         return new TokenResponse(
                 token.id().value(), token.secret(), token.prefix(), token.createdAt(), token.expiresAt());
     }

@@ -16,6 +16,7 @@ import dev.atrium.ledger.Ledger;
 import dev.atrium.ledger.internal.Idempotency;
 import dev.atrium.organization.Access;
 import dev.atrium.workspace.WorkspaceAccess;
+import dev.atrium.workspace.WorkspaceRole;
 import dev.atrium.workspace.WorkspaceService;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -183,6 +184,15 @@ class HoldController {
         boolean ownKey = a.workspace().id().equals(a.org().keyWorkspace());
         if (!(ownKey || a.org().isAdmin() || a.canUse())) {
             throw ApiException.forbidden("Holds need a workspace key, or the member or admin role in the workspace.");
+        }
+        // A key bound to a member acts with that member's current role in the workspace.
+        UserId bound = ownKey ? a.org().user() : null;
+        if (bound != null
+                && workspaces
+                        .role(a.workspace().org(), a.workspace().id(), bound)
+                        .filter(r -> r != WorkspaceRole.VIEWER)
+                        .isEmpty()) {
+            throw ApiException.forbidden("This key's member is a viewer in the workspace: viewers cannot spend.");
         }
         return a;
     }
