@@ -9,9 +9,9 @@ import dev.atrium.identity.Caller;
 import dev.atrium.identity.Identity;
 import dev.atrium.identity.User;
 import dev.atrium.ledger.Actor;
-import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.CreditReports;
 import dev.atrium.ledger.Funding;
+import dev.atrium.ledger.internal.CreditMoves;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrganizationService;
 import dev.atrium.workspace.WorkspaceKind;
@@ -399,7 +399,7 @@ public final class GatewayOverheadBench {
         WorkspaceId ws = ctx.getBean(WorkspaceService.class)
                 .create(ctx.getBean(Access.class).to(caller, org), "gateway bench", WorkspaceKind.OTHER, null)
                 .id();
-        CreditAdmin admin = ctx.getBean(CreditAdmin.class);
+        CreditMoves admin = ctx.getBean(CreditMoves.class);
         admin.setFunding(org, ws, Funding.POOL, Actor.SYSTEM);
         admin.grant(org, Credits.parse("1000000000"), "purchase", null, "bench", Actor.SYSTEM);
         String key = identity.issueWorkspaceKey(org, ws, "gateway bench", null, caller)

@@ -10,12 +10,12 @@ import dev.atrium.identity.Identity;
 import dev.atrium.identity.User;
 import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Category;
-import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.CreditReports;
 import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.Hold;
 import dev.atrium.ledger.HoldRequest;
 import dev.atrium.ledger.Ledger;
+import dev.atrium.ledger.internal.CreditMoves;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrganizationService;
 import dev.atrium.workspace.WorkspaceKind;
@@ -131,7 +131,7 @@ public final class LedgerHotPoolBench {
             Credits captureAmount)
             throws InterruptedException {
         Ledger ledger = ctx.getBean(Ledger.class);
-        CreditAdmin admin = ctx.getBean(CreditAdmin.class);
+        CreditMoves admin = ctx.getBean(CreditMoves.class);
         CreditReports reports = ctx.getBean(CreditReports.class);
 
         User user = ctx.getBean(Identity.class)

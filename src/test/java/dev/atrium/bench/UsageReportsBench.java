@@ -10,7 +10,7 @@ import dev.atrium.identity.Caller;
 import dev.atrium.identity.Identity;
 import dev.atrium.identity.User;
 import dev.atrium.ledger.Actor;
-import dev.atrium.ledger.CreditAdmin;
+import dev.atrium.ledger.internal.CreditMoves;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrganizationService;
 import dev.atrium.usage.RollupCheck;
@@ -133,7 +133,7 @@ public final class UsageReportsBench {
                         .id()
                         .value());
             }
-            ctx.getBean(CreditAdmin.class)
+            ctx.getBean(CreditMoves.class)
                     .grant(org, Credits.parse("1000000000"), "purchase", null, "bench", Actor.SYSTEM);
             String token = identity.issuePersonalToken(user.id(), "bench", null).secret();
             System.out.printf(

@@ -10,6 +10,7 @@ import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
+import dev.atrium.ledger.internal.PlanMoves;
 import dev.atrium.support.MutableClock;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -55,7 +56,7 @@ class BankTest extends LedgerTestBase {
     }
 
     @Autowired
-    Plans plans;
+    PlanMoves plans;
 
     @Autowired
     MutableClock clock;

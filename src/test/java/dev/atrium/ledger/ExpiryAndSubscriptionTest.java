@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
+import dev.atrium.ledger.internal.PlanMoves;
 import dev.atrium.support.IntegrationTest;
 import dev.atrium.support.MutableClock;
 import java.time.Duration;
@@ -25,7 +26,7 @@ class ExpiryAndSubscriptionTest extends LedgerTestBase {
     MutableClock clock;
 
     @Autowired
-    Plans plans;
+    PlanMoves plans;
 
     @BeforeEach
     void resetClock() {

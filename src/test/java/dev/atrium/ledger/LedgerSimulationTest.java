@@ -7,6 +7,7 @@ import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
+import dev.atrium.ledger.internal.PlanMoves;
 import dev.atrium.support.Api;
 import dev.atrium.support.Fixtures;
 import dev.atrium.support.MutableClock;
@@ -51,7 +52,7 @@ class LedgerSimulationTest extends LedgerTestBase {
     private static final Instant EPOCH = Instant.parse("2031-01-06T00:00:00Z");
 
     @Autowired
-    Plans plans;
+    PlanMoves plans;
 
     @Autowired
     MutableClock clock;

@@ -1,5 +1,6 @@
 package dev.atrium.ledger;
 
+import dev.atrium.ledger.internal.CreditMoves;
 import dev.atrium.support.Fixtures;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -12,7 +13,7 @@ abstract class LedgerTestBase {
     protected Ledger ledger;
 
     @Autowired
-    protected CreditAdmin admin;
+    protected CreditMoves admin;
 
     @Autowired
     protected CreditReports reports;

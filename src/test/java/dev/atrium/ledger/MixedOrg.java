@@ -5,6 +5,7 @@ import static dev.atrium.ledger.LedgerTestSupport.credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
+import dev.atrium.ledger.internal.CreditMoves;
 import dev.atrium.support.Fixtures;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,7 +38,7 @@ record MixedOrg(Fixtures.Tenant tenant, OrgId org, UserId owner, List<WorkspaceI
     }
 
     /** A tenant granted {@code pool} credits, with every budget workspace allocated {@code allocation}. */
-    static MixedOrg create(Fixtures fixtures, CreditAdmin admin, String name, String pool, String allocation) {
+    static MixedOrg create(Fixtures fixtures, CreditMoves admin, String name, String pool, String allocation) {
         var t = fixtures.tenant(name);
         OrgId org = new OrgId(t.orgId());
         admin.grant(org, credits(pool), "purchase", null, "opening balance", Actor.SYSTEM);

@@ -16,7 +16,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The credit ledger as plain arithmetic, written from docs/domain.md and docs/credits.md and the rules documented on
- * {@link Ledger}, {@link CreditAdmin}, {@link Plans} and {@code internal.Lots}, for
+ * {@link Ledger}, {@code internal.CreditMoves}, {@code internal.PlanMoves} and {@code internal.Lots}, for
  * {@link LedgerSimulationTest} to compare the real ledger against after every operation.
  *
  * <p>Each operation returns the refusal it expects ({@code null}: admitted) and changes the model

@@ -2,6 +2,7 @@ package dev.atrium.ledger.internal;
 
 import dev.atrium.common.ApiException;
 import dev.atrium.common.OrgId;
+import dev.atrium.ledger.Idempotent;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -34,14 +35,11 @@ public class Idempotency {
         this.clock = clock;
     }
 
-    /** The response and whether it is a replay. */
-    public record Outcome<T>(T value, boolean replayed) {}
-
     @Transactional
-    public <T> Outcome<T> run(
+    public <T> Idempotent<T> run(
             OrgId org, String operation, @Nullable String key, Object request, Class<T> type, Supplier<T> action) {
         if (key == null) {
-            return new Outcome<>(action.get(), false);
+            return new Idempotent<>(action.get(), false);
         }
         if (key.isBlank() || key.length() > 255) {
             throw ApiException.invalid("Idempotency-Key", "Idempotency-Key must have 1 to 255 characters.");
@@ -67,7 +65,7 @@ public class Idempotency {
                     .param("op", operation)
                     .param("key", key)
                     .update();
-            return new Outcome<>(value, false);
+            return new Idempotent<>(value, false);
         }
         record Stored(byte[] hash, @Nullable String response) {}
         Stored stored = jdbc.sql(
@@ -81,7 +79,7 @@ public class Idempotency {
             throw ApiException.conflict(
                     "idempotency_conflict", "This Idempotency-Key was used with a different request.");
         }
-        return new Outcome<>(json.readValue(stored.response(), type), true);
+        return new Idempotent<>(json.readValue(stored.response(), type), true);
     }
 
     private static byte[] sha256(String text) {

@@ -1,6 +1,5 @@
 package dev.atrium.ledger.internal;
 
-import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.organization.OrganizationCreated;
 import dev.atrium.workspace.WorkspaceDeleted;
 import org.springframework.context.event.EventListener;
@@ -9,9 +8,9 @@ import org.springframework.stereotype.Component;
 /** Keeps the ledger in step with organizations and workspaces, inside their transactions. */
 @Component
 class LedgerEvents {
-    private final CreditAdmin credits;
+    private final CreditMoves credits;
 
-    LedgerEvents(CreditAdmin credits) {
+    LedgerEvents(CreditMoves credits) {
         this.credits = credits;
     }
 

@@ -1,9 +1,7 @@
 package dev.atrium.ledger.internal;
 
 import dev.atrium.ledger.Alerts;
-import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.Ledger;
-import dev.atrium.ledger.Plans;
 import dev.atrium.ledger.Webhooks;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -24,9 +22,9 @@ import org.springframework.stereotype.Component;
 class LedgerJobs {
     private static final Logger log = LoggerFactory.getLogger(LedgerJobs.class);
     private final Ledger ledger;
-    private final CreditAdmin credits;
+    private final CreditMoves credits;
     private final Lots lots;
-    private final Plans plans;
+    private final PlanMoves plans;
     private final FundingRows funding;
     private final Alerts alerts;
     private final Webhooks webhooks;
@@ -34,9 +32,9 @@ class LedgerJobs {
 
     LedgerJobs(
             Ledger ledger,
-            CreditAdmin credits,
+            CreditMoves credits,
             Lots lots,
-            Plans plans,
+            PlanMoves plans,
             FundingRows funding,
             Alerts alerts,
             Webhooks webhooks,

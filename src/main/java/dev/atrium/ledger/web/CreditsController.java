@@ -8,8 +8,9 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
 import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.CreditReports;
-import dev.atrium.ledger.Grant;
-import dev.atrium.ledger.internal.Idempotency;
+import dev.atrium.ledger.GrantView;
+import dev.atrium.ledger.Idempotent;
+import dev.atrium.ledger.Movement;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrgAccess;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -37,13 +38,11 @@ class CreditsController {
     private final Access access;
     private final CreditAdmin credits;
     private final CreditReports reports;
-    private final CreditActions actions;
 
-    CreditsController(Access access, CreditAdmin credits, CreditReports reports, CreditActions actions) {
+    CreditsController(Access access, CreditAdmin credits, CreditReports reports) {
         this.access = access;
         this.credits = credits;
         this.reports = reports;
-        this.actions = actions;
     }
 
     record GrantRequest(
@@ -55,33 +54,6 @@ class CreditsController {
 
             @Nullable Instant expiresAt,
             @Nullable String note) {}
-
-    record GrantView(
-            String id,
-
-            @Schema(allowableValues = {"purchase", "subscription", "promotional", "adjustment"})
-            String kind,
-
-            String amount,
-            String remaining,
-            String expiredAmount,
-            @Nullable Instant expiresAt,
-            @Schema(allowableValues = {"active", "expired"}) String status,
-            @Nullable String note,
-            Instant createdAt) {
-        static GrantView of(Grant g) {
-            return new GrantView(
-                    g.id().value(),
-                    g.kind(),
-                    g.amount().toDecimal(),
-                    g.remaining().toDecimal(),
-                    g.expiredAmount().toDecimal(),
-                    g.expiresAt(),
-                    g.status(),
-                    g.note(),
-                    g.createdAt());
-        }
-    }
 
     record MoveRequest(
             @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
@@ -98,15 +70,6 @@ class CreditsController {
             String toWorkspaceId,
 
             @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
-            String amount) {}
-
-    record Movement(
-            @Schema(allowableValues = {"allocation", "reclaim", "transfer"})
-            String kind,
-
-            @Nullable String workspaceId,
-            @Nullable String fromWorkspaceId,
-            @Nullable String toWorkspaceId,
             String amount) {}
 
     @GetMapping
@@ -158,7 +121,7 @@ class CreditsController {
         OrgAccess a = manager(caller, org);
         var amount = Amounts.positive(body.amount(), "amount");
         String kind = body.kind() == null ? "purchase" : body.kind();
-        var outcome = actions.grant(a, key, body, amount, kind, body.expiresAt(), body.note());
+        var outcome = credits.grant(a, key, body, amount, kind, body.expiresAt(), body.note());
         return created(outcome);
     }
 
@@ -170,7 +133,7 @@ class CreditsController {
             @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String key,
             @RequestBody MoveRequest body) {
         OrgAccess a = manager(caller, org);
-        return created(actions.allocate(
+        return created(credits.allocate(
                 a,
                 key,
                 body,
@@ -186,7 +149,7 @@ class CreditsController {
             @RequestHeader(name = "Idempotency-Key", required = false) @Nullable String key,
             @RequestBody MoveRequest body) {
         OrgAccess a = manager(caller, org);
-        return created(actions.reclaim(
+        return created(credits.reclaim(
                 a,
                 key,
                 body,
@@ -205,16 +168,16 @@ class CreditsController {
         WorkspaceId from = Amounts.workspace(body.fromWorkspaceId(), "from_workspace_id");
         WorkspaceId to = Amounts.workspace(body.toWorkspaceId(), "to_workspace_id");
         var amount = Amounts.positive(body.amount(), "amount");
-        var outcome = actions.transfer(a, key, body, from, to, amount);
+        var outcome = credits.transfer(a, key, body, from, to, amount);
         return created(outcome);
     }
 
     /** Owners, admins and billing manage credits (and admin keys, which act as admin). */
     private OrgAccess manager(Caller caller, String org) {
-        return CreditActions.requireManager(access.to(caller, OrgId.parse(org)));
+        return CreditAdmin.requireManager(access.to(caller, OrgId.parse(org)));
     }
 
-    static <T> ResponseEntity<T> created(Idempotency.Outcome<T> outcome) {
+    static <T> ResponseEntity<T> created(Idempotent<T> outcome) {
         var builder = ResponseEntity.status(HttpStatus.CREATED);
         if (outcome.replayed()) builder.header("Idempotent-Replayed", "true");
         return builder.body(outcome.value());

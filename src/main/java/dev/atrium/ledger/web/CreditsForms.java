@@ -8,6 +8,8 @@ import dev.atrium.console.ConsoleController;
 import dev.atrium.console.Flash;
 import dev.atrium.console.Forms;
 import dev.atrium.identity.Caller;
+import dev.atrium.ledger.CreditAdmin;
+import dev.atrium.ledger.Plans;
 import dev.atrium.ledger.Webhooks;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrgAccess;
@@ -27,14 +29,16 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 class CreditsForms {
     private final Access access;
     private final WorkspaceService workspaces;
-    private final CreditActions credits;
-    private final PlanActions plans;
+    private final CreditAdmin credits;
+    private final Plans plans;
+    private final PlanActions actions;
 
-    CreditsForms(Access access, WorkspaceService workspaces, CreditActions credits, PlanActions plans) {
+    CreditsForms(Access access, WorkspaceService workspaces, CreditAdmin credits, Plans plans, PlanActions actions) {
         this.access = access;
         this.workspaces = workspaces;
         this.credits = credits;
         this.plans = plans;
+        this.actions = actions;
     }
 
     @PostMapping("/orgs/{org}/credits/grants")
@@ -94,7 +98,7 @@ class CreditsForms {
             RedirectAttributes redirect) {
         OrgAccess a = manager(caller, org);
         try {
-            plans.setPoolBelow(a, poolBelow.isBlank() ? null : Amounts.positive(poolBelow, "pool_below"));
+            actions.setPoolBelow(a, poolBelow.isBlank() ? null : Amounts.positive(poolBelow, "pool_below"));
             Flash.success(redirect, poolBelow.isBlank() ? "Pool alert turned off." : "Pool alert saved.");
         } catch (ApiException e) {
             if (e.status() == HttpStatus.FORBIDDEN) throw e;
@@ -113,7 +117,7 @@ class CreditsForms {
         OrgAccess a = manager(caller, org);
         var w = workspaces.access(a, WorkspaceId.parse(ws));
         try {
-            var saved = plans.setThresholds(w, CreditsPage.percents(thresholds));
+            var saved = actions.setThresholds(w, CreditsPage.percents(thresholds));
             Flash.success(
                     redirect,
                     "Alerts of “" + w.workspace().name() + "” saved"
@@ -135,7 +139,7 @@ class CreditsForms {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireMember().requireAdmin();
         try {
             Webhooks.Webhook hook =
-                    plans.createWebhook(a, url, events == null || events.isEmpty() ? List.of("*") : events);
+                    actions.createWebhook(a, url, events == null || events.isEmpty() ? List.of("*") : events);
             redirect.addFlashAttribute("newWebhook", hook);
             Flash.success(redirect, "Webhook created. Copy its signing secret now: it will not be shown again.");
         } catch (ApiException e) {
@@ -153,13 +157,13 @@ class CreditsForms {
             @PathVariable String id,
             RedirectAttributes redirect) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireMember().requireAdmin();
-        plans.deleteWebhook(a, id);
+        actions.deleteWebhook(a, id);
         Flash.success(redirect, "Webhook deleted.");
         return back(a, "webhooks");
     }
 
     private OrgAccess manager(Caller caller, String org) {
-        return CreditActions.requireManager(access.to(caller, OrgId.parse(org)).requireMember());
+        return CreditAdmin.requireManager(access.to(caller, OrgId.parse(org)).requireMember());
     }
 
     private static String back(OrgAccess a, String section) {

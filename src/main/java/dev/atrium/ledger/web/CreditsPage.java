@@ -38,8 +38,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 /**
  * The console's credits page: totals, grants and the new-grant form, the subscription plan, the
  * ledger statement (by workspace, paged), alert settings and, for owners and admins, webhooks with
- * their delivery log. Owners, admins and billing; changes go through {@link CreditActions} and
- * {@link PlanActions} like the API. The forms' handlers are in {@link CreditsForms}.
+ * their delivery log. Owners, admins and billing; changes go through {@link CreditAdmin},
+ * {@link dev.atrium.ledger.Plans} and {@link PlanActions} like the API. The forms' handlers are in {@link CreditsForms}.
  */
 @ConsoleController
 class CreditsPage {

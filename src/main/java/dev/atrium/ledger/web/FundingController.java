@@ -1,6 +1,5 @@
 package dev.atrium.ledger.web;
 
-import dev.atrium.common.Amount;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
@@ -8,11 +7,10 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
 import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.Funding;
-import dev.atrium.ledger.Period;
+import dev.atrium.ledger.FundingBody;
 import dev.atrium.organization.Access;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceService;
-import io.swagger.v3.oas.annotations.media.Schema;
 import org.jspecify.annotations.Nullable;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.transaction.annotation.Transactional;
@@ -28,54 +26,11 @@ class FundingController {
     private final Access access;
     private final WorkspaceService workspaces;
     private final CreditAdmin credits;
-    private final CreditActions actions;
 
-    FundingController(Access access, WorkspaceService workspaces, CreditAdmin credits, CreditActions actions) {
+    FundingController(Access access, WorkspaceService workspaces, CreditAdmin credits) {
         this.access = access;
         this.workspaces = workspaces;
         this.credits = credits;
-        this.actions = actions;
-    }
-
-    record LimitBody(
-            @Amount @Schema(requiredMode = Schema.RequiredMode.REQUIRED) @Nullable
-            String amount,
-
-            @Nullable Period period) {}
-
-    record RefillBody(
-            @Nullable Period period,
-            @Amount @Nullable String to,
-            @Amount @Nullable String add) {}
-
-    record FundingBody(
-            Funding.@Nullable Mode mode,
-            @Nullable LimitBody spendLimit,
-            @Nullable LimitBody memberSpendLimit,
-            @Nullable Boolean overflowToPool,
-            @Nullable RefillBody refill) {
-
-        static FundingBody of(Funding f) {
-            return new FundingBody(
-                    f.mode(),
-                    limit(f.spendLimit()),
-                    limit(f.memberSpendLimit()),
-                    f.overflowToPool(),
-                    f.refill() == null
-                            ? null
-                            : new RefillBody(
-                                    f.refill().period(),
-                                    f.refill().to() == null
-                                            ? null
-                                            : f.refill().to().toDecimal(),
-                                    f.refill().add() == null
-                                            ? null
-                                            : f.refill().add().toDecimal()));
-        }
-
-        private static @Nullable LimitBody limit(Funding.@Nullable Limit l) {
-            return l == null ? null : new LimitBody(l.amount().toDecimal(), l.period());
-        }
     }
 
     @GetMapping("/api/v1/organizations/{org}/workspaces/{ws}/funding")
@@ -95,7 +50,7 @@ class FundingController {
         if (!a.org().seesAllWorkspaces()) {
             throw ApiException.forbidden("Funding is managed by owners, admins and billing.");
         }
-        return FundingBody.of(actions.setFunding(a, validate(body)));
+        return FundingBody.of(credits.setFunding(a, validate(body)));
     }
 
     static Funding validate(FundingBody body) {
@@ -104,7 +59,7 @@ class FundingController {
         Funding.Limit member = limit(body.memberSpendLimit(), "member_spend_limit");
         Funding.Refill refill = null;
         if (body.refill() != null) {
-            RefillBody r = body.refill();
+            FundingBody.RefillBody r = body.refill();
             if (r.period() == null) throw ApiException.invalid("refill.period", "refill.period is required.");
             if ((r.to() == null) == (r.add() == null)) {
                 throw ApiException.invalid("refill", "refill takes exactly one of to and add.");
@@ -120,7 +75,7 @@ class FundingController {
         return new Funding(body.mode(), spend, member, overflow, refill);
     }
 
-    private static Funding.@Nullable Limit limit(@Nullable LimitBody body, String field) {
+    private static Funding.@Nullable Limit limit(FundingBody.@Nullable LimitBody body, String field) {
         if (body == null) return null;
         if (body.period() == null) throw ApiException.invalid(field + ".period", field + ".period is required.");
         return new Funding.Limit(Amounts.positive(body.amount(), field + ".amount"), body.period());

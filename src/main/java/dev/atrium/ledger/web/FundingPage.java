@@ -12,6 +12,7 @@ import dev.atrium.identity.Caller;
 import dev.atrium.ledger.CreditAdmin;
 import dev.atrium.ledger.CreditReports;
 import dev.atrium.ledger.Funding;
+import dev.atrium.ledger.FundingBody;
 import dev.atrium.ledger.Period;
 import dev.atrium.ledger.RequestStatement;
 import dev.atrium.organization.Access;
@@ -35,7 +36,7 @@ import org.springframework.web.servlet.mvc.support.RedirectAttributes;
  * A workspace's funding in the console: pool or budget, spend limits, overflow and refill;
  * allocations, reclaims and transfers; the workspace's recent ledger movements. Also the deletion
  * confirmation, which states how much of the budget returns to the pool. Owners, admins and billing
- * only, through the same {@link CreditActions} as the API.
+ * only, through the same {@link CreditAdmin} as the API.
  */
 @ConsoleController
 class FundingPage {
@@ -44,7 +45,6 @@ class FundingPage {
     private final WorkspaceTeam team;
     private final CreditAdmin credits;
     private final CreditReports reports;
-    private final CreditActions actions;
     private final RequestStatement requests;
 
     FundingPage(
@@ -53,7 +53,6 @@ class FundingPage {
             WorkspaceTeam team,
             CreditAdmin credits,
             CreditReports reports,
-            CreditActions actions,
             RequestStatement requests) {
         this.requests = requests;
         this.access = access;
@@ -61,7 +60,6 @@ class FundingPage {
         this.team = team;
         this.credits = credits;
         this.reports = reports;
-        this.actions = actions;
     }
 
     /** The funding form as typed. Empty amounts mean "no limit" / "no refill". */
@@ -95,7 +93,7 @@ class FundingPage {
         }
 
         /** The API's body, so that the API's validation (and its messages) apply. */
-        FundingController.FundingBody toBody() {
+        FundingBody toBody() {
             Funding.Mode m;
             try {
                 m = Funding.Mode.parse(mode == null ? "" : mode);
@@ -103,16 +101,16 @@ class FundingPage {
                 throw ApiException.invalid("mode", "Choose pool or budget.");
             }
             boolean budget = m == Funding.Mode.BUDGET;
-            FundingController.RefillBody refill = null;
+            FundingBody.RefillBody refill = null;
             if (budget && ("to".equals(refillKind) || "add".equals(refillKind))) {
                 String amount = blank(refillAmount) ? null : refillAmount.strip();
                 if (amount == null) throw ApiException.invalid("refill.amount", "Enter the refill amount.");
-                refill = new FundingController.RefillBody(
+                refill = new FundingBody.RefillBody(
                         period(refillPeriod, "refill.period"),
                         "to".equals(refillKind) ? amount : null,
                         "add".equals(refillKind) ? amount : null);
             }
-            return new FundingController.FundingBody(
+            return new FundingBody(
                     m,
                     limit(spendLimit, spendPeriod, "spend_limit"),
                     limit(memberLimit, memberPeriod, "member_spend_limit"),
@@ -120,10 +118,10 @@ class FundingPage {
                     refill);
         }
 
-        private static FundingController.@Nullable LimitBody limit(
+        private static FundingBody.@Nullable LimitBody limit(
                 @Nullable String amount, @Nullable String period, String field) {
             if (blank(amount)) return null;
-            return new FundingController.LimitBody(amount.strip(), period(period, field + ".period"));
+            return new FundingBody.LimitBody(amount.strip(), period(period, field + ".period"));
         }
 
         private static Period period(@Nullable String value, String field) {
@@ -207,7 +205,7 @@ class FundingPage {
         WorkspaceAccess w = manager(caller, org, ws);
         String path = path(w) + "/funding";
         try {
-            Funding after = actions.setFunding(w, FundingController.validate(form.toBody()));
+            Funding after = credits.setFunding(w, FundingController.validate(form.toBody()));
             Flash.success(
                     redirect,
                     "Funding saved: " + (after.mode() == Funding.Mode.BUDGET ? "own budget." : "draws from the pool."));
@@ -233,13 +231,13 @@ class FundingPage {
             Credits amount = Amounts.positive(form.amount(), "amount");
             Map<String, String> request = Map.of("workspace_id", id.value(), "amount", amount.toDecimal());
             switch (op) {
-                case "allocate" -> actions.allocate(w.org(), key, request, id, amount);
-                case "reclaim" -> actions.reclaim(w.org(), key, request, id, amount);
+                case "allocate" -> credits.allocate(w.org(), key, request, id, amount);
+                case "reclaim" -> credits.reclaim(w.org(), key, request, id, amount);
                 case "transfer" -> {
                     WorkspaceId to = Amounts.workspace(form.target(), "to_workspace_id");
                     // The target must be within reach like any other workspace named by the caller.
                     workspaces.access(w.org(), to);
-                    actions.transfer(
+                    credits.transfer(
                             w.org(),
                             key,
                             Map.of("from", id.value(), "to", to.value(), "amount", amount.toDecimal()),
@@ -299,7 +297,7 @@ class FundingPage {
     private WorkspaceAccess manager(Caller caller, String org, String ws) {
         WorkspaceAccess w =
                 workspaces.access(access.to(caller, OrgId.parse(org)).requireMember(), WorkspaceId.parse(ws));
-        CreditActions.requireManager(w.org());
+        CreditAdmin.requireManager(w.org());
         return w;
     }
 

@@ -3,9 +3,7 @@ package dev.atrium.ledger.web;
 import dev.atrium.audit.AuditLog;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
-import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Alerts;
-import dev.atrium.ledger.Plans;
 import dev.atrium.ledger.Webhooks;
 import dev.atrium.organization.OrgAccess;
 import dev.atrium.workspace.WorkspaceAccess;
@@ -16,54 +14,19 @@ import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Subscription, alert and webhook changes with their authorization and audit record: one path for
+ * Alert and webhook changes with their authorization and audit record: one path for
  * the API and the console.
  */
 @Component
 class PlanActions {
-    private final Plans plans;
     private final Alerts alerts;
     private final Webhooks webhooks;
     private final AuditLog audit;
 
-    PlanActions(Plans plans, Alerts alerts, Webhooks webhooks, AuditLog audit) {
-        this.plans = plans;
+    PlanActions(Alerts alerts, Webhooks webhooks, AuditLog audit) {
         this.alerts = alerts;
         this.webhooks = webhooks;
         this.audit = audit;
-    }
-
-    @Transactional
-    PlanController.SubscriptionView subscribe(OrgAccess a, Credits monthly, boolean rollover) {
-        a.requireSeesAll();
-        var before = plans.subscription(a.org())
-                .map(PlanController.SubscriptionView::of)
-                .orElse(null);
-        var after =
-                PlanController.SubscriptionView.of(plans.subscribe(a.org(), monthly, rollover, Actor.of(a.caller())));
-        audit.record(
-                a.org(),
-                a.caller(),
-                "subscription.updated",
-                "organization",
-                a.org().value(),
-                before,
-                after);
-        return after;
-    }
-
-    @Transactional
-    void cancel(OrgAccess a) {
-        a.requireSeesAll();
-        plans.cancel(a.org());
-        audit.record(
-                a.org(),
-                a.caller(),
-                "subscription.cancelled",
-                "organization",
-                a.org().value(),
-                null,
-                null);
     }
 
     @Transactional

@@ -7,14 +7,13 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
 import dev.atrium.ledger.Alerts;
 import dev.atrium.ledger.Plans;
-import dev.atrium.ledger.Subscription;
+import dev.atrium.ledger.SubscriptionView;
 import dev.atrium.ledger.Webhooks;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrgAccess;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceService;
 import io.swagger.v3.oas.annotations.media.Schema;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -64,14 +63,6 @@ class PlanController {
 
             @Nullable Boolean rollover) {}
 
-    record SubscriptionView(
-            String monthlyCredits, boolean rollover, String status, Instant createdAt, Instant updatedAt) {
-        static SubscriptionView of(Subscription s) {
-            return new SubscriptionView(
-                    s.monthlyCredits().toDecimal(), s.rollover(), s.status(), s.createdAt(), s.updatedAt());
-        }
-    }
-
     record ThresholdsBody(@Nullable List<Integer> thresholdsPercent) {}
 
     record PoolAlertBody(@Amount @Nullable String poolBelow) {}
@@ -96,14 +87,14 @@ class PlanController {
             @AuthenticationPrincipal Caller caller, @PathVariable String org, @RequestBody SubscriptionBody body) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
         var monthly = Amounts.positive(body.monthlyCredits(), "monthly_credits");
-        return actions.subscribe(a, monthly, body.rollover() != null && body.rollover());
+        return plans.subscribe(a, monthly, body.rollover() != null && body.rollover());
     }
 
     @DeleteMapping("/subscription")
     @ResponseStatus(HttpStatus.NO_CONTENT)
     @Transactional
     void cancel(@AuthenticationPrincipal Caller caller, @PathVariable String org) {
-        actions.cancel(access.to(caller, OrgId.parse(org)).requireSeesAll());
+        plans.cancel(access.to(caller, OrgId.parse(org)).requireSeesAll());
     }
 
     @GetMapping("/workspaces/{ws}/alerts")
