@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -44,6 +45,7 @@ public class Ledger {
     private final Duration maxTtl;
     private final TransactionTemplate perHold;
     private final Combiner combiner;
+    private final ObjectProvider<ExpiryCharges> expiryCharges;
 
     Ledger(
             Book book,
@@ -51,6 +53,7 @@ public class Ledger {
             SpendCounters counters,
             FundingRows funding,
             Combiner combiner,
+            ObjectProvider<ExpiryCharges> expiryCharges,
             Clock clock,
             PlatformTransactionManager transactions,
             @Value("${atrium.ledger.hold-ttl:PT10M}") Duration defaultTtl,
@@ -60,6 +63,7 @@ public class Ledger {
         this.counters = counters;
         this.funding = funding;
         this.combiner = combiner;
+        this.expiryCharges = expiryCharges;
         this.clock = clock;
         this.defaultTtl = defaultTtl;
         this.maxTtl = maxTtl;
@@ -248,10 +252,23 @@ public class Ledger {
     }
 
     /**
-     * Settles up to {@code limit} expired holds (void), skipping holds another node is settling.
-     * Each hold settles in a transaction of its own: a batch would lock the accounts of one hold
-     * after those of another, out of id order, and deadlock with holds, captures and other
-     * sweepers on the same accounts. Call it outside a transaction.
+     * Records what an open hold's operation has consumed so far ({@code consumed}, capped at the
+     * held amount) and the caller's own {@code detail} of it, with one UPDATE in its own
+     * transaction. Should the hold expire unsettled (its caller crashed), the sweeper captures that
+     * amount instead of voiding the hold, and hands the detail to {@link ExpiryCharges}. Call it
+     * outside a transaction, off any latency-sensitive path; a resolved hold is left as it is.
+     */
+    public void recordProgress(OrgId org, HoldId id, Credits consumed, String detail) {
+        if (consumed.isNegative()) throw ApiException.invalid("amount", "amount must not be negative.");
+        holds.recordProgress(org, id, consumed.micros(), detail);
+    }
+
+    /**
+     * Settles up to {@code limit} expired holds, skipping holds another node is settling: a hold with
+     * recorded progress ({@link #recordProgress}) is captured for it and the rest returned, any
+     * other is voided. Each hold settles in a transaction of its own: a batch would lock the
+     * accounts of one hold after those of another, out of id order, and deadlock with holds,
+     * captures and other sweepers on the same accounts. Call it outside a transaction.
      */
     public int sweepExpired(int limit) {
         Instant now = clock.instant();
@@ -264,9 +281,20 @@ public class Ledger {
 
     private boolean sweepOne(Instant now) {
         for (Holds.Row claimed : holds.claimExpired(now, 1)) {
-            var row = holds.resolve(claimed.org(), claimed.hold().id(), "expired", 0, now, true);
+            OrgId org = claimed.org();
+            HoldId id = claimed.hold().id();
+            Holds.Progress progress = holds.progress(org, id).orElse(null);
+            long captured = progress == null
+                    ? 0
+                    : Math.min(progress.micros(), claimed.hold().amount().micros());
+            var row = holds.resolve(org, id, "expired", captured, now, true);
             if (row.isPresent()) {
-                settle(row.get(), 0, Actor.SYSTEM, "expiry");
+                settle(row.get(), captured, Actor.SYSTEM, "expiry");
+                if (captured > 0) {
+                    ExpiryCharges listener = expiryCharges.getIfAvailable();
+                    if (listener != null)
+                        listener.charged(org, row.get().hold(), Credits.ofMicros(captured), progress.detail());
+                }
                 return true;
             }
         }

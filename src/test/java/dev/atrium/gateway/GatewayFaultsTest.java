@@ -3,6 +3,7 @@ package dev.atrium.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
@@ -346,6 +347,62 @@ class GatewayFaultsTest extends UpstreamGatewayTest {
         assertThat(e.inputUnits()).isEqualTo(promptOf(content));
         // "word " is two tokens; at least what the client read, at most what the upstream sent
         assertThat(e.outputUnits()).isBetween(2L * seen, 2L * sent);
+    }
+
+    /**
+     * While a stream relays, what it has delivered is recorded on its hold (about once a second, off
+     * the relaying thread): the cost of the input and the output so far, and what the usage event
+     * needs, so the sweeper can charge it should the node crash before it settles.
+     */
+    @Test
+    void aStreamRecordsWhatItRelayedOnItsHoldWhileItRuns() throws Exception {
+        Funded f = funded("Progress Co", "100");
+        var progress = new Wire.Progress();
+        String tag = tag();
+        String content = "Talk for a while. " + tag;
+        OPENAI.script(tag, Wire.openAiSlowStream("word ", 30, Duration.ofMillis(100), progress, OPENAI));
+        int read = 0;
+        try (StreamResponse<ChatCompletionChunk> stream =
+                f.client().chat().completions().createStreaming(streamed("gpt-4o-mini", content))) {
+            var chunks = stream.stream().iterator();
+            while (read < 15 && chunks.hasNext()) {
+                if (!chunks.next().choices().isEmpty()) read++;
+            }
+            assertThat(read).isEqualTo(15);
+            // 1.5 s into the stream: written at its first chunk and again a second later
+            long input = promptOf(content);
+            await().atMost(Duration.ofSeconds(3))
+                    .pollInterval(Duration.ofMillis(50))
+                    .untilAsserted(() -> assertThat(relayed(f.org())).isGreaterThan(gpt4oMini(input, 2)));
+            var row = jdbc.sql("SELECT amount, relayed_micros, relayed_detail FROM holds"
+                            + " WHERE org_id = :org AND status = 'held'")
+                    .param("org", f.org())
+                    .query()
+                    .singleRow();
+            JsonNode detail = LocalUpstream.JSON.readTree((String) row.get("relayed_detail"));
+            long out = detail.path("output_units").asLong();
+            assertThat(detail.path("model").asString()).isEqualTo("gpt-4o-mini");
+            assertThat(detail.path("provider").asString()).isEqualTo("openai");
+            assertThat(detail.path("input_units").asLong()).isEqualTo(input);
+            assertThat(out).isBetween(2L, 2L * 15);
+            assertThat(((Number) row.get("relayed_micros")).longValue())
+                    .isEqualTo(gpt4oMini(input, out))
+                    .isLessThanOrEqualTo(((Number) row.get("amount")).longValue());
+            chunks.forEachRemaining(c -> {});
+        }
+        awaitNoOpenHold(f.org());
+        Event e = onlyEvent(f.org());
+        assertThat(e.status()).isEqualTo("ok");
+        assertThat(e.credits()).isEqualTo(captured(f.org()));
+        assertThat(e.outputUnits()).isEqualTo(2L * 30);
+        assertSettled(f.tenant());
+    }
+
+    private long relayed(String org) {
+        return jdbc.sql("SELECT coalesce(max(relayed_micros), 0) FROM holds WHERE org_id = :org AND status = 'held'")
+                .param("org", org)
+                .query(Long.class)
+                .single();
     }
 
     private static int count(String text, String needle) {

@@ -285,4 +285,90 @@ class SweeperTest extends LedgerTestBase {
         assertThat(after).doesNotContainKeys("held:" + budget, "held:" + limited);
         assertInvariant(reports, o.org());
     }
+
+    /**
+     * A crash: the gateway recorded a stream's progress on its hold, then nobody settled it. At
+     * expiry the sweeper captures what was recorded (never above the hold) with a {@code partial}
+     * usage event, returns the rest, and voids a hold with nothing recorded.
+     */
+    @Test
+    void anExpiredHoldWithRecordedProgressIsCapturedForItWithAPartialUsageEvent() {
+        drainHolds(clock, ledger);
+        MixedOrg o = MixedOrg.create(fixtures, admin, "Sweep Progress", "10000", "1000");
+        WorkspaceId pool = o.workspaces().get(0);
+        WorkspaceId budget = o.workspaces().get(4);
+        Hold relayed = ledger.hold(new HoldRequest(
+                o.org(),
+                pool,
+                o.owner(),
+                credits("20"),
+                Category.CHAT,
+                "demo/chat",
+                Duration.ofSeconds(5),
+                Actor.SYSTEM));
+        Hold beyond = ledger.hold(new HoldRequest(
+                o.org(), budget, null, credits("3"), Category.CHAT, "demo/chat", Duration.ofSeconds(5), Actor.SYSTEM));
+        Hold nothing = ledger.hold(new HoldRequest(
+                o.org(), pool, null, credits("4"), Category.CHAT, "demo/chat", Duration.ofSeconds(5), Actor.SYSTEM));
+        String detail = """
+                {"key":null,"model":"demo/chat","provider":"demo","category":"chat","operation":"chat",                "input_units":12,"output_units":40,"latency_ms":900,"request_id":"req_crashed"}""";
+        ledger.recordProgress(o.org(), relayed.id(), credits("2.5"), detail);
+        ledger.recordProgress(o.org(), relayed.id(), credits("7.5"), detail); // the latest write counts
+        ledger.recordProgress(o.org(), beyond.id(), credits("9"), detail); // never above the hold
+        var before = balances(jdbc, o.org());
+
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(ledger.sweepExpired(100)).isEqualTo(3);
+
+        Hold a = ledger.find(o.org(), relayed.id());
+        assertThat(a.status()).isEqualTo("expired");
+        assertThat(a.captured()).isEqualTo(credits("7.5"));
+        assertThat(ledger.find(o.org(), beyond.id()).captured()).isEqualTo(credits("3"));
+        assertThat(ledger.find(o.org(), nothing.id()).captured()).isEqualTo(credits("0"));
+        var after = balances(jdbc, o.org());
+        assertThat(after.get("spent:" + pool + ":chat")).isEqualTo(7_500_000L);
+        assertThat(after.get("spent:" + budget + ":chat")).isEqualTo(3_000_000L);
+        assertThat(after.get("pool")).isEqualTo(before.get("pool") + 12_500_000L + 4_000_000L);
+        assertThat(after.get("budget:" + budget)).isEqualTo(before.get("budget:" + budget));
+        var events = jdbc.sql("SELECT hold_id, status, credits, input_units, output_units, model, request_id, user_id"
+                        + " FROM usage_events WHERE org_id = :org ORDER BY credits")
+                .param("org", o.org().value())
+                .query((rs, n) -> List.of(
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getLong(3),
+                        rs.getLong(4),
+                        rs.getLong(5),
+                        rs.getString(6),
+                        rs.getString(7),
+                        String.valueOf(rs.getString(8))))
+                .list();
+        assertThat(events)
+                .containsExactly(
+                        List.of(
+                                beyond.id().value(),
+                                "partial",
+                                3_000_000L,
+                                12L,
+                                40L,
+                                "demo/chat",
+                                "req_crashed",
+                                "null"),
+                        List.of(
+                                relayed.id().value(),
+                                "partial",
+                                7_500_000L,
+                                12L,
+                                40L,
+                                "demo/chat",
+                                "req_crashed",
+                                o.owner().value()));
+        assertThatThrownBy(() -> ledger.capture(o.org(), relayed.id(), credits("1"), Actor.SYSTEM))
+                .isInstanceOfSatisfying(
+                        ApiException.class, e -> assertThat(e.code()).isEqualTo("hold_resolved"));
+        ledger.recordProgress(o.org(), relayed.id(), credits("19"), detail); // too late: changes nothing
+        assertThat(ledger.sweepExpired(100)).isZero();
+        assertThat(ledger.find(o.org(), relayed.id()).captured()).isEqualTo(credits("7.5"));
+        assertInvariant(reports, o.org());
+    }
 }

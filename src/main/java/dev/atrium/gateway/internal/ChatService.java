@@ -17,12 +17,14 @@ import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Service;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -47,6 +49,7 @@ public class ChatService {
     private final JsonMapper json;
     private final ChatHistory history;
     private final Clock clock;
+    private final Duration progressInterval;
 
     ChatService(
             Models models,
@@ -55,7 +58,8 @@ public class ChatService {
             GatewayMetrics metrics,
             JsonMapper json,
             ChatHistory history,
-            Clock clock) {
+            Clock clock,
+            @Value("${atrium.gateway.stream-progress-interval:PT1S}") Duration progressInterval) {
         this.models = models;
         this.providers = providers;
         this.settlement = settlement;
@@ -63,6 +67,7 @@ public class ChatService {
         this.json = json;
         this.history = history;
         this.clock = clock;
+        this.progressInterval = progressInterval;
     }
 
     /** A priced, reserved chat call ready to be forwarded. */
@@ -148,7 +153,7 @@ public class ChatService {
         long out = response.path("usage").path("completion_tokens").asLong(written);
         String reply = ChatHistory.text(
                 response.path("choices").path(0).path("message").path("content"));
-        Credits charged = settleAndRecord(p, outcome(p, in, out, "ok", started), reply);
+        Credits charged = settleAndRecord(p, outcome(p, in, out, "ok", started), reply, false);
         metrics.completed(p.model(), "chat", started, charged);
         ObjectNode body = (ObjectNode) response.deepCopy();
         body.put("model", p.model().id());
@@ -183,6 +188,7 @@ public class ChatService {
                     if (choice.path("index").asInt(0) == 0)
                         state.reply.append(ChatHistory.text(choice.path("delta").path("content")));
                 }
+                recordProgress(p, state, started);
             });
         } catch (RuntimeException e) {
             boolean clientGone = state.clientGone;
@@ -198,14 +204,14 @@ public class ChatService {
                 return new ChatOutcome(Credits.ZERO, 0, 0, since(started), "void");
             }
             Credits partial = settleAndRecord(
-                    p, outcome(p, in, state.deliveredTokens, "partial", started), state.reply.toString());
+                    p, outcome(p, in, state.deliveredTokens, "partial", started), state.reply.toString(), true);
             metrics.failed(p.model(), "chat");
             if (!clientGone) state.finish(response, errorEvent(e));
             return new ChatOutcome(partial, in, state.deliveredTokens, since(started), "partial");
         }
         long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
         long out = state.completionTokens >= 0 ? state.completionTokens : state.deliveredTokens;
-        Credits charged = settleAndRecord(p, outcome(p, in, out, "ok", started), state.reply.toString());
+        Credits charged = settleAndRecord(p, outcome(p, in, out, "ok", started), state.reply.toString(), true);
         metrics.completed(p.model(), "chat", started, charged);
         if (!state.started) state.start(response, p);
         state.finish(response, null);
@@ -216,10 +222,12 @@ public class ChatService {
      * Settles (capture + usage event, one transaction) and records the turn in history (its own
      * transaction) at the same time, so the two commits overlap instead of following each other;
      * returns when both are done, so a client that reads its history after the answer finds the turn.
-     * History is never allowed to fail a charged answer (see {@link ChatHistory#record}).
+     * History is never allowed to fail a charged answer (see {@link ChatHistory#record}). Output
+     * already {@code delivered} (a stream) is charged even if the database fails the settlement: it
+     * is retried in the background ({@link Settlement#settleDelivered}).
      */
-    private Credits settleAndRecord(Prepared p, Settlement.Outcome o, String reply) {
-        if (p.conversation() == null) return settlement.settle(p.ctx(), p.hold(), o);
+    private Credits settleAndRecord(Prepared p, Settlement.Outcome o, String reply, boolean delivered) {
+        if (p.conversation() == null) return settle(p, o, delivered);
         Credits charged = Settlement.chargeable(p.hold(), o.cost());
         long latency = since(o.startedAt());
         Thread recording = Background.start(
@@ -235,10 +243,32 @@ public class ChatService {
                         o.status(),
                         latency));
         try {
-            return settlement.settle(p.ctx(), p.hold(), o);
+            return settle(p, o, delivered);
         } finally {
             Background.join(recording);
         }
+    }
+
+    private Credits settle(Prepared p, Settlement.Outcome o, boolean delivered) {
+        return delivered ? settlement.settleDelivered(p.ctx(), p.hold(), o) : settlement.settle(p.ctx(), p.hold(), o);
+    }
+
+    /**
+     * Records on the hold, at most once per {@link #progressInterval} and never two writes at once
+     * for a stream, what it has relayed so far (the input and the output delivered), on a
+     * background thread: after a crash the sweeper charges that much at the hold's expiry.
+     */
+    private void recordProgress(Prepared p, StreamState state, Instant started) {
+        long now = clock.millis();
+        if (now - state.progressAt < progressInterval.toMillis() || !state.progressIdle.compareAndSet(true, false))
+            return;
+        state.progressAt = now;
+        long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
+        settlement.recordProgress(
+                p.ctx(),
+                p.hold(),
+                outcome(p, in, state.deliveredTokens, "partial", started),
+                () -> state.progressIdle.set(true));
     }
 
     private long since(Instant started) {
@@ -325,6 +355,11 @@ public class ChatService {
         boolean started;
         boolean clientGone;
         long deliveredTokens;
+        /** When progress was last recorded on the hold (epoch millis), and whether no write is under way. */
+        long progressAt = Long.MIN_VALUE / 2;
+
+        final java.util.concurrent.atomic.AtomicBoolean progressIdle =
+                new java.util.concurrent.atomic.AtomicBoolean(true);
         long promptTokens = -1;
         long completionTokens = -1;
         final StringBuilder reply = new StringBuilder();

@@ -1,11 +1,15 @@
 package dev.atrium.gateway.internal;
 
+import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
+import dev.atrium.common.KeyId;
+import dev.atrium.common.OrgId;
 import dev.atrium.common.RequestIds;
 import dev.atrium.gateway.GatewayException;
 import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Companion;
+import dev.atrium.ledger.ExpiryCharges;
 import dev.atrium.ledger.Headroom;
 import dev.atrium.ledger.Hold;
 import dev.atrium.ledger.HoldRequest;
@@ -15,19 +19,28 @@ import dev.atrium.pricing.PricedModel;
 import dev.atrium.pricing.Pricing;
 import dev.atrium.usage.UsageEvent;
 import dev.atrium.usage.UsageRecorder;
+import jakarta.annotation.PreDestroy;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The gateway's accounting: reserve before the provider is called, then settle exactly once — the
  * capture and the usage event in one transaction, or a void when nothing billable was produced.
  */
 @Component
-public class Settlement {
+public class Settlement implements ExpiryCharges {
     private static final Logger log = LoggerFactory.getLogger(Settlement.class);
     private final Ledger ledger;
     private final Headroom headroom;
@@ -36,6 +49,16 @@ public class Settlement {
     private final long minimumOutputTokens;
 
     private final Clock clock;
+    private final UsageRecorder usage;
+    private final JsonMapper json;
+    /** How long a failed settlement waits before it is tried again. */
+    private final Duration retryInterval;
+
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("settle-retry").factory());
+    /** Progress writes: off the relaying threads, one at a time per stream (see ChatService). */
+    private final ExecutorService progressWriter = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("hold-progress-", 0).factory());
     /** Usage events, written with their captures: one insert for a combined batch of them. */
     private final Companion.Writer<UsageEvent> events;
 
@@ -45,7 +68,9 @@ public class Settlement {
             Pricing pricing,
             UsageRecorder usage,
             Clock clock,
-            @Value("${atrium.gateway.min-clamped-output-tokens:256}") long minimumOutputTokens) {
+            JsonMapper json,
+            @Value("${atrium.gateway.min-clamped-output-tokens:256}") long minimumOutputTokens,
+            @Value("${atrium.gateway.settle-retry-interval:PT5S}") Duration retryInterval) {
         if (minimumOutputTokens < 1)
             throw new IllegalArgumentException("atrium.gateway.min-clamped-output-tokens must be at least 1");
         this.ledger = ledger;
@@ -53,6 +78,9 @@ public class Settlement {
         this.pricing = pricing;
         this.minimumOutputTokens = minimumOutputTokens;
         this.clock = clock;
+        this.usage = usage;
+        this.json = json;
+        this.retryInterval = retryInterval;
         this.events = list -> usage.recordAll(list, null);
     }
 
@@ -153,9 +181,129 @@ public class Settlement {
      */
     public Credits settle(GatewayContext ctx, Hold hold, Outcome o) {
         Credits charged = chargeable(hold, o.cost());
+        UsageEvent event = event(ctx, hold, o, charged);
+        ledger.capture(ctx.org(), hold.id(), charged, actor(ctx), new Companion<>(events, event));
+        return charged;
+    }
+
+    /**
+     * Settles as {@link #settle}, for an operation whose output already reached the client (a
+     * stream): when the capture fails for another reason than the hold's own state (the database is
+     * unavailable), it is retried in the background until the hold expires, so the output is
+     * charged once the database is back; after that the sweeper captures the progress recorded on
+     * the hold. A hold resolves once, so the retries and the sweeper never charge twice. Returns
+     * the amount charged, or to be charged.
+     */
+    public Credits settleDelivered(GatewayContext ctx, Hold hold, Outcome o) {
+        Credits charged = chargeable(hold, o.cost());
+        UsageEvent event = event(ctx, hold, o, charged);
+        try {
+            ledger.capture(ctx.org(), hold.id(), charged, actor(ctx), new Companion<>(events, event));
+        } catch (ApiException refused) {
+            throw refused;
+        } catch (RuntimeException e) {
+            log.warn(
+                    "could not settle hold {} ({}); retrying in the background until it expires",
+                    hold.id(),
+                    e.toString());
+            retryLater(ctx, hold, charged, event);
+        }
+        return charged;
+    }
+
+    private void retryLater(GatewayContext ctx, Hold hold, Credits charged, UsageEvent event) {
+        retries.schedule(
+                () -> {
+                    if (!clock.instant().isBefore(hold.expiresAt())) {
+                        log.warn("hold {} expired before it could be settled; the sweeper settles it", hold.id());
+                        return;
+                    }
+                    try {
+                        ledger.capture(ctx.org(), hold.id(), charged, actor(ctx), new Companion<>(events, event));
+                        log.info("settled hold {} after an earlier failure: {} credits", hold.id(), charged);
+                    } catch (ApiException refused) {
+                        log.warn("hold {} was settled otherwise: {}", hold.id(), refused.getMessage());
+                    } catch (RuntimeException e) {
+                        retryLater(ctx, hold, charged, event);
+                    }
+                },
+                retryInterval.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Records, on the hold, what an operation has consumed so far, so a crash before it settles
+     * still charges it (the sweeper captures it at expiry, with a {@code partial} usage event). On a
+     * background thread; a failure (the database may be down) is only logged.
+     */
+    public void recordProgress(GatewayContext ctx, Hold hold, Outcome o, Runnable done) {
+        Credits consumed = chargeable(hold, o.cost());
+        String detail = progressDetail(ctx, o);
+        progressWriter.execute(() -> {
+            try {
+                ledger.recordProgress(ctx.org(), hold.id(), consumed, detail);
+            } catch (RuntimeException e) {
+                log.debug("could not record the progress of hold {}", hold.id(), e);
+            } finally {
+                done.run();
+            }
+        });
+    }
+
+    private String progressDetail(GatewayContext ctx, Outcome o) {
+        var detail = new LinkedHashMap<String, Object>();
+        detail.put("key", ctx.credential() == null ? null : ctx.credential().value());
+        detail.put("model", o.model());
+        detail.put("provider", o.provider());
+        detail.put("category", o.category());
+        detail.put("operation", o.operation());
+        detail.put("input_units", o.inputUnits());
+        detail.put("output_units", o.outputUnits());
+        detail.put("latency_ms", Math.max(0, clock.millis() - o.startedAt().toEpochMilli()));
+        detail.put("request_id", RequestIds.current());
+        return json.writeValueAsString(detail);
+    }
+
+    /**
+     * The usage event of a hold the sweeper captured for its recorded progress (its caller crashed
+     * or never came back): status {@code partial}, written in the sweeper's transaction.
+     */
+    @Override
+    public void charged(OrgId org, Hold hold, Credits charged, String detail) {
+        JsonNode d = json.readTree(detail);
+        String key = d.path("key").isString() ? d.path("key").asString() : null;
+        String request = d.path("request_id").isString() ? d.path("request_id").asString() : null;
+        usage.record(new UsageEvent(
+                UsageEvent.newId(),
+                org,
+                hold.workspaceId(),
+                hold.userId(),
+                key == null ? null : new KeyId(key),
+                d.path("model").asString(hold.model() == null ? "" : hold.model()),
+                d.path("provider").asString(""),
+                d.path("category").asString(hold.category().wire()),
+                d.path("operation").asString(hold.category().wire()),
+                d.path("input_units").asLong(0),
+                d.path("output_units").asLong(0),
+                charged,
+                d.path("latency_ms").asLong(0),
+                "partial",
+                hold.id().value(),
+                request,
+                "gateway",
+                clock.instant()));
+    }
+
+    @PreDestroy
+    void stop() {
+        retries.shutdownNow();
+        progressWriter.shutdown();
+    }
+
+    private UsageEvent event(GatewayContext ctx, Hold hold, Outcome o, Credits charged) {
         Instant now = clock.instant();
         // Built here: the request id belongs to this thread, and the capture may run on another.
-        UsageEvent event = new UsageEvent(
+        return new UsageEvent(
                 UsageEvent.newId(),
                 ctx.org(),
                 ctx.workspace().id(),
@@ -174,8 +322,6 @@ public class Settlement {
                 RequestIds.current(),
                 "gateway",
                 now);
-        ledger.capture(ctx.org(), hold.id(), charged, actor(ctx), new Companion<>(events, event));
-        return charged;
     }
 
     /** What an operation costing {@code cost} is charged: its cost, never more than was held. */

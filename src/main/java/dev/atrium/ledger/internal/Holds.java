@@ -92,6 +92,33 @@ public class Holds {
                 .optional();
     }
 
+    /** What an open hold's operation recorded as consumed so far: the amount and the caller's detail. */
+    public record Progress(long micros, String detail) {}
+
+    /**
+     * Records an open hold's progress (capped at its amount) with one UPDATE, outside any other
+     * work; a hold already resolved keeps what it has.
+     */
+    public void recordProgress(OrgId org, HoldId id, long micros, String detail) {
+        jdbc.sql("UPDATE holds SET relayed_micros = least(:micros, amount), relayed_detail = :detail "
+                        + "WHERE org_id = :org AND id = :id AND status = 'held'")
+                .param("micros", micros)
+                .param("detail", detail)
+                .param("org", org.value())
+                .param("id", id.value())
+                .update();
+    }
+
+    /** The progress recorded on a hold, if any. */
+    public Optional<Progress> progress(OrgId org, HoldId id) {
+        return jdbc.sql("SELECT relayed_micros, relayed_detail FROM holds WHERE org_id = :org AND id = :id "
+                        + "AND relayed_micros IS NOT NULL AND relayed_detail IS NOT NULL")
+                .param("org", org.value())
+                .param("id", id.value())
+                .query((rs, n) -> new Progress(rs.getLong(1), rs.getString(2)))
+                .optional();
+    }
+
     /** Expired open holds, claimed by this transaction; other sweepers skip them. */
     public List<Row> claimExpired(Instant now, int limit) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM holds WHERE status = 'held' AND expires_at <= :now "
