@@ -2,19 +2,14 @@ package dev.atrium.common;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.atrium.AtriumApplication;
 import dev.atrium.support.Api;
+import dev.atrium.support.ProxiedAtrium;
 import dev.atrium.support.TcpProxy;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.math.BigDecimal;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.util.FileSystemUtils;
 
 /**
  * PostgreSQL becomes unreachable while Atrium runs (an in-test TCP proxy between them drops every
@@ -23,43 +18,16 @@ import org.springframework.util.FileSystemUtils;
  * Atrium serves again by itself, and the ledger holds exactly what the answered calls were charged.
  */
 class DatabaseOutageTest {
-    private static final String SETUP_TOKEN = "atr_setup_outage-test";
     private static final Map<String, Object> CHAT =
             Map.of("model", "demo/chat", "messages", List.of(Map.of("role", "user", "content", "Hello")));
 
     @Test
     void anOutageAnswers503FastInEachApisShapeAndServiceResumesWithNothingLostOrChargedTwice() throws Exception {
-        Path dataDir = Files.createTempDirectory(Path.of("target"), "outage-");
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-                        .setServerConfig("fsync", "off")
-                        .setServerConfig("synchronous_commit", "off")
-                        .start();
-                TcpProxy proxy = new TcpProxy(postgres.getPort());
-                var app = new SpringApplicationBuilder(AtriumApplication.class)
-                        .run(
-                                "--server.port=0",
-                                "--atrium.data-dir=" + dataDir,
-                                "--atrium.database.url=jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres",
-                                "--atrium.database.user=postgres",
-                                "--atrium.database.pool-size=5",
-                                "--atrium.setup-token=" + SETUP_TOKEN)) {
-            Api anonymous = new Api("http://localhost:" + app.getEnvironment().getProperty("local.server.port"), null);
-            var setup = anonymous
-                    .withHeader("X-Setup-Token", SETUP_TOKEN)
-                    .post(
-                            "/api/v1/setup",
-                            Map.of(
-                                    "email", "outage@example.com",
-                                    "password", "a long enough password",
-                                    "name", "Outage",
-                                    "organization_name", "Outage Co"));
-            assertThat(setup.status()).as(setup.toString()).isEqualTo(201);
-            Api api = anonymous.as(setup.text("token"));
-            String org = "/api/v1/organizations/"
-                    + setup.json().path("organization").path("id").asString();
-            assertThat(api.post(org + "/credits/grants", Map.of("amount", "100", "kind", "promotional"))
-                            .status())
-                    .isEqualTo(201);
+        try (var atrium = new ProxiedAtrium("outage-test", "100")) {
+            TcpProxy proxy = atrium.proxy();
+            Api anonymous = atrium.anonymous();
+            Api api = atrium.owner();
+            String org = atrium.org();
 
             BigDecimal charged = BigDecimal.ZERO;
             int answered = 0;
@@ -125,8 +93,6 @@ class DatabaseOutageTest {
             assertThat(new BigDecimal(invariant.text("spent"))).isEqualByComparingTo(charged);
             assertThat(new BigDecimal(invariant.text("held"))).isEqualByComparingTo(BigDecimal.ZERO);
             assertThat(answered).isEqualTo(10);
-        } finally {
-            FileSystemUtils.deleteRecursively(dataDir);
         }
     }
 }

@@ -2,10 +2,9 @@ package dev.atrium.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.atrium.AtriumApplication;
 import dev.atrium.support.Api;
+import dev.atrium.support.ProxiedAtrium;
 import dev.atrium.support.TcpProxy;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -13,15 +12,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.util.FileSystemUtils;
 
 /**
  * PostgreSQL becomes unreachable while a stream relays (an in-test TCP proxy drops every connection
@@ -30,47 +25,22 @@ import org.springframework.util.FileSystemUtils;
  * event, long before the hold would expire.
  */
 class StreamSettlementOutageTest {
-    private static final String SETUP_TOKEN = "atr_setup_stream-outage-test";
 
     @Test
     void aStreamWhoseSettlementMeetsAnOutageIsChargedOnceTheDatabaseReturns() throws Exception {
-        Path dataDir = Files.createTempDirectory(Path.of("target"), "stream-outage-");
-        try (EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-                        .setServerConfig("fsync", "off")
-                        .setServerConfig("synchronous_commit", "off")
-                        .start();
-                TcpProxy proxy = new TcpProxy(postgres.getPort());
-                var app = new SpringApplicationBuilder(AtriumApplication.class)
-                        .run(
-                                "--server.port=0",
-                                "--atrium.data-dir=" + dataDir,
-                                "--atrium.database.url=jdbc:postgresql://127.0.0.1:" + proxy.port() + "/postgres",
-                                "--atrium.database.user=postgres",
-                                "--atrium.database.pool-size=5",
-                                "--atrium.setup-token=" + SETUP_TOKEN,
-                                "--atrium.providers.demo.token-delay=PT0.05S",
-                                "--atrium.gateway.settle-retry-interval=PT0.5S")) {
-            String base = "http://localhost:" + app.getEnvironment().getProperty("local.server.port");
-            Api anonymous = new Api(base, null);
-            var setup = anonymous
-                    .withHeader("X-Setup-Token", SETUP_TOKEN)
-                    .post(
-                            "/api/v1/setup",
-                            Map.of(
-                                    "email", "stream-outage@example.com",
-                                    "password", "a long enough password",
-                                    "name", "Outage",
-                                    "organization_name", "Stream Outage Co"));
-            assertThat(setup.status()).as(setup.toString()).isEqualTo(201);
-            String token = setup.text("token");
-            Api api = anonymous.as(token);
-            String orgId = setup.json().path("organization").path("id").asString();
-            String org = "/api/v1/organizations/" + orgId;
-            assertThat(api.post(org + "/credits/grants", Map.of("amount", "100", "kind", "promotional"))
-                            .status())
-                    .isEqualTo(201);
+        try (var atrium = new ProxiedAtrium(
+                "stream-outage-test",
+                "100",
+                "--atrium.providers.demo.token-delay=PT0.05S",
+                "--atrium.gateway.settle-retry-interval=PT0.5S")) {
+            TcpProxy proxy = atrium.proxy();
+            String base = atrium.base();
+            String token = atrium.token();
+            Api api = atrium.owner();
+            String org = atrium.org();
+            String orgId = org.substring(org.lastIndexOf('/') + 1);
             // Read straight from PostgreSQL, past the proxy.
-            JdbcClient db = JdbcClient.create(postgres.getPostgresDatabase());
+            JdbcClient db = JdbcClient.create(atrium.database());
 
             HttpRequest chat = HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
                     .header("Authorization", "Bearer " + token)
@@ -149,8 +119,6 @@ class StreamSettlementOutageTest {
                             .query(Long.class)
                             .single())
                     .isEqualTo(1L);
-        } finally {
-            FileSystemUtils.deleteRecursively(dataDir);
         }
     }
 }
