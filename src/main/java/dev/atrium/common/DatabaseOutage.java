@@ -7,9 +7,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.Ordered;
@@ -22,13 +19,14 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * While PostgreSQL cannot be reached, every request answers 503 with {@code Retry-After} at once, in
- * the shape its caller reads: OpenAI's error body under {@code /v1}, problem+json elsewhere. The
+ * While PostgreSQL cannot be reached, every request answers 503 with {@code Retry-After} at once, as
+ * problem+json; under {@code /v1} the gateway's error filter, which runs outside this one, gives it
+ * OpenAI's shape like any other error. The
  * pool gives up on a connection after {@code atrium.database.connect-timeout} (2 s), so nothing
  * waits longer than that; the server needs nothing to recover when the database returns.
  */
 @Component
-@Order(Ordered.HIGHEST_PRECEDENCE + 5)
+@Order(Ordered.HIGHEST_PRECEDENCE + 6)
 public class DatabaseOutage extends OncePerRequestFilter {
     /** Seconds a client is asked to wait before trying again. */
     public static final int RETRY_AFTER_SECONDS = 2;
@@ -70,30 +68,14 @@ public class DatabaseOutage extends OncePerRequestFilter {
             if (!isOutage(e) || response.isCommitted()) throw e;
             log.warn("database unavailable, answered 503: {}", e.toString());
             response.resetBuffer();
-            write(request, response, json);
+            write(response, json);
         }
     }
 
-    /** The body of OpenAI's error shape for an outage: message, type, code and a null param. */
-    public static Map<String, @Nullable Object> openAiError() {
-        Map<String, @Nullable Object> error = new LinkedHashMap<>();
-        error.put("message", MESSAGE);
-        error.put("type", "api_error");
-        error.put("code", "database_unavailable");
-        error.put("param", null);
-        return error;
-    }
-
-    /** Writes the 503 answer for {@code request}'s API. */
-    public static void write(HttpServletRequest request, HttpServletResponse response, JsonMapper json)
-            throws IOException {
+    /** Writes the 503 answer as problem+json. */
+    private static void write(HttpServletResponse response, JsonMapper json) throws IOException {
         response.setStatus(HttpStatus.SERVICE_UNAVAILABLE.value());
         response.setHeader("Retry-After", String.valueOf(RETRY_AFTER_SECONDS));
-        if (request.getRequestURI().startsWith("/v1/")) {
-            response.setContentType("application/json");
-            json.writeValue(response.getOutputStream(), Map.of("error", openAiError()));
-            return;
-        }
         response.setContentType("application/problem+json");
         json.writeValue(
                 response.getOutputStream(),

@@ -144,10 +144,8 @@ public class CreditReports {
     /** The statement, newest first; {@code workspace} narrows it to one workspace's movements. */
     @Transactional(readOnly = true)
     public Page<Entry> entries(OrgId org, @Nullable WorkspaceId workspace, PageRequest page) {
-        List<Entry> rows = jdbc.sql("""
-                        SELECT id, kind, amount, debit_account, credit_account, workspace_id, hold_id, grant_id, user_id,
-                               actor_type, actor_id, note, created_at
-                        FROM ledger_transfers
+        List<Entry> rows = jdbc.sql("SELECT " + ENTRY_COLUMNS + """
+                         FROM ledger_transfers
                         WHERE org_id = :org AND (CAST(:ws AS text) IS NULL OR workspace_id = :ws)
                           AND (CAST(:after AS text) IS NULL OR id < :after)
                         ORDER BY id DESC LIMIT :limit

@@ -155,11 +155,6 @@ class GatewayErrors {
         return new Body(503, error(DatabaseOutage.MESSAGE, "api_error", "database_unavailable", null));
     }
 
-    /** Whether a failure comes from the database being out of reach (rather than from a defect). */
-    static boolean databaseUnavailable(Throwable e) {
-        return DatabaseOutage.isOutage(e);
-    }
-
     @ExceptionHandler(GatewayException.class)
     ResponseEntity<Map<String, Object>> gateway(GatewayException e) {
         return body(e.status(), e.type(), e.code(), e.getMessage());
@@ -202,7 +197,7 @@ class GatewayErrors {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Map<String, Object>> unexpected(Exception e) {
-        if (databaseUnavailable(e)) {
+        if (DatabaseOutage.isOutage(e)) {
             log.warn("gateway: database unavailable", e);
             return body(unavailableBody());
         }

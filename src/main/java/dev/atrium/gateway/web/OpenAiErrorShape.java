@@ -31,8 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
  * errors already have it; problem+json from before the gateway's controllers (the body limit's
  * 413, an unknown path's 404, 405, 415, the security chain's 403) is rewritten into it; an empty
  * error ({@code sendError}) gets a body; an exception that escapes every filter (the database gone
- * while the caller is authenticated) becomes a 500, or a 503 when the database is unreachable,
- * without its text. Successful answers, streamed or not, pass through untouched.
+ * while the caller is authenticated) becomes a 500 without its text; a database outage arrives as
+ * {@code DatabaseOutage}'s 503 and is reshaped like any other error. Successful answers, streamed or not, pass through untouched.
  *
  * <p>Inside {@code RequestIds} (so the request id header is set) and outside everything else.
  */
@@ -61,12 +61,11 @@ class OpenAiErrorShape extends OncePerRequestFilter {
         try {
             chain.doFilter(request, shaping);
         } catch (ServletException | IOException | RuntimeException e) {
+            // A database outage never gets here: DatabaseOutage, inside this filter, answers it.
             if (response.isCommitted()) throw e;
-            boolean unavailable = GatewayErrors.databaseUnavailable(e);
-            if (unavailable) log.warn("database unavailable while serving {}", request.getRequestURI(), e);
-            else log.error("unexpected error serving {}", request.getRequestURI(), e);
+            log.error("unexpected error serving {}", request.getRequestURI(), e);
             shaping.discard();
-            write(response, unavailable ? GatewayErrors.unavailableBody() : GatewayErrors.unexpectedBody());
+            write(response, GatewayErrors.unexpectedBody());
             return;
         }
         shaping.finish(request);

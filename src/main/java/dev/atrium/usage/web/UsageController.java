@@ -1,7 +1,6 @@
 package dev.atrium.usage.web;
 
 import dev.atrium.common.ApiException;
-import dev.atrium.common.Credits;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
@@ -61,22 +60,7 @@ class UsageController {
 
     /** The JSON shape of a report, for the OpenAPI document (the report itself is streamed). */
     @Schema(name = "UsageReport")
-    record ReportDoc(Instant start, Instant end, String bucket, List<String> groupBy, List<RowDoc> data) {}
-
-    /** One row of a report: the dimension fields appear when the report is grouped by them. */
-    @Schema(name = "UsageReportRow")
-    record RowDoc(
-            Instant bucketStart,
-            @Nullable String workspaceId,
-            @Nullable String userId,
-            @Nullable String model,
-            @Nullable String category,
-            long count,
-            long inputUnits,
-            long outputUnits,
-            Credits credits,
-            long errorCount,
-            long latencyMsSum) {}
+    record ReportDoc(Instant start, Instant end, String bucket, List<String> groupBy, List<UsageRow> data) {}
 
     @GetMapping
     @ApiResponse(
