@@ -27,8 +27,10 @@ public class CreditAdmin {
     private final CreditMoves moves;
     private final Idempotency idempotency;
     private final AuditLog audit;
+    private final CreditLeases leases;
 
-    CreditAdmin(CreditMoves moves, Idempotency idempotency, AuditLog audit) {
+    CreditAdmin(CreditMoves moves, Idempotency idempotency, AuditLog audit, CreditLeases leases) {
+        this.leases = leases;
         this.moves = moves;
         this.idempotency = idempotency;
         this.audit = audit;
@@ -75,6 +77,8 @@ public class CreditAdmin {
     @Transactional
     public Idempotent<Movement> reclaim(
             OrgAccess a, @Nullable String key, Object request, WorkspaceId ws, Credits amount) {
+        // What gateway nodes hold in leases on this budget comes back first, so all of it can be reclaimed.
+        leases.recall(a.org(), ws);
         return move(a, key, request, ws, amount, "reclaim", "credits.reclaimed", moves::reclaim);
     }
 
@@ -109,6 +113,7 @@ public class CreditAdmin {
             OrgAccess a, @Nullable String key, Object request, WorkspaceId from, WorkspaceId to, Credits amount) {
         requireManager(a);
         Caller caller = a.caller();
+        leases.recall(a.org(), from);
         return idempotency.run(a.org(), "transfer", key, request, Movement.class, () -> {
             moves.transfer(a.org(), from, to, amount, Actor.of(caller));
             var m = new Movement("transfer", null, from.value(), to.value(), amount.toDecimal());
@@ -135,6 +140,8 @@ public class CreditAdmin {
         OrgId org = a.workspace().org();
         WorkspaceId ws = a.workspace().id();
         Funding before = moves.funding(org, ws);
+        // Leaving budget mode needs the budget's leases returned (as its holds settled) first.
+        if (before.mode() == Funding.Mode.BUDGET && next.mode() == Funding.Mode.POOL) leases.recall(org, ws);
         Funding after = moves.setFunding(org, ws, next, Actor.of(a.org().caller()));
         audit.record(
                 org,

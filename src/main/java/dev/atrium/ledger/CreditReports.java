@@ -62,7 +62,11 @@ public class CreditReports {
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
         Map<String, Long> heldBySource = jdbc
                 .sql("""
-                        SELECT source_account, sum(amount) FROM holds WHERE org_id = :org AND status = 'held' GROUP BY source_account
+                        SELECT source_account, sum(amount) FROM (
+                          SELECT source_account, amount FROM holds WHERE org_id = :org AND status = 'held'
+                          UNION ALL
+                          SELECT source_account, amount - captured - returned FROM credit_leases
+                          WHERE org_id = :org AND status = 'open') open GROUP BY source_account
                         """)
                 .param("org", org.value())
                 .query((rs, n) -> Map.entry(rs.getString(1), rs.getLong(2)))
@@ -182,7 +186,8 @@ public class CreditReports {
 
     /**
      * The conservation check of docs/domain.md: granted = pool + budgets + held + spent + expired, no
-     * account below zero, every balance equal to its journal, held equal to the open holds.
+     * account below zero, every balance equal to its journal, held equal to the open holds plus what
+     * gateway nodes' credit leases reserve ({@code leased}).
      */
     public record Invariant(
             Credits granted,
@@ -192,6 +197,7 @@ public class CreditReports {
             Credits spent,
             Credits expired,
             Credits openHolds,
+            Credits leased,
             boolean conserved,
             boolean nonNegative,
             boolean journalMatches,
@@ -216,6 +222,8 @@ public class CreditReports {
                           coalesce(sum(a.balance) FILTER (WHERE a.kind = 'expired'), 0) AS expired,
                           coalesce(-sum(a.balance) FILTER (WHERE a.kind = 'grants'), 0) AS granted_journal,
                           (SELECT coalesce(sum(amount), 0) FROM holds WHERE org_id = :org AND status = 'held') AS open_holds,
+                          (SELECT coalesce(sum(amount - captured - returned), 0) FROM credit_leases
+                           WHERE org_id = :org AND status = 'open') AS leased,
                           coalesce(bool_and(a.kind = 'grants' OR a.balance >= 0), true) AS non_negative,
                           coalesce(bool_and(a.balance = coalesce(j.balance, 0)), true)
                             AND NOT EXISTS (SELECT 1 FROM journal j2 WHERE NOT EXISTS (
@@ -232,11 +240,12 @@ public class CreditReports {
                     long spent = rs.getLong("spent");
                     long expired = rs.getLong("expired");
                     long openHolds = rs.getLong("open_holds");
+                    long leased = rs.getLong("leased");
                     boolean conserved = granted == rs.getLong("granted_journal")
                             && granted == pool + budgets + held + spent + expired;
                     boolean nonNegative = rs.getBoolean("non_negative");
                     boolean journal = rs.getBoolean("journal_matches");
-                    boolean holdsMatch = held == openHolds;
+                    boolean holdsMatch = held == openHolds + leased;
                     return new Invariant(
                             Credits.ofMicros(granted),
                             Credits.ofMicros(pool),
@@ -245,6 +254,7 @@ public class CreditReports {
                             Credits.ofMicros(spent),
                             Credits.ofMicros(expired),
                             Credits.ofMicros(openHolds),
+                            Credits.ofMicros(leased),
                             conserved,
                             nonNegative,
                             journal,

@@ -93,6 +93,29 @@ public class UsageRecorder {
         if (externalIds != null && externalIds.size() != events.size()) {
             throw new IllegalArgumentException("one external id (or null) per event");
         }
+        return insert(
+                events,
+                externalIds,
+                "ON CONFLICT (org_id, external_id) WHERE external_id IS NOT NULL DO NOTHING RETURNING external_id");
+    }
+
+    /**
+     * Appends the events that are not stored yet, recognised by their hold (or reservation) id, in
+     * one statement; answers the hold ids written. For settlements that may be applied twice (a
+     * journal replayed after a crash): what was written before is skipped, and so must be
+     * whatever else the caller would write with it. The caller's transaction decides what is
+     * committed.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public Set<String> recordNew(List<UsageEvent> events) {
+        for (UsageEvent e : events) {
+            if (e.holdId() == null) throw new IllegalArgumentException("recordNew needs a hold id on each event");
+        }
+        return insert(events, null, "ON CONFLICT DO NOTHING RETURNING hold_id");
+    }
+
+    private Set<String> insert(
+            List<UsageEvent> events, @Nullable List<@Nullable String> externalIds, String onConflict) {
         Set<String> written = new HashSet<>();
         if (events.isEmpty()) return written;
         int n = events.size();
@@ -134,9 +157,7 @@ public class UsageRecorder {
                             ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[], ?::text[],
                             ?::text[], ?::text[], ?::bigint[], ?::text[])
                      AS t (o, i, w, u, k, m, p, c, op, iu, ou, cr, l, st, h, rq, src, at, x)
-                ON CONFLICT (org_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
-                RETURNING external_id
-                """;
+                """ + onConflict;
         template.execute((ConnectionCallback<Void>) con -> {
             try (PreparedStatement ps = con.prepareStatement(sql)) {
                 int p = 1;

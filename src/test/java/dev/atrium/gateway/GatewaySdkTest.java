@@ -41,6 +41,15 @@ class GatewaySdkTest {
     @Autowired
     JdbcClient jdbc;
 
+    @Autowired
+    dev.atrium.gateway.settle.SettlementWriter settlementWriter;
+
+    /** Calls are settled just after they are answered: what reads the tables directly waits for that first. */
+    void awaitSettlements() {
+        assertThat(settlementWriter.awaitCommitted(java.time.Duration.ofSeconds(10)))
+                .isTrue();
+    }
+
     private Fixtures.Tenant tenant;
     private OpenAIClient client;
 
@@ -129,6 +138,7 @@ class GatewaySdkTest {
         assertThat(transcription.asTranscription().text()).isEqualTo("Atrium keeps every workspace separate.");
 
         // one usage event per operation, and usage credits equal the ledger's captures
+        awaitSettlements();
         var events = jdbc.sql("SELECT count(*) FROM usage_events WHERE org_id = :org")
                 .param("org", tenant.orgId())
                 .query(Long.class)

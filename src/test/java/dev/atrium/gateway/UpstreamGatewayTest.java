@@ -72,6 +72,15 @@ abstract class UpstreamGatewayTest {
     @Autowired
     JdbcClient jdbc;
 
+    @Autowired
+    dev.atrium.gateway.settle.SettlementWriter settlementWriter;
+
+    /** Calls are settled just after they are answered: what reads the tables directly waits for that first. */
+    void awaitSettlements() {
+        assertThat(settlementWriter.awaitCommitted(java.time.Duration.ofSeconds(10)))
+                .isTrue();
+    }
+
     /** A tenant with credits and a key of its primary workspace. */
     record Funded(Fixtures.Tenant tenant, String key, OpenAIClient client) {
         String org() {
@@ -124,6 +133,7 @@ abstract class UpstreamGatewayTest {
             String requestId) {}
 
     List<Event> events(String org) {
+        awaitSettlements();
         return jdbc.sql("""
                         SELECT workspace_id, user_id, key_id, model, provider, category, operation, input_units,
                                output_units, credits, status, hold_id, request_id
@@ -154,6 +164,7 @@ abstract class UpstreamGatewayTest {
 
     /** Micro-credits moved to spent by captures. */
     long captured(String org) {
+        awaitSettlements();
         return jdbc.sql(
                         "SELECT coalesce(sum(amount), 0) FROM ledger_transfers WHERE org_id = :org AND kind = 'capture'")
                 .param("org", org)
@@ -161,8 +172,22 @@ abstract class UpstreamGatewayTest {
                 .single();
     }
 
+    @Autowired
+    dev.atrium.ledger.CreditLeases creditLeases;
+
+    /** Calls captured from credit leases (each under its own reservation id). */
+    long leaseCaptures(String org) {
+        awaitSettlements();
+        return jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE org_id = :org AND kind = 'capture' "
+                        + "AND hold_id LIKE 'rsv\\_%'")
+                .param("org", org)
+                .query(Long.class)
+                .single();
+    }
+
     /** Hold statuses of the organization, by count. */
     Map<String, Long> holds(String org) {
+        awaitSettlements();
         return jdbc
                 .sql("SELECT status, count(*) FROM holds WHERE org_id = :org GROUP BY status")
                 .param("org", org)

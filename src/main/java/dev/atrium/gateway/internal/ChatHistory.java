@@ -71,6 +71,22 @@ public class ChatHistory {
         }
     }
 
+    /** The turn to record after settlement, or null when history is off for this call. */
+    @Nullable
+    ChatTurn turn(
+            GatewayContext ctx,
+            @Nullable Pending p,
+            String reply,
+            String model,
+            long in,
+            long out,
+            Credits charged,
+            String status,
+            long latencyMs) {
+        if (p == null) return null;
+        return new ChatTurn(scope(ctx), p.target(), p.transcript(), reply, model, in, out, charged, status, latencyMs);
+    }
+
     static List<ChatMessage> transcript(JsonNode messages) {
         List<ChatMessage> out = new ArrayList<>();
         for (JsonNode m : messages) out.add(new ChatMessage(m.path("role").asString("user"), text(m.path("content"))));

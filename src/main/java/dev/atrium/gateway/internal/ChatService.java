@@ -6,6 +6,7 @@ import dev.atrium.gateway.GatewayException;
 import dev.atrium.gateway.provider.AiProvider;
 import dev.atrium.gateway.provider.ProviderCall;
 import dev.atrium.gateway.provider.ProviderException;
+import dev.atrium.ledger.Admission;
 import dev.atrium.ledger.Hold;
 import dev.atrium.pricing.PricedModel;
 import jakarta.servlet.http.HttpServletResponse;
@@ -76,7 +77,7 @@ public class ChatService {
             PricedModel model,
             ObjectNode upstreamRequest,
             long promptEstimate,
-            Hold hold,
+            Admission admission,
             CompletableFuture<ProviderCall> call,
             boolean stream,
             boolean includeUsage,
@@ -112,7 +113,7 @@ public class ChatService {
         // The organization's provider endpoint and key are read while the hold is taken.
         var call = Background.supply(
                 "provider-call", () -> providers.call(ctx.org(), model.provider(), model.upstreamModel()));
-        Settlement.ChatHold held = settlement.reserveChat(ctx, model, prompt, outputCap);
+        Settlement.ChatHold held = settlement.reserveChat(ctx, model, prompt, outputCap, stream);
         // The hold covers the output it pays for: the model's cap, the client's own limit, or less
         // when the credits left pay for less; the provider is told that limit.
         long output = held.outputTokens();
@@ -125,7 +126,7 @@ public class ChatService {
                 model,
                 upstream,
                 prompt,
-                held.hold(),
+                held.admission(),
                 call,
                 stream,
                 includeUsage,
@@ -143,7 +144,7 @@ public class ChatService {
         try {
             response = provider.chat(Background.get(p.call()), p.upstreamRequest());
         } catch (RuntimeException e) {
-            settlement.abandon(p.ctx(), p.hold());
+            settlement.abandon(p.ctx(), p.admission());
             metrics.failed(p.model(), "chat");
             throw upstreamFailure(p.model().provider(), e);
         }
@@ -193,14 +194,14 @@ public class ChatService {
         } catch (RuntimeException e) {
             boolean clientGone = state.clientGone;
             if (!state.started && !clientGone) {
-                settlement.abandon(p.ctx(), p.hold());
+                settlement.abandon(p.ctx(), p.admission());
                 metrics.failed(p.model(), "chat");
                 throw upstreamFailure(p.model().provider(), e);
             }
             // Cut mid-stream (by the provider or by the client): charge what was delivered.
             long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
             if (!state.started) {
-                settlement.abandon(p.ctx(), p.hold());
+                settlement.abandon(p.ctx(), p.admission());
                 return new ChatOutcome(Credits.ZERO, 0, 0, since(started), "void");
             }
             Credits partial = settleAndRecord(
@@ -227,8 +228,23 @@ public class ChatService {
      * is retried in the background ({@link Settlement#settleDelivered}).
      */
     private Credits settleAndRecord(Prepared p, Settlement.Outcome o, String reply, boolean delivered) {
+        if (p.admission() instanceof Admission.Leased leased) {
+            // Off the request path: the settlement writer commits the charge, the event and the turn.
+            Credits charged = Settlement.chargeable(leased, o.cost());
+            var turn = history.turn(
+                    p.ctx(),
+                    p.conversation(),
+                    reply,
+                    p.model().id(),
+                    o.inputUnits(),
+                    o.outputUnits(),
+                    charged,
+                    o.status(),
+                    since(o.startedAt()));
+            return settlement.settleLeased(p.ctx(), leased, o, turn);
+        }
         if (p.conversation() == null) return settle(p, o, delivered);
-        Credits charged = Settlement.chargeable(p.hold(), o.cost());
+        Credits charged = Settlement.chargeable(p.admission(), o.cost());
         long latency = since(o.startedAt());
         Thread recording = Background.start(
                 "history-record",
@@ -250,7 +266,8 @@ public class ChatService {
     }
 
     private Credits settle(Prepared p, Settlement.Outcome o, boolean delivered) {
-        return delivered ? settlement.settleDelivered(p.ctx(), p.hold(), o) : settlement.settle(p.ctx(), p.hold(), o);
+        Hold hold = ((Admission.Held) p.admission()).hold();
+        return delivered ? settlement.settleDelivered(p.ctx(), hold, o) : settlement.settle(p.ctx(), hold, o);
     }
 
     /**
@@ -263,10 +280,11 @@ public class ChatService {
         if (now - state.progressAt < progressInterval.toMillis() || !state.progressIdle.compareAndSet(true, false))
             return;
         state.progressAt = now;
+        if (!(p.admission() instanceof Admission.Held held)) return;
         long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
         settlement.recordProgress(
                 p.ctx(),
-                p.hold(),
+                held.hold(),
                 outcome(p, in, state.deliveredTokens, "partial", started),
                 () -> state.progressIdle.set(true));
     }

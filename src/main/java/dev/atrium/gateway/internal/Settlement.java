@@ -6,14 +6,19 @@ import dev.atrium.common.KeyId;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.RequestIds;
 import dev.atrium.gateway.GatewayException;
+import dev.atrium.gateway.settle.SettlementWriter;
+import dev.atrium.history.ChatTurn;
 import dev.atrium.ledger.Actor;
+import dev.atrium.ledger.Admission;
 import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Companion;
+import dev.atrium.ledger.CreditLeases;
 import dev.atrium.ledger.ExpiryCharges;
 import dev.atrium.ledger.Headroom;
 import dev.atrium.ledger.Hold;
 import dev.atrium.ledger.HoldRequest;
 import dev.atrium.ledger.InsufficientCredits;
+import dev.atrium.ledger.LeaseCharge;
 import dev.atrium.ledger.Ledger;
 import dev.atrium.pricing.PricedModel;
 import dev.atrium.pricing.Pricing;
@@ -28,6 +33,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -62,7 +68,12 @@ public class Settlement implements ExpiryCharges {
     /** Usage events, written with their captures: one insert for a combined batch of them. */
     private final Companion.Writer<UsageEvent> events;
 
+    private final CreditLeases leases;
+    private final SettlementWriter writer;
+
     Settlement(
+            CreditLeases leases,
+            SettlementWriter writer,
             Ledger ledger,
             Headroom headroom,
             Pricing pricing,
@@ -73,6 +84,8 @@ public class Settlement implements ExpiryCharges {
             @Value("${atrium.gateway.settle-retry-interval:PT5S}") Duration retryInterval) {
         if (minimumOutputTokens < 1)
             throw new IllegalArgumentException("atrium.gateway.min-clamped-output-tokens must be at least 1");
+        this.leases = leases;
+        this.writer = writer;
         this.ledger = ledger;
         this.headroom = headroom;
         this.pricing = pricing;
@@ -94,17 +107,21 @@ public class Settlement implements ExpiryCharges {
         }
     }
 
-    /** A chat hold and the output it pays for: {@code clamped} when below what the request asked. */
-    public record ChatHold(Hold hold, long outputTokens, boolean clamped) {}
+    /** A chat call's admission and the output it pays for: {@code clamped} when below what the request asked. */
+    public record ChatHold(Admission admission, long outputTokens, boolean clamped) {}
 
     /**
-     * Reserves a chat call's maximum cost: the prompt plus {@code outputCap} output tokens. When the
+     * Admits a chat call's maximum cost: the prompt plus {@code outputCap} output tokens. When the
      * credits left after every limit (the funding source, the workspace's and the member's spend
      * limits, the workspace's per-request cap) cannot pay for that but can pay for the prompt and at
-     * least {@link #minimumOutputTokens} (or {@code outputCap}, if smaller) output tokens, holds the
-     * prompt and as many output tokens as they pay for; otherwise refuses as {@link #reserve} does.
+     * least {@link #minimumOutputTokens} (or {@code outputCap}, if smaller) output tokens, admits
+     * the prompt and as many output tokens as they pay for; otherwise refuses as {@link #reserve}
+     * does. A call that is not {@code streamed} is admitted from the node's credit lease where it
+     * can be ({@link CreditLeases}); a stream takes an exact hold, on which its progress is recorded
+     * while it runs.
      */
-    public ChatHold reserveChat(GatewayContext ctx, PricedModel model, long promptTokens, long outputCap) {
+    public ChatHold reserveChat(
+            GatewayContext ctx, PricedModel model, long promptTokens, long outputCap, boolean streamed) {
         long floor = Math.min(minimumOutputTokens, outputCap);
         long output = outputCap;
         Credits cap = ctx.policy().maxCreditsPerRequest();
@@ -116,7 +133,7 @@ public class Settlement implements ExpiryCharges {
         }
         try {
             return new ChatHold(
-                    hold(ctx, pricing.chatCost(model, promptTokens, output), Category.CHAT, model.id()),
+                    admit(ctx, pricing.chatCost(model, promptTokens, output), model.id(), streamed),
                     output,
                     output < outputCap);
         } catch (InsufficientCredits refused) {
@@ -127,15 +144,24 @@ public class Settlement implements ExpiryCharges {
             if (fits < floor || fits >= output) throw GatewayException.insufficientCredits(refused.getMessage());
             try {
                 return new ChatHold(
-                        hold(ctx, pricing.chatCost(model, promptTokens, fits), Category.CHAT, model.id()), fits, true);
+                        admit(ctx, pricing.chatCost(model, promptTokens, fits), model.id(), streamed), fits, true);
             } catch (InsufficientCredits again) {
                 throw GatewayException.insufficientCredits(again.getMessage());
             }
         }
     }
 
+    private Admission admit(GatewayContext ctx, Credits amount, String model, boolean streamed) {
+        if (streamed) return new Admission.Held(hold(ctx, amount, Category.CHAT, model), ctx.org());
+        return leases.admit(request(ctx, amount, Category.CHAT, model));
+    }
+
     private Hold hold(GatewayContext ctx, Credits amount, Category category, String model) {
-        return ledger.hold(new HoldRequest(
+        return ledger.hold(request(ctx, amount, category, model));
+    }
+
+    private static HoldRequest request(GatewayContext ctx, Credits amount, Category category, String model) {
+        return new HoldRequest(
                 ctx.org(),
                 ctx.workspace().id(),
                 ctx.user(),
@@ -143,7 +169,7 @@ public class Settlement implements ExpiryCharges {
                 category,
                 model,
                 null,
-                actor(ctx)));
+                actor(ctx));
     }
 
     private static boolean overPerRequestCap(GatewayContext ctx, Credits amount) {
@@ -301,6 +327,10 @@ public class Settlement implements ExpiryCharges {
     }
 
     private UsageEvent event(GatewayContext ctx, Hold hold, Outcome o, Credits charged) {
+        return event(ctx, hold.id().value(), o, charged);
+    }
+
+    private UsageEvent event(GatewayContext ctx, String reservation, Outcome o, Credits charged) {
         Instant now = clock.instant();
         // Built here: the request id belongs to this thread, and the capture may run on another.
         return new UsageEvent(
@@ -318,7 +348,7 @@ public class Settlement implements ExpiryCharges {
                 charged,
                 Math.max(0, now.toEpochMilli() - o.startedAt().toEpochMilli()),
                 o.status(),
-                hold.id().value(),
+                reservation,
                 RequestIds.current(),
                 "gateway",
                 now);
@@ -327,6 +357,39 @@ public class Settlement implements ExpiryCharges {
     /** What an operation costing {@code cost} is charged: its cost, never more than was held. */
     public static Credits chargeable(Hold hold, Credits cost) {
         return cost.compareTo(hold.amount()) > 0 ? hold.amount() : cost;
+    }
+
+    /**
+     * Settles a call admitted from a lease: what it did not consume goes back to the lease at once,
+     * and its charge, usage event and history {@code turn} go to the settlement writer, which
+     * journals them and commits them shortly after; the answer does not wait. Should the writer not
+     * take it (it is stopping), the settlement is committed here. Returns the amount charged.
+     */
+    public Credits settleLeased(GatewayContext ctx, Admission.Leased a, Outcome o, @Nullable ChatTurn turn) {
+        Credits charged = o.cost().compareTo(a.amount()) > 0 ? a.amount() : o.cost();
+        LeaseCharge charge = leases.charge(a, charged, actor(ctx));
+        UsageEvent event = event(ctx, a.reservation(), o, charged);
+        var settlement = new dev.atrium.gateway.settle.Settlement(charge, event, turn);
+        try {
+            writer.submit(settlement);
+        } catch (RuntimeException e) {
+            log.warn("settlement writer unavailable ({}); committing the settlement in the request", e.toString());
+            writer.applyNow(settlement);
+        }
+        return charged;
+    }
+
+    /** Gives back everything an admission reserved: the operation produced nothing billable. */
+    public void abandon(GatewayContext ctx, Admission a) {
+        switch (a) {
+            case Admission.Held h -> abandon(ctx, h.hold());
+            case Admission.Leased l -> leases.release(l);
+        }
+    }
+
+    /** What an admission may be charged at most. */
+    public static Credits chargeable(Admission a, Credits cost) {
+        return cost.compareTo(a.amount()) > 0 ? a.amount() : cost;
     }
 
     /** Returns the whole hold: the operation failed before producing anything billable. */

@@ -126,6 +126,16 @@ public class Book {
                 .list();
     }
 
+    /** Whether credit leases drawing on the account are open. */
+    public boolean leasesOpenOn(OrgId org, String account) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM credit_leases WHERE org_id = :org AND source_account = :acc "
+                        + "AND status = 'open')")
+                .param("org", org.value())
+                .param("acc", account)
+                .query(Boolean.class)
+                .single();
+    }
+
     /** The balance, with the account locked until the transaction ends (0 when it does not exist). */
     public long lockedBalance(OrgId org, Account a) {
         return jdbc.sql("SELECT balance FROM ledger_accounts WHERE org_id = :org AND id = :id FOR UPDATE")

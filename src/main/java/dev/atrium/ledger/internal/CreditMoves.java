@@ -1,6 +1,7 @@
 package dev.atrium.ledger.internal;
 
 import dev.atrium.common.ApiException;
+import dev.atrium.common.ChangeFeed;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
@@ -31,8 +32,17 @@ public class CreditMoves {
     private final FundingRows funding;
     private final SpendCounters counters;
     private final Clock clock;
+    private final ChangeFeed changes;
 
-    CreditMoves(Book book, Lots lots, Holds holds, FundingRows funding, SpendCounters counters, Clock clock) {
+    CreditMoves(
+            Book book,
+            Lots lots,
+            Holds holds,
+            FundingRows funding,
+            SpendCounters counters,
+            Clock clock,
+            ChangeFeed changes) {
+        this.changes = changes;
         this.book = book;
         this.lots = lots;
         this.holds = holds;
@@ -93,7 +103,23 @@ public class CreditMoves {
             throw new InsufficientCredits("The organization's credit pool has not enough unallocated credits.");
         }
         stillBudgetFunded(org, ws, "workspace_id");
+        fundingChanged(org, ws);
     }
+
+    /**
+     * Tells every node, when this transaction commits, that a workspace's funding or credits
+     * changed: its credit leases are returned and taken anew under the change.
+     */
+    private void fundingChanged(OrgId org, WorkspaceId ws) {
+        changes.publish(FUNDING_CHANGED, org.value() + "/" + ws.value());
+    }
+
+    private boolean leasesOpenOn(OrgId org, String account) {
+        return book.leasesOpenOn(org, account);
+    }
+
+    /** The change feed's topic of {@link #fundingChanged} (read by the credit leases). */
+    public static final String FUNDING_CHANGED = "ledger.funding";
 
     /**
      * Re-reads the funding once a posting holds the budget's lock: a concurrent switch to pool
@@ -118,6 +144,7 @@ public class CreditMoves {
                 == null) {
             throw new InsufficientCredits("The workspace's budget has not that many unheld credits.");
         }
+        fundingChanged(org, ws);
     }
 
     /** One budget → another. */
@@ -142,6 +169,8 @@ public class CreditMoves {
             throw new InsufficientCredits("The source budget has not that many unheld credits.");
         }
         stillBudgetFunded(org, to, "to_workspace_id");
+        fundingChanged(org, from);
+        fundingChanged(org, to);
     }
 
     @Transactional(readOnly = true)
@@ -187,7 +216,7 @@ public class CreditMoves {
             book.lockedBalance(org, Account.held(ws));
         }
         if (leavingBudget) {
-            if (holds.openOn(org, budget.id()) > 0) {
+            if (holds.openOn(org, budget.id()) > 0 || leasesOpenOn(org, budget.id())) {
                 throw ApiException.conflict(
                         "open_holds", "The budget has open holds: settle them before leaving budget mode.");
             }
@@ -207,6 +236,7 @@ public class CreditMoves {
             counters.recount(recount);
         }
         funding.upsert(org, ws, next, now);
+        fundingChanged(org, ws);
         return next;
     }
 
@@ -234,6 +264,7 @@ public class CreditMoves {
                     left,
                     Posting.of("deletion_return", Actor.SYSTEM).workspace(ws.value()));
         }
+        fundingChanged(org, ws);
     }
 
     /**

@@ -96,6 +96,15 @@ public class SpendCounters {
                 .param("ws", ws.value())
                 .query(String.class)
                 .list();
+        // Credit leases are holds that stay open: locked like them, before the counters.
+        jdbc.sql("""
+                        SELECT id FROM credit_leases WHERE org_id = :org AND workspace_id = :ws AND status = 'open'
+                        ORDER BY org_id COLLATE "C", id COLLATE "C" FOR UPDATE
+                        """)
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .query(String.class)
+                .list();
         if (wsPeriod != null) {
             jdbc.sql("""
                             INSERT INTO spend_counters (org_id, scope, workspace_id, user_id, period_start, used)
@@ -151,6 +160,20 @@ public class SpendCounters {
                 .param("org", r.org().value())
                 .param("ws", r.workspace().value())
                 .update();
+        jdbc.sql("""
+                        UPDATE credit_leases SET
+                            ws_period_start = CASE WHEN :recountWs THEN :wsStart ELSE ws_period_start END,
+                            member_period_start = CASE WHEN :recountMembers AND user_id IS NOT NULL
+                                                       THEN :memberStart ELSE member_period_start END
+                        WHERE org_id = :org AND workspace_id = :ws AND status = 'open'
+                        """)
+                .param("recountWs", wsStart != null)
+                .param("recountMembers", memberStart != null)
+                .param("wsStart", wsStart, java.sql.Types.TIMESTAMP)
+                .param("memberStart", memberStart, java.sql.Types.TIMESTAMP)
+                .param("org", r.org().value())
+                .param("ws", r.workspace().value())
+                .update();
         if (wsStart != null) {
             jdbc.sql("""
                             UPDATE spend_counters SET used =
@@ -158,6 +181,8 @@ public class SpendCounters {
                                  WHERE org_id = :org AND workspace_id = :ws AND kind = 'capture' AND created_at >= :start)
                               + (SELECT coalesce(sum(amount), 0) FROM holds
                                  WHERE org_id = :org AND workspace_id = :ws AND status = 'held')
+                              + (SELECT coalesce(sum(amount - captured - returned), 0) FROM credit_leases
+                                 WHERE org_id = :org AND workspace_id = :ws AND status = 'open')
                             WHERE org_id = :org AND scope = 'workspace' AND workspace_id = :ws AND user_id = ''
                               AND period_start = :start
                             """)
@@ -184,6 +209,9 @@ public class SpendCounters {
                                 UNION ALL
                                 SELECT user_id, amount FROM holds
                                 WHERE org_id = :org AND workspace_id = :ws AND status = 'held' AND user_id IS NOT NULL
+                                UNION ALL
+                                SELECT user_id, amount - captured - returned FROM credit_leases
+                                WHERE org_id = :org AND workspace_id = :ws AND status = 'open' AND user_id IS NOT NULL
                             ) s GROUP BY s.user_id
                             ON CONFLICT (org_id, scope, workspace_id, user_id, period_start)
                             DO UPDATE SET used = EXCLUDED.used

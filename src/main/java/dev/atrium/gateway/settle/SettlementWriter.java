@@ -1,0 +1,351 @@
+package dev.atrium.gateway.settle;
+
+import dev.atrium.common.DataDirectory;
+import dev.atrium.history.HistoryRecorder;
+import dev.atrium.ledger.CreditLeases;
+import dev.atrium.ledger.LeaseCharge;
+import dev.atrium.usage.UsageEvent;
+import dev.atrium.usage.UsageRecorder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * How a call is settled: after the upstream answered, the call's charge, its usage event and its
+ * history turn go here, and the answer does not wait for the database.
+ *
+ * <ol>
+ *   <li>{@link #submit} appends the settlement to the node's {@link Journal} (in the page cache once
+ *       it returns: it survives a killed process) and queues it; that is all the request pays.
+ *   <li>One writer thread takes what is queued, up to {@code batch} settlements at a time, and
+ *       commits them in one transaction: their usage events first, with one multi-row insert that
+ *       skips events already stored (by their reservation id, so a settlement applied twice is
+ *       recognised), then the lease captures of those that were new ({@link CreditLeases#capture})
+ *       and their history turns. Then it checkpoints the journal.
+ *   <li>A failed commit (the database is down) is retried, in order, until it succeeds; nothing is
+ *       dropped, and the journal keeps everything meanwhile.
+ *   <li>At start, before the node takes calls, what the journal holds past its checkpoint is
+ *       applied the same way: after a kill -9 no settlement is lost, and none is applied twice.
+ *   <li>A graceful shutdown drains the queue before the node's leases are returned.
+ * </ol>
+ *
+ * <p>A whole-machine crash can lose what was appended since the journal's last periodic sync
+ * ({@code atrium.gateway.journal-sync-interval}, 200 ms by default) and was not yet committed.
+ */
+@Component
+public class SettlementWriter implements SmartLifecycle {
+    private static final Logger log = LoggerFactory.getLogger(SettlementWriter.class);
+
+    private final SettlementCodec codec;
+    private final UsageRecorder usage;
+    private final CreditLeases leases;
+    private final HistoryRecorder history;
+    private final TransactionTemplate tx;
+    private final TransactionTemplate nested;
+    private final Path directory;
+    private final boolean temporary;
+    private final Duration syncInterval;
+    private final int batch;
+
+    private final ReentrantLock submitLock = new ReentrantLock();
+    private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
+    private final ReentrantLock progress = new ReentrantLock();
+    private final Condition advanced = progress.newCondition();
+    private volatile long submitted;
+    private volatile long committed;
+    private volatile @Nullable Journal journal;
+    private volatile boolean running;
+    private volatile @Nullable Thread writer;
+
+    private record Queued(long sequence, Settlement settlement) {}
+
+    SettlementWriter(
+            SettlementCodec codec,
+            UsageRecorder usage,
+            CreditLeases leases,
+            HistoryRecorder history,
+            PlatformTransactionManager transactions,
+            DataDirectory data,
+            @Value("${atrium.gateway.journal-dir:}") String journalDir,
+            @Value("${atrium.database.embedded.ephemeral:false}") boolean ephemeralDatabase,
+            @Value("${atrium.gateway.journal-sync-interval:PT0.2S}") Duration syncInterval,
+            @Value("${atrium.gateway.settle-batch:512}") int batch) {
+        this.codec = codec;
+        this.usage = usage;
+        this.leases = leases;
+        this.history = history;
+        this.tx = new TransactionTemplate(transactions);
+        this.nested = new TransactionTemplate(transactions);
+        this.nested.setPropagationBehavior(TransactionTemplate.PROPAGATION_NESTED);
+        this.syncInterval = syncInterval;
+        this.batch = Math.max(1, batch);
+        try {
+            if (!journalDir.isBlank()) {
+                this.directory = Path.of(journalDir).toAbsolutePath();
+                this.temporary = false;
+            } else if (ephemeralDatabase) {
+                // A throw-away database has nothing to replay into after a restart.
+                this.directory = Files.createTempDirectory("atrium-journal-");
+                this.temporary = true;
+            } else {
+                this.directory = data.resolve("journal");
+                this.temporary = false;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Journals and queues a settlement; returns at once. Throws when the journal cannot take it
+     * (the disk is full): the caller then settles in the request, as without a writer.
+     */
+    public void submit(Settlement s) {
+        byte[] bytes = codec.write(s);
+        Journal j = journal;
+        if (j == null || !running) throw new IllegalStateException("the settlement writer is not running");
+        submitLock.lock();
+        try {
+            long seq = j.append(bytes);
+            queue.add(new Queued(seq, s));
+            submitted = seq;
+        } finally {
+            submitLock.unlock();
+        }
+    }
+
+    /**
+     * Waits (at most {@code max}) until every settlement submitted before this call is committed:
+     * a read of usage or history right after a call sees that call. True when it is.
+     */
+    public boolean awaitCommitted(Duration max) {
+        long target = submitted;
+        if (committed >= target) return true;
+        long deadline = System.nanoTime() + max.toNanos();
+        progress.lock();
+        try {
+            while (committed < target) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) return false;
+                advanced.awaitNanos(left);
+            }
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            progress.unlock();
+        }
+    }
+
+    /** Commits one settlement now, on the caller's thread (when {@link #submit} cannot take it). */
+    public void applyNow(Settlement s) {
+        apply(List.of(s));
+    }
+
+    /** Settlements submitted and not yet committed. */
+    public int pending() {
+        return queue.size();
+    }
+
+    private void write() {
+        List<Queued> taken = new ArrayList<>(batch);
+        long backoff = 50;
+        while (running || !queue.isEmpty()) {
+            try {
+                if (taken.isEmpty()) {
+                    Queued first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) continue;
+                    taken.add(first);
+                    queue.drainTo(taken, batch - 1);
+                }
+                apply(taken.stream().map(Queued::settlement).toList());
+                advance(taken.getLast().sequence());
+                taken.clear();
+                backoff = 50;
+            } catch (InterruptedException e) {
+                if (!running) break;
+            } catch (RuntimeException e) {
+                // The database is unavailable (or refused the batch): keep the batch, in order, and retry.
+                log.warn(
+                        "could not commit {} settlements ({}); retrying in {} ms", taken.size(), e.toString(), backoff);
+                sleep(backoff);
+                backoff = Math.min(5_000, backoff * 2);
+                if (!running && backoff >= 5_000) {
+                    log.error(
+                            "stopping with {} settlements uncommitted; they stay in the journal for the next start",
+                            taken.size() + queue.size());
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Commits settlements: those already applied (by reservation id) are skipped. */
+    void apply(List<Settlement> settlements) {
+        if (settlements.isEmpty()) return;
+        List<LeaseCharge> captured = tx.execute(status -> {
+            List<UsageEvent> events =
+                    settlements.stream().map(Settlement::event).toList();
+            Set<String> fresh = usage.recordNew(events);
+            List<LeaseCharge> charges = new ArrayList<>();
+            for (Settlement s : settlements) {
+                if (fresh.contains(s.event().holdId())) charges.add(s.charge());
+            }
+            List<LeaseCharge> unpaid = leases.capture(charges);
+            if (!unpaid.isEmpty())
+                log.warn("{} late charges found their lease closed and were not taken", unpaid.size());
+            for (Settlement s : settlements) {
+                if (s.turn() == null || !fresh.contains(s.event().holdId())) continue;
+                try {
+                    // A savepoint each: history never fails a charge.
+                    nested.executeWithoutResult(t -> history.recordChat(s.turn()));
+                } catch (RuntimeException e) {
+                    log.warn(
+                            "could not record the history turn of {}", s.event().holdId(), e);
+                }
+            }
+            return charges;
+        });
+        leases.committed(settlements.stream().map(Settlement::charge).toList());
+        if (captured == null) throw new IllegalStateException("no outcome");
+    }
+
+    private void advance(long sequence) {
+        Journal j = journal;
+        if (j != null) {
+            try {
+                j.checkpoint(sequence);
+            } catch (IOException e) {
+                log.warn("could not checkpoint the settlement journal at {}: {}", sequence, e.toString());
+            }
+        }
+        progress.lock();
+        try {
+            committed = sequence;
+            advanced.signalAll();
+        } finally {
+            progress.unlock();
+        }
+    }
+
+    private void replay(Journal j) {
+        List<Settlement> found = new ArrayList<>();
+        long[] last = {0};
+        j.replay((seq, bytes) -> {
+            try {
+                found.add(codec.read(bytes));
+            } catch (RuntimeException e) {
+                log.error("settlement journal record {} cannot be read; it is skipped", seq, e);
+            }
+            last[0] = seq;
+        });
+        if (found.isEmpty()) return;
+        log.info("applying {} settlements from the journal (the node stopped before committing them)", found.size());
+        for (int from = 0; from < found.size(); from += batch) {
+            List<Settlement> part = found.subList(from, Math.min(found.size(), from + batch));
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    apply(part);
+                    break;
+                } catch (RuntimeException e) {
+                    if (attempt >= 30) throw e;
+                    log.warn("could not apply journaled settlements ({}); retrying", e.toString());
+                    sleep(1_000);
+                }
+            }
+        }
+        try {
+            j.checkpoint(last[0]);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        committed = last[0];
+        submitted = last[0];
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public synchronized void start() {
+        if (running) return;
+        try {
+            Journal j = Journal.open(directory, Journal.Options.defaults().withSyncInterval(syncInterval));
+            replay(j);
+            journal = j;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the settlement journal in " + directory, e);
+        }
+        running = true;
+        writer = Thread.ofPlatform().daemon().name("settlement-writer").start(this::write);
+    }
+
+    @Override
+    public synchronized void stop() {
+        if (!running) return;
+        running = false;
+        Thread t = writer;
+        if (t != null) {
+            try {
+                t.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Journal j = journal;
+        journal = null;
+        if (j != null) {
+            try {
+                j.close();
+            } catch (IOException e) {
+                log.warn("could not close the settlement journal: {}", e.toString());
+            }
+        }
+        if (temporary) deleteQuietly(directory);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory: the system cleans it up eventually
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        // Starts before the web server takes calls (replaying the journal first); stops after it
+        // (draining what the last calls submitted), before the node returns its leases.
+        return Integer.MAX_VALUE - 3072;
+    }
+}

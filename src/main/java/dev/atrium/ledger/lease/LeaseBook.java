@@ -1,0 +1,611 @@
+package dev.atrium.ledger.lease;
+
+import dev.atrium.common.Ids;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.ledger.Actor;
+import dev.atrium.ledger.Category;
+import dev.atrium.ledger.Funding;
+import dev.atrium.ledger.internal.Account;
+import dev.atrium.ledger.internal.FundingRows;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The credit_leases table and the ledger movements of leases (see V140__credit_leases.sql). Every
+ * transaction here takes its locks in the ledger's order: the lease row (as a hold's row), then
+ * spend counters (the workspace's before its member's), then accounts by id in byte order; so
+ * leases queue behind holds, settlements and admin changes instead of deadlocking with them.
+ */
+@Repository
+public class LeaseBook {
+    private static final String COLUMNS = "org_id, id, workspace_id, user_id, node_id, source_account, amount, "
+            + "captured, returned, ws_period_start, member_period_start, status, expires_at";
+    private final JdbcClient jdbc;
+    private final FundingRows funding;
+    private final Clock clock;
+
+    LeaseBook(JdbcClient jdbc, FundingRows funding, Clock clock) {
+        this.jdbc = jdbc;
+        this.funding = funding;
+        this.clock = clock;
+    }
+
+    /** A lease as stored. */
+    public record Row(
+            OrgId org,
+            String id,
+            WorkspaceId workspace,
+            @Nullable String user,
+            String node,
+            String source,
+            long amount,
+            long captured,
+            long returned,
+            @Nullable Instant wsPeriod,
+            @Nullable Instant memberPeriod,
+            String status,
+            Instant expiresAt) {
+        /** What the lease still holds: neither captured nor returned. */
+        public long open() {
+            return amount - captured - returned;
+        }
+    }
+
+    /** What a new lease is for: its path, the funding it was decided under, and its node. */
+    public record Opening(
+            OrgId org, WorkspaceId workspace, @Nullable String user, String node, Funding funding, Instant expiresAt) {}
+
+    /** Inserts an empty lease (amount 0) on the path's source account; {@link #grow} gives it credits. */
+    @Transactional
+    public Row open(Opening o) {
+        Instant now = clock.instant();
+        String id = Ids.next("lse_");
+        Funding f = o.funding();
+        Account source = f.mode() == Funding.Mode.BUDGET ? Account.budget(o.workspace()) : Account.POOL;
+        Instant wsPeriod =
+                f.spendLimit() == null ? null : f.spendLimit().period().start(now);
+        Instant memberPeriod = f.memberSpendLimit() == null || o.user() == null
+                ? null
+                : f.memberSpendLimit().period().start(now);
+        jdbc.sql("INSERT INTO credit_leases (" + COLUMNS + ", created_at) VALUES (:org, :id, :ws, :user, :node, "
+                        + ":source, 0, 0, 0, :wsPeriod, :memberPeriod, 'open', :expires, :now)")
+                .param("org", o.org().value())
+                .param("id", id)
+                .param("ws", o.workspace().value())
+                .param("user", o.user())
+                .param("node", o.node())
+                .param("source", source.id())
+                .param("wsPeriod", ts(wsPeriod))
+                .param("memberPeriod", ts(memberPeriod))
+                .param("expires", ts(o.expiresAt()))
+                .param("now", ts(now))
+                .update();
+        return new Row(
+                o.org(),
+                id,
+                o.workspace(),
+                o.user(),
+                o.node(),
+                source.id(),
+                0,
+                0,
+                0,
+                wsPeriod,
+                memberPeriod,
+                "open",
+                o.expiresAt());
+    }
+
+    /** How a lease could grow: what it was granted, or why not. */
+    public record Growth(long granted, boolean fundingChanged) {}
+
+    /**
+     * Grows an open lease by at most {@code want}, and by no more than {@code fraction} of what its
+     * source account holds and of what remains of each spend limit it counts on; grants nothing
+     * when that is less than {@code minimum} (leasing would no longer be safe: calls then take exact
+     * holds). Also pushes its expiry to {@code expiresAt}. Refuses with {@code fundingChanged} when
+     * the workspace's funding is no longer the one the lease was opened under.
+     */
+    @Transactional
+    public Growth grow(Row lease, Funding decidedUnder, long want, long minimum, double fraction, Instant expiresAt) {
+        OrgId org = lease.org();
+        Row locked = lock(org, lease.id()).orElse(null);
+        if (locked == null || !locked.status().equals("open")) return new Growth(0, true);
+        // The funding as it is now; a change after this read waits for the held account's lock below.
+        FundingRows.Funded now = funding.find(org, lease.workspace()).orElse(null);
+        if (now == null || !"active".equals(now.status()) || !now.funding().equals(decidedUnder))
+            return new Growth(0, true);
+        long grant = want;
+        Funding f = now.funding();
+        if (f.spendLimit() != null && locked.wsPeriod() != null) {
+            long used = lockCounter(org, "workspace", lease.workspace(), "", locked.wsPeriod());
+            grant = Math.min(grant, share(f.spendLimit().amount().micros() - used, fraction));
+        }
+        if (f.memberSpendLimit() != null && locked.memberPeriod() != null && locked.user() != null) {
+            long used = lockCounter(org, "member", lease.workspace(), locked.user(), locked.memberPeriod());
+            grant = Math.min(grant, share(f.memberSpendLimit().amount().micros() - used, fraction));
+        }
+        Account held = Account.held(lease.workspace());
+        ensure(org, held);
+        Map<String, Long> balances = lockAccounts(org, List.of(locked.source(), held.id()));
+        grant = Math.min(grant, share(balances.getOrDefault(locked.source(), 0L), fraction));
+        if (grant < minimum || grant <= 0) {
+            extend(org, lease.id(), expiresAt);
+            return new Growth(0, false);
+        }
+        if (locked.wsPeriod() != null) countOn(org, "workspace", lease.workspace(), "", locked.wsPeriod(), grant);
+        if (locked.memberPeriod() != null && locked.user() != null)
+            countOn(org, "member", lease.workspace(), locked.user(), locked.memberPeriod(), grant);
+        move(org, locked.source(), held.id(), grant);
+        transfer(org, locked.source(), held.id(), grant, "hold", lease, null, Actor.SYSTEM, "lease");
+        jdbc.sql("UPDATE credit_leases SET amount = amount + :grant, expires_at = :expires "
+                        + "WHERE org_id = :org AND id = :id")
+                .param("grant", grant)
+                .param("expires", ts(expiresAt))
+                .param("org", org.value())
+                .param("id", lease.id())
+                .update();
+        return new Growth(grant, false);
+    }
+
+    private static long share(long of, double fraction) {
+        return of <= 0 ? 0 : (long) Math.floor(of * fraction);
+    }
+
+    /** Pushes the expiry of this node's open leases (they are alive). */
+    @Transactional
+    public void renew(String node, List<String> ids, Instant expiresAt) {
+        if (ids.isEmpty()) return;
+        jdbc.sql("UPDATE credit_leases SET expires_at = :expires WHERE id = ANY(CAST(:ids AS text[])) "
+                        + "AND node_id = :node AND status = 'open'")
+                .param("expires", ts(expiresAt))
+                .param("ids", ids.toArray(String[]::new))
+                .param("node", node)
+                .update();
+    }
+
+    private void extend(OrgId org, String id, Instant expiresAt) {
+        jdbc.sql(
+                        "UPDATE credit_leases SET expires_at = greatest(expires_at, :expires) WHERE org_id = :org AND id = :id")
+                .param("expires", ts(expiresAt))
+                .param("org", org.value())
+                .param("id", id)
+                .update();
+    }
+
+    /** One call's charge on a lease: its reservation id (unique), the workspace's account, the amount. */
+    public record Charge(
+            OrgId org,
+            String lease,
+            String reservation,
+            WorkspaceId workspace,
+            @Nullable String user,
+            Category category,
+            long amount,
+            Actor actor) {}
+
+    /**
+     * Captures calls admitted from leases, in the caller's transaction (which also writes their
+     * usage events, so a replayed charge is recognised and skipped before it gets here). A charge
+     * on a lease that is still open is taken from what the lease holds; one on a lease already
+     * returned or expired (its node crashed and came back late) is taken from the lease's source
+     * account, as far as it has the credits; returns the charges that found nothing to take.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public List<Charge> capture(List<Charge> charges) {
+        List<Charge> unpaid = new ArrayList<>();
+        if (charges.isEmpty()) return unpaid;
+        Instant now = clock.instant();
+        // 1. The leases, locked in id order (as holds are).
+        TreeMap<String, Row> leases = new TreeMap<>();
+        for (Charge c : charges) leases.put(c.org().value() + "/" + c.lease(), null);
+        Map<String, Row> rows = new HashMap<>();
+        for (String key : leases.keySet()) {
+            String[] parts = key.split("/", 2);
+            lock(new OrgId(parts[0]), parts[1]).ifPresent(r -> rows.put(key, r));
+        }
+        // 2. What each lease pays, and where the rest comes from.
+        Map<String, Long> capturedBy = new HashMap<>();
+        TreeMap<String, Map<String, Long>> deltas = new TreeMap<>(); // org -> account -> delta
+        List<Object[]> transfers = new ArrayList<>();
+        for (Charge c : charges) {
+            if (c.amount() <= 0) continue;
+            Row lease = rows.get(c.org().value() + "/" + c.lease());
+            String org = c.org().value();
+            Account spent = Account.spent(c.workspace(), c.category());
+            String debit;
+            if (lease != null
+                    && lease.status().equals("open")
+                    && lease.open() - capturedBy.getOrDefault(lease.id(), 0L) >= c.amount()) {
+                capturedBy.merge(lease.id(), c.amount(), Long::sum);
+                debit = Account.held(c.workspace()).id();
+            } else {
+                // The lease is gone: the call was answered, so it is charged from the source if it can be.
+                debit = lease == null ? Account.POOL.id() : lease.source();
+            }
+            deltas.computeIfAbsent(org, k -> new TreeMap<>()).merge(debit, -c.amount(), Long::sum);
+            deltas.get(org).merge(spent.id(), c.amount(), Long::sum);
+            transfers.add(new Object[] {c, debit, spent});
+        }
+        // 3. Accounts, locked in id order; a late charge the source cannot cover is not charged.
+        for (var e : deltas.entrySet()) {
+            OrgId org = new OrgId(e.getKey());
+            for (String id : e.getValue().keySet()) {
+                if (id.startsWith("spent:")) ensure(org, Account.of(id));
+            }
+            Map<String, Long> balances =
+                    lockAccounts(org, new ArrayList<>(e.getValue().keySet()));
+            for (var d : e.getValue().entrySet()) {
+                long after = balances.getOrDefault(d.getKey(), 0L) + d.getValue();
+                if (after < 0) {
+                    // Only a late charge can get here: drop late charges on this account until it fits.
+                    for (Object[] t : transfers) {
+                        Charge c = (Charge) t[0];
+                        if (after >= 0) break;
+                        if (c.org().equals(org) && t[1].equals(d.getKey()) && !unpaid.contains(c)) {
+                            unpaid.add(c);
+                            after += c.amount();
+                            d.setValue(d.getValue() + c.amount());
+                            e.getValue().merge(((Account) t[2]).id(), -c.amount(), Long::sum);
+                        }
+                    }
+                }
+            }
+            for (var d : e.getValue().entrySet()) {
+                if (d.getValue() != 0) adjust(org, d.getKey(), d.getValue());
+            }
+        }
+        List<String> orgs = new ArrayList<>(), ids = new ArrayList<>(), debits = new ArrayList<>();
+        List<String> credits = new ArrayList<>(), wss = new ArrayList<>(), holds = new ArrayList<>();
+        List<@Nullable String> users = new ArrayList<>(), notes = new ArrayList<>();
+        List<String> actorTypes = new ArrayList<>(), actorIds = new ArrayList<>();
+        List<Long> amounts = new ArrayList<>();
+        for (Object[] t : transfers) {
+            Charge c = (Charge) t[0];
+            if (unpaid.contains(c)) continue;
+            orgs.add(c.org().value());
+            ids.add(Ids.next("trf_"));
+            debits.add((String) t[1]);
+            credits.add(((Account) t[2]).id());
+            amounts.add(c.amount());
+            wss.add(c.workspace().value());
+            holds.add(c.reservation());
+            users.add(c.user());
+            actorTypes.add(c.actor().type());
+            actorIds.add(c.actor().id());
+            notes.add(
+                    t[1].equals(Account.held(c.workspace()).id()) ? "lease " + c.lease() : "after lease " + c.lease());
+        }
+        if (!ids.isEmpty()) {
+            // One statement for the batch's transfers: one row per call, the call's reservation as its hold.
+            jdbc.sql("""
+                            INSERT INTO ledger_transfers (org_id, id, debit_account, credit_account, amount, kind,
+                                workspace_id, hold_id, grant_id, user_id, actor_type, actor_id, note, created_at)
+                            SELECT o, i, d, c, a, 'capture', w, h, NULL, u, at, ai, n, :now
+                            FROM unnest(CAST(:orgs AS text[]), CAST(:ids AS text[]), CAST(:debits AS text[]),
+                                        CAST(:credits AS text[]), CAST(:amounts AS bigint[]), CAST(:wss AS text[]),
+                                        CAST(:holds AS text[]), CAST(:users AS text[]), CAST(:actorTypes AS text[]),
+                                        CAST(:actorIds AS text[]), CAST(:notes AS text[]))
+                                 AS t(o, i, d, c, a, w, h, u, at, ai, n)
+                            """)
+                    .param("now", ts(now))
+                    .param("orgs", orgs.toArray(String[]::new))
+                    .param("ids", ids.toArray(String[]::new))
+                    .param("debits", debits.toArray(String[]::new))
+                    .param("credits", credits.toArray(String[]::new))
+                    .param("amounts", amounts.toArray(Long[]::new))
+                    .param("wss", wss.toArray(String[]::new))
+                    .param("holds", holds.toArray(String[]::new))
+                    .param("users", users.toArray(String[]::new))
+                    .param("actorTypes", actorTypes.toArray(String[]::new))
+                    .param("actorIds", actorIds.toArray(String[]::new))
+                    .param("notes", notes.toArray(String[]::new))
+                    .update();
+        }
+        capturedBy.forEach((lease, amount) -> {
+            Row r = rows.values().stream()
+                    .filter(x -> x.id().equals(lease))
+                    .findFirst()
+                    .orElseThrow();
+            jdbc.sql("UPDATE credit_leases SET captured = captured + :amount WHERE org_id = :org AND id = :id")
+                    .param("amount", amount)
+                    .param("org", r.org().value())
+                    .param("id", lease)
+                    .update();
+        });
+        return unpaid;
+    }
+
+    /**
+     * Gives back up to {@code amount} of what an open lease holds (all of it with {@code close}, and
+     * the lease then closes with {@code status}): to its source account, and off the spend counters
+     * it counted on. A deleted budget workspace's return goes on to the pool. Returns what went back.
+     */
+    @Transactional
+    public long giveBack(OrgId org, String id, long amount, boolean close, String status) {
+        Row lease = lock(org, id).orElse(null);
+        if (lease == null || !lease.status().equals("open")) return 0;
+        return giveBackLocked(lease, close ? lease.open() : Math.min(amount, lease.open()), close, status);
+    }
+
+    private long giveBackLocked(Row lease, long rest, boolean close, String status) {
+        OrgId org = lease.org();
+        Instant now = clock.instant();
+        if (rest > 0) {
+            if (lease.wsPeriod() != null) release(org, "workspace", lease.workspace(), "", lease.wsPeriod(), rest);
+            if (lease.memberPeriod() != null && lease.user() != null)
+                release(org, "member", lease.workspace(), lease.user(), lease.memberPeriod(), rest);
+            Account held = Account.held(lease.workspace());
+            boolean deletedBudget = lease.source().startsWith("budget:")
+                    && funding.find(org, lease.workspace()).isEmpty();
+            List<String> accounts = new ArrayList<>(List.of(held.id(), lease.source()));
+            if (deletedBudget) accounts.add(Account.POOL.id());
+            lockAccounts(org, accounts);
+            move(org, held.id(), lease.source(), rest);
+            transfer(org, held.id(), lease.source(), rest, "release", lease, null, Actor.SYSTEM, "lease returned");
+            if (deletedBudget) {
+                move(org, lease.source(), Account.POOL.id(), rest);
+                transfer(
+                        org,
+                        lease.source(),
+                        Account.POOL.id(),
+                        rest,
+                        "deletion_return",
+                        lease,
+                        null,
+                        Actor.SYSTEM,
+                        "lease returned");
+            }
+        }
+        jdbc.sql("UPDATE credit_leases SET returned = returned + :rest, status = :status, closed_at = :closed "
+                        + "WHERE org_id = :org AND id = :id")
+                .param("rest", rest)
+                .param("status", close ? status : "open")
+                .param("closed", close ? ts(now) : null, java.sql.Types.TIMESTAMP)
+                .param("org", org.value())
+                .param("id", lease.id())
+                .update();
+        return rest;
+    }
+
+    /**
+     * Closes up to {@code limit} open leases past their expiry (their node stopped renewing them:
+     * it crashed, or lost the database), each in a transaction of its own, skipping leases another
+     * sweeper holds. Returns how many were closed.
+     */
+    public int sweepExpired(int limit, org.springframework.transaction.support.TransactionTemplate tx) {
+        int closed = 0;
+        while (closed < limit) {
+            Boolean one = tx.execute(s -> {
+                List<Row> due = jdbc.sql("SELECT " + COLUMNS + " FROM credit_leases WHERE status = 'open' "
+                                + "AND expires_at <= :now ORDER BY expires_at LIMIT 1 FOR UPDATE SKIP LOCKED")
+                        .param("now", ts(clock.instant()))
+                        .query(LeaseBook::map)
+                        .list();
+                if (due.isEmpty()) return false;
+                giveBackLocked(due.getFirst(), due.getFirst().open(), true, "expired");
+                return true;
+            });
+            if (!Boolean.TRUE.equals(one)) break;
+            closed++;
+        }
+        return closed;
+    }
+
+    /** The open leases of a node (for closing those a crashed process left behind). */
+    public List<Row> openOf(String node) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM credit_leases WHERE node_id = :node AND status = 'open'")
+                .param("node", node)
+                .query(LeaseBook::map)
+                .list();
+    }
+
+    /** How many leases on a workspace's funding are open (for waiting until a recall is done). */
+    public int openOn(OrgId org, WorkspaceId ws) {
+        return jdbc.sql(
+                        "SELECT count(*) FROM credit_leases WHERE org_id = :org AND workspace_id = :ws AND status = 'open'")
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .query(Integer.class)
+                .single();
+    }
+
+    /** How many leases drawing on an account of an organization are open. */
+    public int openOnAccount(OrgId org, String account) {
+        return jdbc.sql("SELECT count(*) FROM credit_leases WHERE org_id = :org AND source_account = :account "
+                        + "AND status = 'open'")
+                .param("org", org.value())
+                .param("account", account)
+                .query(Integer.class)
+                .single();
+    }
+
+    private Optional<Row> lock(OrgId org, String id) {
+        return jdbc.sql("SELECT " + COLUMNS + " FROM credit_leases WHERE org_id = :org AND id = :id FOR UPDATE")
+                .param("org", org.value())
+                .param("id", id)
+                .query(LeaseBook::map)
+                .optional();
+    }
+
+    private long lockCounter(OrgId org, String scope, WorkspaceId ws, String user, Instant period) {
+        jdbc.sql("""
+                        INSERT INTO spend_counters (org_id, scope, workspace_id, user_id, period_start, used)
+                        VALUES (:org, :scope, :ws, :user, :start, 0) ON CONFLICT DO NOTHING
+                        """)
+                .param("org", org.value())
+                .param("scope", scope)
+                .param("ws", ws.value())
+                .param("user", user)
+                .param("start", ts(period))
+                .update();
+        return jdbc.sql("""
+                        SELECT used FROM spend_counters WHERE org_id = :org AND scope = :scope AND workspace_id = :ws
+                          AND user_id = :user AND period_start = :start FOR NO KEY UPDATE
+                        """)
+                .param("org", org.value())
+                .param("scope", scope)
+                .param("ws", ws.value())
+                .param("user", user)
+                .param("start", ts(period))
+                .query(Long.class)
+                .single();
+    }
+
+    private void countOn(OrgId org, String scope, WorkspaceId ws, String user, Instant period, long amount) {
+        jdbc.sql("""
+                        UPDATE spend_counters SET used = used + :amount WHERE org_id = :org AND scope = :scope
+                          AND workspace_id = :ws AND user_id = :user AND period_start = :start
+                        """)
+                .param("amount", amount)
+                .param("org", org.value())
+                .param("scope", scope)
+                .param("ws", ws.value())
+                .param("user", user)
+                .param("start", ts(period))
+                .update();
+    }
+
+    private void release(OrgId org, String scope, WorkspaceId ws, String user, Instant period, long amount) {
+        // A recount (a limit set meanwhile) counted this lease's open part anew; never below zero.
+        jdbc.sql("""
+                        UPDATE spend_counters SET used = greatest(used - :amount, 0) WHERE org_id = :org AND scope = :scope
+                          AND workspace_id = :ws AND user_id = :user AND period_start = :start
+                        """)
+                .param("amount", amount)
+                .param("org", org.value())
+                .param("scope", scope)
+                .param("ws", ws.value())
+                .param("user", user)
+                .param("start", ts(period))
+                .update();
+    }
+
+    private void ensure(OrgId org, Account a) {
+        jdbc.sql("""
+                        INSERT INTO ledger_accounts (org_id, id, kind, workspace_id, category, balance)
+                        VALUES (:org, :id, :kind, :ws, :cat, 0) ON CONFLICT DO NOTHING
+                        """)
+                .param("org", org.value())
+                .param("id", a.id())
+                .param("kind", a.kind())
+                .param("ws", a.workspaceId())
+                .param("cat", a.category())
+                .update();
+    }
+
+    /** Locks accounts in byte order of their ids and returns their balances (absent ones are 0). */
+    private Map<String, Long> lockAccounts(OrgId org, List<String> ids) {
+        Map<String, Long> out = new HashMap<>();
+        jdbc.sql("SELECT id, balance FROM ledger_accounts WHERE org_id = :org AND id = ANY(CAST(:ids AS text[])) "
+                        + "ORDER BY id COLLATE \"C\" FOR NO KEY UPDATE")
+                .param("org", org.value())
+                .param("ids", ids.stream().distinct().toArray(String[]::new))
+                .query((rs, n) -> out.put(rs.getString(1), rs.getLong(2)))
+                .list();
+        return out;
+    }
+
+    private void move(OrgId org, String from, String to, long amount) {
+        adjust(org, from, -amount);
+        adjust(org, to, amount);
+    }
+
+    private void adjust(OrgId org, String account, long delta) {
+        int n = jdbc.sql("UPDATE ledger_accounts SET balance = balance + :delta WHERE org_id = :org AND id = :id")
+                .param("delta", delta)
+                .param("org", org.value())
+                .param("id", account)
+                .update();
+        if (n != 1) throw new IllegalStateException("ledger account missing: " + account);
+    }
+
+    private void transfer(
+            OrgId org,
+            String debit,
+            String credit,
+            long amount,
+            String kind,
+            Row lease,
+            @Nullable String user,
+            Actor actor,
+            String note) {
+        insertTransfer(
+                org, debit, credit, amount, kind, lease.workspace(), lease.id(), user, actor, note, clock.instant());
+    }
+
+    private void insertTransfer(
+            OrgId org,
+            String debit,
+            String credit,
+            long amount,
+            String kind,
+            WorkspaceId ws,
+            String hold,
+            @Nullable String user,
+            Actor actor,
+            @Nullable String note,
+            Instant at) {
+        jdbc.sql("""
+                        INSERT INTO ledger_transfers (org_id, id, debit_account, credit_account, amount, kind, workspace_id,
+                                                      hold_id, grant_id, user_id, actor_type, actor_id, note, created_at)
+                        VALUES (:org, :id, :debit, :credit, :amount, :kind, :ws, :hold, NULL, :user, :actorType, :actorId,
+                                :note, :at)
+                        """)
+                .param("org", org.value())
+                .param("id", Ids.next("trf_"))
+                .param("debit", debit)
+                .param("credit", credit)
+                .param("amount", amount)
+                .param("kind", kind)
+                .param("ws", ws.value())
+                .param("hold", hold)
+                .param("user", user)
+                .param("actorType", actor.type())
+                .param("actorId", actor.id())
+                .param("note", note)
+                .param("at", ts(at))
+                .update();
+    }
+
+    private static @Nullable Timestamp ts(@Nullable Instant i) {
+        return i == null ? null : Timestamp.from(i);
+    }
+
+    static Row map(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+        Timestamp wp = rs.getTimestamp("ws_period_start");
+        Timestamp mp = rs.getTimestamp("member_period_start");
+        return new Row(
+                new OrgId(rs.getString("org_id")),
+                rs.getString("id"),
+                new WorkspaceId(rs.getString("workspace_id")),
+                rs.getString("user_id"),
+                rs.getString("node_id"),
+                rs.getString("source_account"),
+                rs.getLong("amount"),
+                rs.getLong("captured"),
+                rs.getLong("returned"),
+                wp == null ? null : wp.toInstant(),
+                mp == null ? null : mp.toInstant(),
+                rs.getString("status"),
+                rs.getTimestamp("expires_at").toInstant());
+    }
+
+    static boolean same(@Nullable Object a, @Nullable Object b) {
+        return Objects.equals(a, b);
+    }
+}
