@@ -8,7 +8,12 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
 import dev.atrium.identity.Identity;
 import dev.atrium.identity.User;
+import dev.atrium.gateway.settle.Settlement;
+import dev.atrium.gateway.settle.SettlementWriter;
 import dev.atrium.ledger.Actor;
+import dev.atrium.ledger.Admission;
+import dev.atrium.ledger.CreditLeases;
+import dev.atrium.ledger.LeaseCharge;
 import dev.atrium.ledger.Category;
 import dev.atrium.ledger.CreditReports;
 import dev.atrium.ledger.Funding;
@@ -18,6 +23,7 @@ import dev.atrium.ledger.Ledger;
 import dev.atrium.ledger.internal.CreditMoves;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrganizationService;
+import dev.atrium.usage.UsageEvent;
 import dev.atrium.workspace.WorkspaceKind;
 import dev.atrium.workspace.WorkspaceService;
 import java.io.IOException;
@@ -38,7 +44,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * test (no {@code @Test}), so {@code ./mvnw verify} never runs it.
  *
  * <p>Flags: {@code --threads=64 --pool-size=64 --warmup=5 --duration=20 --hold=1 --capture=0.6
- * --data-dir=target/bench-data/x --only=atrium|naive --combine=true|false --workers=1}: {@code
+ * --data-dir=target/bench-data/x --only=atrium|lease|naive --combine=true|false --workers=1}: {@code
  * --combine=false} runs every Atrium operation in its own transaction (the path taken inside a
  * caller's transaction), {@code --workers} sets how many batches may be in flight.
  */
@@ -100,11 +106,25 @@ public final class LedgerHotPoolBench {
                 System.out.println(atrium.line());
                 System.out.println("  [load average after this phase: " + load() + "]");
             }
+            PairLoop.Result leased = null;
+            if (only.isEmpty() || only.equals("lease")) {
+                leased = leased(ctx, jdbc, meter, threads, warmup, duration, holdAmount, captureAmount);
+                System.out.println(leased.line());
+                System.out.println("  [load average after this phase: " + load() + "]");
+            }
             PairLoop.Result naive = null;
-            if (!only.equals("atrium")) {
+            if (!only.equals("atrium") && !only.equals("lease")) {
                 naive = naive(ctx, jdbc, meter, threads, warmup, duration, holdAmount, captureAmount);
                 System.out.println(naive.line());
                 System.out.println("  [load average after this phase: " + load() + "]");
+            }
+            if (leased != null && naive != null) {
+                System.out.printf(
+                        "ratio leased / naive: %.2fx; goal: >= 50000 admitted-and-settled calls/s on one hot pool"
+                                + " (now %.0f, %.1f%% of it)%n",
+                        leased.perSecond() / Math.max(naive.perSecond(), 1e-9),
+                        leased.perSecond(),
+                        100 * leased.perSecond() / 50_000);
             }
             if (atrium != null && naive != null) {
                 System.out.printf(
@@ -167,6 +187,96 @@ public final class LedgerHotPoolBench {
                 inv.openHolds(),
                 inv.spent());
         return result;
+    }
+
+    /**
+     * The gateway's path: admission from the node's credit lease (in memory; an exact hold until the
+     * lease is open or when it runs dry), then the settlement: for a leased call, a charge handed to
+     * the durable settlement writer (journaled, committed in batches: usage event and lease capture);
+     * for a held one, the capture. Counts a call once it is admitted and settled; after the run, waits
+     * for the writer to commit everything and reports how long that took and the ledger's state.
+     */
+    private static PairLoop.Result leased(
+            ConfigurableApplicationContext ctx,
+            JdbcClient jdbc,
+            CpuMeter meter,
+            int threads,
+            double warmup,
+            double duration,
+            Credits holdAmount,
+            Credits captureAmount)
+            throws InterruptedException {
+        Ledger ledger = ctx.getBean(Ledger.class);
+        CreditLeases leases = ctx.getBean(CreditLeases.class);
+        SettlementWriter writer = ctx.getBean(SettlementWriter.class);
+        CreditMoves admin = ctx.getBean(CreditMoves.class);
+        CreditReports reports = ctx.getBean(CreditReports.class);
+        User user = ctx.getBean(Identity.class)
+                .createUser("lease-" + UUID.randomUUID() + "@example.com", "correct horse battery staple", "Bench");
+        Caller caller = new Caller.User(user.id(), KeyId.next());
+        OrgId org = ctx.getBean(OrganizationService.class)
+                .create(user.id(), caller, "Bench leased pool")
+                .id();
+        WorkspaceId ws = ctx.getBean(WorkspaceService.class)
+                .create(ctx.getBean(Access.class).to(caller, org), "leased pool", WorkspaceKind.OTHER, null)
+                .id();
+        admin.setFunding(org, ws, Funding.POOL, Actor.SYSTEM);
+        admin.grant(org, Credits.parse("1000000000"), "purchase", null, "bench", Actor.SYSTEM);
+        Actor actor = new Actor("bench", "ledger-hot-pool");
+        checkpoint(jdbc);
+        long eventsBefore = jdbc.sql("SELECT count(*) FROM usage_events").query(Long.class).single();
+        PairLoop.Result result = PairLoop.run(
+                "leased admit+settle (writer behind)", threads, warmup, duration, meter, (t, seq) -> {
+                    HoldRequest r = new HoldRequest(org, ws, null, holdAmount, Category.CHAT, "bench-model", null, actor);
+                    switch (leases.admit(r)) {
+                        case Admission.Leased a -> {
+                            LeaseCharge charge = leases.charge(a, captureAmount, actor);
+                            writer.submit(new Settlement(charge, event(org, ws, a.reservation(), captureAmount), null));
+                        }
+                        case Admission.Held h -> ledger.capture(org, h.hold().id(), captureAmount, actor);
+                    }
+                });
+        long drainStart = System.nanoTime();
+        boolean drained = writer.awaitCommitted(java.time.Duration.ofSeconds(60));
+        long drainMillis = (System.nanoTime() - drainStart) / 1_000_000;
+        long events = jdbc.sql("SELECT count(*) FROM usage_events").query(Long.class).single() - eventsBefore;
+        leases.returnAll(java.time.Duration.ofSeconds(10));
+        var inv = reports.invariant(org);
+        System.out.printf(
+                "  after the run: writer drained %s in %d ms; %d calls settled (usage events); invariant %s"
+                        + " (conserved %s, no negative balance %s, journal matches %s), open holds %s, leased %s%n",
+                drained,
+                drainMillis,
+                events,
+                inv.holds() ? "HOLDS" : "BROKEN",
+                inv.conserved(),
+                inv.nonNegative(),
+                inv.journalMatches(),
+                inv.openHolds(),
+                inv.leased());
+        return result;
+    }
+
+    private static UsageEvent event(OrgId org, WorkspaceId ws, String reservation, Credits charged) {
+        return new UsageEvent(
+                UsageEvent.newId(),
+                org,
+                ws,
+                null,
+                null,
+                "bench-model",
+                "bench",
+                "chat",
+                "chat",
+                10,
+                10,
+                charged,
+                1,
+                "ok",
+                reservation,
+                null,
+                "gateway",
+                java.time.Instant.now());
     }
 
     private static PairLoop.Result naive(

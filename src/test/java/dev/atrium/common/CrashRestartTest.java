@@ -34,7 +34,7 @@ import org.springframework.util.FileSystemUtils;
 /**
  * Atrium killed with SIGKILL under load comes back on the same data directory at the first start,
  * with the ledger exact: every call the client saw answered is charged once, and the holds of
- * calls cut short are swept when they expire.
+ * calls cut short are swept when they expire, as are the credit leases the killed process held.
  *
  * <p>Atrium runs as a child JVM on the test's class path. The first run has the embedded
  * database's watchdog off, so that its PostgreSQL outlives it as after a crash the watchdog could
@@ -169,6 +169,25 @@ class CrashRestartTest {
             assertThat(scalar(db, "SELECT count(*) FROM holds WHERE status = 'expired'"))
                     .as("holds of calls cut short, expired")
                     .hasValueSatisfying(n -> assertThat(n).isPositive());
+            // Calls were admitted from credit leases too; the killed run's leases are closed once expired.
+            assertThat(scalar(db, "SELECT count(*) FROM usage_events WHERE hold_id LIKE 'rsv\\_%'"))
+                    .as("calls admitted from a lease")
+                    .hasValueSatisfying(n -> assertThat(n).isPositive());
+            Optional<Long> leaseExpiry = scalar(
+                    db,
+                    "SELECT (extract(epoch FROM max(expires_at)) * 1000)::bigint FROM credit_leases WHERE status = 'open'");
+            if (leaseExpiry.isPresent()) {
+                Instant deadline = Instant.ofEpochMilli(leaseExpiry.get()).plusSeconds(10);
+                while (scalar(db, "SELECT count(*) FROM credit_leases WHERE status = 'open'")
+                                        .orElse(0L)
+                                > 0
+                        && Instant.now().isBefore(deadline)) {
+                    Thread.sleep(500);
+                }
+            }
+            assertThat(scalar(db, "SELECT count(*) FROM credit_leases WHERE status = 'open'"))
+                    .as("leases still open after their expiry")
+                    .contains(0L);
             // Swept at their expiry, or as soon as the server was back if it was down then.
             assertThat(scalar(
                             db,
@@ -206,7 +225,7 @@ class CrashRestartTest {
         try (ExecutorService pool = Executors.newFixedThreadPool(clients)) {
             for (int c = 0; c < clients; c++) {
                 String prefix = "crash-" + tag + "-" + c + "-";
-                boolean stream = c % 4 != 0;
+                boolean stream = c % 2 != 0;
                 pool.submit(() -> {
                     for (int n = 0; !stop.get(); n++) {
                         String id = prefix + n;
@@ -258,8 +277,14 @@ class CrashRestartTest {
 
     /** The status of the hold behind each usage event of the request. */
     private static List<String> charges(Connection db, String requestId) throws SQLException {
+        // A call took an exact hold (captured once), or was admitted from a credit lease: then its
+        // usage event carries its reservation id, and one capture transfer carries the same id.
         try (var s = db.prepareStatement("SELECT h.status FROM usage_events e"
-                + " JOIN holds h ON h.org_id = e.org_id AND h.id = e.hold_id WHERE e.request_id = ?")) {
+                + " JOIN holds h ON h.org_id = e.org_id AND h.id = e.hold_id WHERE e.request_id = ?"
+                + " UNION ALL SELECT CASE WHEN (SELECT count(*) FROM ledger_transfers t WHERE t.org_id = e.org_id"
+                + "   AND t.hold_id = e.hold_id AND t.kind = 'capture') = 1 THEN 'captured' ELSE 'lease capture missing' END"
+                + " FROM usage_events e WHERE e.request_id = ? AND e.hold_id LIKE 'rsv\\_%'")) {
+            s.setString(2, requestId);
             s.setString(1, requestId);
             List<String> out = new ArrayList<>();
             try (var rs = s.executeQuery()) {
@@ -295,6 +320,7 @@ class CrashRestartTest {
                         "--atrium.setup-token=" + SETUP_TOKEN,
                         "--atrium.ledger.hold-ttl=PT" + HOLD_TTL.toSeconds() + "S",
                         "--atrium.ledger.sweep-interval=PT1S",
+                        "--atrium.leases.ttl=PT" + HOLD_TTL.toSeconds() + "S",
                         "--atrium.providers.demo.token-delay=10ms")
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())

@@ -74,6 +74,9 @@ public class SettlementWriter implements SmartLifecycle {
     private volatile long committed;
     private volatile @Nullable Journal journal;
     private volatile boolean running;
+    /** The last attempt to commit failed; cleared by the next commit. */
+    private volatile boolean failing;
+
     private volatile @Nullable Thread writer;
 
     private record Queued(long sequence, Settlement settlement) {}
@@ -140,6 +143,9 @@ public class SettlementWriter implements SmartLifecycle {
     public boolean awaitCommitted(Duration max) {
         long target = submitted;
         if (committed >= target) return true;
+        // While the database refuses the writer's batches, waiting would only delay the answer (an
+        // outage answers 503 at once, not after this wait).
+        if (failing) return false;
         long deadline = System.nanoTime() + max.toNanos();
         progress.lock();
         try {
@@ -179,6 +185,7 @@ public class SettlementWriter implements SmartLifecycle {
                     queue.drainTo(taken, batch - 1);
                 }
                 apply(taken.stream().map(Queued::settlement).toList());
+                failing = false;
                 advance(taken.getLast().sequence());
                 taken.clear();
                 backoff = 50;
@@ -186,6 +193,7 @@ public class SettlementWriter implements SmartLifecycle {
                 if (!running) break;
             } catch (RuntimeException e) {
                 // The database is unavailable (or refused the batch): keep the batch, in order, and retry.
+                failing = true;
                 log.warn(
                         "could not commit {} settlements ({}); retrying in {} ms", taken.size(), e.toString(), backoff);
                 sleep(backoff);

@@ -1,0 +1,149 @@
+package dev.atrium.gateway.settle;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.atrium.common.Credits;
+import dev.atrium.common.OrgId;
+import dev.atrium.common.WorkspaceId;
+import dev.atrium.ledger.Actor;
+import dev.atrium.ledger.Category;
+import dev.atrium.ledger.CreditLeases;
+import dev.atrium.ledger.LeaseCharge;
+import dev.atrium.support.Api;
+import dev.atrium.support.Fixtures;
+import dev.atrium.support.IntegrationTest;
+import dev.atrium.usage.UsageEvent;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.util.FileSystemUtils;
+
+/**
+ * What the journal holds when the node starts (settlements a killed process answered but did not
+ * commit) is applied before the node takes calls, each exactly once: one already committed is
+ * recognised by its reservation id and skipped.
+ */
+@IntegrationTest
+@TestPropertySource(
+        properties = {
+            "atrium.gateway.journal-dir=target/test-journals/replay",
+            "atrium.providers.demo.token-delay=PT0S"
+        })
+class SettlementReplayTest {
+    private static final Path DIR = Path.of("target/test-journals/replay");
+
+    static {
+        FileSystemUtils.deleteRecursively(DIR.toFile());
+    }
+
+    @Autowired
+    Fixtures fixtures;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Autowired
+    SettlementWriter writer;
+
+    @Autowired
+    SettlementCodec codec;
+
+    @Autowired
+    CreditLeases leases;
+
+    private long count(String sql, String org) {
+        return jdbc.sql(sql).param("org", org).query(Long.class).single();
+    }
+
+    private Settlement settlement(String org, String ws, String lease, String reservation, long micros) {
+        return new Settlement(
+                new LeaseCharge(
+                        new OrgId(org), new WorkspaceId(ws), null, Category.CHAT, lease, reservation, micros, Actor.SYSTEM),
+                new UsageEvent(
+                        UsageEvent.newId(),
+                        new OrgId(org),
+                        new WorkspaceId(ws),
+                        null,
+                        null,
+                        "demo/chat",
+                        "demo",
+                        "chat",
+                        "chat",
+                        10,
+                        20,
+                        Credits.ofMicros(micros),
+                        5,
+                        "ok",
+                        reservation,
+                        "req-" + reservation,
+                        "gateway",
+                        Instant.now()),
+                null);
+    }
+
+    @Test
+    void journaledSettlementsAreAppliedAtStartEachOnce() throws Exception {
+        var t = fixtures.tenant("Replay Start");
+        Api owner = fixtures.api().as(t.owner().token());
+        assertThat(owner.post(t.path() + "/credits/grants", Map.of("amount", "100")).status())
+                .isEqualTo(201);
+        Api key = fixtures.api().as(fixtures.workspaceKey(t, t.primaryWorkspaceId()));
+        for (int i = 0; i < 8; i++) {
+            var r = key.post(
+                    "/v1/chat/completions",
+                    Map.of("model", "demo/chat", "messages", List.of(Map.of("role", "user", "content", "hi " + i))));
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        }
+        String org = t.orgId();
+        await().atMost(Duration.ofSeconds(2))
+                .until(() -> count("SELECT count(*) FROM credit_leases WHERE org_id = :org AND status = 'open'", org)
+                        == 1);
+        String lease = jdbc.sql("SELECT id FROM credit_leases WHERE org_id = :org AND status = 'open'")
+                .param("org", org)
+                .query(String.class)
+                .single();
+        String committed = jdbc.sql("SELECT hold_id FROM usage_events WHERE org_id = :org ORDER BY occurred_at LIMIT 1")
+                .param("org", org)
+                .query(String.class)
+                .single();
+        long events = count("SELECT count(*) FROM usage_events WHERE org_id = :org", org);
+        long captured = count(
+                "SELECT coalesce(sum(amount), 0) FROM ledger_transfers WHERE org_id = :org AND kind = 'capture'", org);
+
+        // The node stops as a killed one would have left its journal: three settlements not committed,
+        // and one already committed (the same reservation as a stored event).
+        writer.stop();
+        try (Journal journal = Journal.open(DIR, Journal.Options.defaults())) {
+            for (int i = 0; i < 3; i++) {
+                journal.append(codec.write(settlement(org, t.primaryWorkspaceId(), lease, "rsv_replayed" + i, 1_000)));
+            }
+            journal.append(codec.write(settlement(org, t.primaryWorkspaceId(), lease, committed, 5_000)));
+        }
+        writer.start();
+
+        assertThat(count("SELECT count(*) FROM usage_events WHERE org_id = :org", org))
+                .isEqualTo(events + 3);
+        assertThat(count(
+                        "SELECT coalesce(sum(amount), 0) FROM ledger_transfers WHERE org_id = :org AND kind = 'capture'",
+                        org))
+                .isEqualTo(captured + 3_000);
+        assertThat(writer.pending()).isZero();
+
+        // Once more: nothing is left to replay.
+        writer.stop();
+        writer.start();
+        assertThat(count("SELECT count(*) FROM usage_events WHERE org_id = :org", org))
+                .isEqualTo(events + 3);
+        leases.returnAll(Duration.ofSeconds(5));
+        var invariant = owner.get(t.path() + "/credits/invariant");
+        assertThat(invariant.json().path("holds").asBoolean()).as(invariant.toString()).isTrue();
+        assertThat(invariant.json().path("leased").asString()).isEqualTo("0");
+    }
+}
