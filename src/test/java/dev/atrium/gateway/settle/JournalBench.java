@@ -14,8 +14,9 @@ import java.util.stream.Stream;
 
 /**
  * The cost of {@link Journal#append}: appends per second and the latency of one append (p50, p99,
- * p99.9, max), from one thread, 64 platform threads and 64 virtual threads, with the default options
- * (64 MiB segments, forced every 200 ms in the background). Not a test: run it by hand, e.g.
+ * p99.9, max), from one thread, 64 platform threads and 64 virtual threads appending flat out, then
+ * from 64 virtual threads each pausing 5 ms between appends; with the default options (64 MiB
+ * segments, forced every 200 ms in the background). Not a test: run it by hand, e.g.
  * <pre>
  * ./mvnw -q -B -ntp test-compile dependency:build-classpath -Dmdep.includeScope=test \
  *     -Dmdep.outputFile=target/bench-classpath.txt
@@ -35,18 +36,27 @@ public final class JournalBench {
         byte[] record = new byte[size];
         new SplittableRandom(1).nextBytes(record);
         System.out.printf("%d-byte records, %,d appends a run, in %s%n", size, appends, root);
-        run(root, "warm-up", 1, Thread.ofPlatform().factory(), record, appends / 2, false);
-        run(root, "warm-up", 64, Thread.ofVirtual().factory(), record, appends / 2, false);
+        run(root, "warm-up", 1, Thread.ofPlatform().factory(), record, appends / 2, 0, false);
+        run(root, "warm-up", 64, Thread.ofVirtual().factory(), record, appends / 2, 0, false);
         for (int round = 0; round < 2; round++) {
-            run(root, "1 thread", 1, Thread.ofPlatform().factory(), record, appends, true);
-            run(root, "64 platform threads", 64, Thread.ofPlatform().factory(), record, appends, true);
-            run(root, "64 virtual threads", 64, Thread.ofVirtual().factory(), record, appends, true);
+            run(root, "1 thread", 1, Thread.ofPlatform().factory(), record, appends, 0, true);
+            run(root, "64 platform threads", 64, Thread.ofPlatform().factory(), record, appends, 0, true);
+            run(root, "64 virtual threads", 64, Thread.ofVirtual().factory(), record, appends, 0, true);
         }
+        // As on the request path: many callers, each appending now and then (about 12,000 a second).
+        run(root, "64 virtual, paced", 64, Thread.ofVirtual().factory(), record, 64 * 1000, 5, true);
         if (args.length <= 2) Files.delete(root);
     }
 
     private static void run(
-            Path root, String label, int threads, ThreadFactory factory, byte[] record, int appends, boolean print)
+            Path root,
+            String label,
+            int threads,
+            ThreadFactory factory,
+            byte[] record,
+            int appends,
+            long pauseMillis,
+            boolean print)
             throws Exception {
         Path dir = Files.createTempDirectory(root, "run");
         int each = appends / threads;
@@ -63,6 +73,7 @@ public final class JournalBench {
                         long began = System.nanoTime();
                         journal.append(record);
                         mine[i] = System.nanoTime() - began;
+                        if (pauseMillis > 0) sleepUninterruptibly(pauseMillis);
                     }
                 }));
             }
@@ -97,6 +108,14 @@ public final class JournalBench {
             } catch (InterruptedException e) {
                 // keep waiting: the bench never interrupts its workers
             }
+        }
+    }
+
+    private static void sleepUninterruptibly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
