@@ -3,19 +3,12 @@ package dev.atrium.gateway.settle;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,8 +20,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A local append-only journal of opaque records, each numbered by a sequence that only grows, even
- * across restarts; records stay until the caller checkpoints them as applied elsewhere.
+ * A local append-only journal of opaque records, each numbered by a sequence that grows by one per
+ * record and goes on across restarts; records stay until the caller checkpoints them as applied
+ * elsewhere.
  *
  * <h2>Files</h2>
  * In its directory: {@code journal.lock} (held with an exclusive file lock while open, so a second
@@ -54,7 +48,8 @@ import org.slf4j.LoggerFactory;
  * Options#syncInterval()} (200 ms by default), or at {@link #sync()} and {@link #close()}; so
  * <b>a crash of the machine (power, kernel) loses the records appended within about one sync
  * interval before it</b>, and may leave them torn or half-written anywhere in that window, which
- * recovery detects by their checksums. Nothing acknowledged before the last completed sync is lost.
+ * recovery detects by their checksums. Nothing appended before the last completed sync began is
+ * lost.
  *
  * <h2>Recovery and replay</h2>
  * {@link #open} reads every segment and checks each frame (sequence, length, checksum). A segment's
@@ -80,7 +75,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Journal implements Closeable {
     private static final Logger log = LoggerFactory.getLogger(Journal.class);
-    static final String LOCK_FILE = "journal.lock";
 
     /**
      * @param segmentSize bytes per segment file, from 4 KiB to 1 GiB
@@ -115,8 +109,7 @@ public final class Journal implements Closeable {
 
     private final Path directory;
     private final Options options;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
+    private final DirectoryLock lock;
     /** Guards segments, the last segment's end and next sequence, closed. Held briefly by appends. */
     private final ReentrantLock appendLock = new ReentrantLock();
     /** Serialises syncs, checkpoints and close: what may force, delete or close segment files. */
@@ -132,26 +125,21 @@ public final class Journal implements Closeable {
 
     private final @Nullable ScheduledExecutorService syncer;
 
-    private Journal(Path directory, Options options, FileChannel lockChannel, FileLock lock) throws IOException {
+    private Journal(Path directory, Options options, DirectoryLock lock) throws IOException {
         this.directory = directory;
         this.options = options;
-        this.lockChannel = lockChannel;
         this.lock = lock;
         this.checkpointed = CheckpointFile.read(directory);
-        try {
-            recover();
-            // What a killed predecessor left may still be only in the page cache.
-            forceAll();
-        } catch (IOException | RuntimeException e) {
-            for (Segment segment : segments) segment.close();
-            throw e;
-        }
+        recover();
+        forceAll(); // what a killed predecessor left may still be in the page cache only
         this.recovered = nextSequence - 1;
         if (options.syncInterval().isZero()) {
             this.syncer = null;
         } else {
-            this.syncer = Executors.newSingleThreadScheduledExecutor(
-                    Thread.ofPlatform().daemon().name("journal-sync").factory());
+            this.syncer = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform()
+                    .daemon()
+                    .name("journal-sync " + directory)
+                    .factory());
             long every = options.syncInterval().toNanos();
             syncer.scheduleWithFixedDelay(this::backgroundSync, every, every, TimeUnit.NANOSECONDS);
         }
@@ -165,29 +153,11 @@ public final class Journal implements Closeable {
      */
     public static Journal open(Path directory, Options options) throws IOException {
         Files.createDirectories(directory);
-        Path lockFile = directory.resolve(LOCK_FILE);
-        var channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock;
+        var lock = DirectoryLock.acquire(directory);
         try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
+            return new Journal(directory, options, lock);
         } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
-        }
-        if (lock == null) {
-            channel.close();
-            throw new IllegalStateException(
-                    "The journal in " + directory + " is already open: " + lockFile + " is locked by another owner");
-        }
-        try {
-            channel.truncate(0)
-                    .write(ByteBuffer.wrap(
-                            ("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)));
-            return new Journal(directory, options, channel, lock);
-        } catch (IOException | RuntimeException e) {
-            channel.close();
+            lock.close();
             throw e;
         }
     }
@@ -250,11 +220,13 @@ public final class Journal implements Closeable {
         appendLock.lock();
         try {
             if (closed) throw new IllegalStateException("journal " + directory + " is closed");
-            if (segments.getLast().capacity() - segments.getLast().end < Segment.FRAME + record.length) {
+            Segment tail = segments.getLast();
+            if (tail.capacity() - tail.end < Segment.FRAME + record.length) {
                 startSegment();
+                tail = segments.getLast();
             }
             long sequence = nextSequence;
-            segments.getLast().append(sequence, record, Segment.seal(crc, record.length, sequence));
+            tail.append(sequence, record, Segment.seal(crc, record.length, sequence));
             nextSequence = sequence + 1;
             return sequence;
         } catch (IOException e) {
@@ -266,8 +238,14 @@ public final class Journal implements Closeable {
 
     /** Starts a segment at the next sequence; under the append lock (or before the journal is shared). */
     private void startSegment() throws IOException {
-        segments.add(Segment.create(directory, nextSequence, options.segmentSize()));
-        directoryChanged = true;
+        // File channels give up when their thread is interrupted; an append must not.
+        boolean interrupted = Thread.interrupted();
+        try {
+            segments.add(Segment.create(directory, nextSequence, options.segmentSize()));
+            directoryChanged = true;
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -326,10 +304,7 @@ public final class Journal implements Closeable {
             } finally {
                 appendLock.unlock();
             }
-            for (Segment segment : applied) {
-                segment.close();
-                Files.deleteIfExists(segment.path);
-            }
+            for (Segment segment : applied) Files.deleteIfExists(segment.path);
         } finally {
             syncLock.unlock();
         }
@@ -421,22 +396,13 @@ public final class Journal implements Closeable {
                 Thread.currentThread().interrupt();
             }
         }
-        try {
+        try (lock) {
             forceAll();
-        } finally {
-            syncLock.lock();
-            try {
-                for (Segment segment : segments) segment.close();
-                lock.release();
-                lockChannel.close();
-            } finally {
-                syncLock.unlock();
-            }
         }
     }
 
     @Override
     public String toString() {
-        return "Journal[" + Objects.toString(directory) + "]";
+        return "Journal[" + directory + "]";
     }
 }

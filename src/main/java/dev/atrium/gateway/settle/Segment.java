@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.function.BiConsumer;
@@ -16,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * holding consecutive sequence numbers from the segment's first, which also names the file. The
  * format is described on {@link Journal}. Not thread-safe by itself: the journal's locks guard
  * {@link #end} (append lock) and {@link #syncedTo} (sync lock); reads and writes of the mapping
- * use absolute offsets only, so readers never disturb the writer.
+ * use absolute offsets only, so readers never disturb the writer. The file is unmapped when the
+ * segment is collected, so a segment deleted while a replay still reads it stays readable.
  */
 final class Segment {
     static final int HEADER = 16;
@@ -30,7 +32,6 @@ final class Segment {
 
     final Path path;
     final long first;
-    private final FileChannel channel;
     private final MappedByteBuffer map;
     /** Offset after the last record: where the next one goes. */
     int end = HEADER;
@@ -41,10 +42,9 @@ final class Segment {
     /** Whether the file's size and directory entry have been forced since it was created. */
     boolean created;
 
-    private Segment(Path path, long first, FileChannel channel, MappedByteBuffer map) {
+    private Segment(Path path, long first, MappedByteBuffer map) {
         this.path = path;
         this.first = first;
-        this.channel = channel;
         this.map = map;
         this.last = first - 1;
     }
@@ -59,20 +59,24 @@ final class Segment {
         return m.matches() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    /** Creates a zero-filled segment of {@code size} bytes whose first record will be {@code first}. */
+    /**
+     * Creates a zero-filled segment of {@code size} bytes whose first record will be {@code first}.
+     * The mapping outlives the channel, which is closed at once: no open channel for an interrupt to
+     * close later (a channel used by an interrupted thread closes itself).
+     */
     static Segment create(Path directory, long first, int size) throws IOException {
         Path path = directory.resolve(fileName(first));
         var channel = FileChannel.open(
                 path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
+        try (channel) {
             // Mapping past the end extends the file (sparse: blocks are allocated as pages are written).
             var map = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
             map.putInt(0, MAGIC).putInt(4, VERSION).putLong(8, first);
-            var segment = new Segment(path, first, channel, map);
+            var segment = new Segment(path, first, map);
             segment.created = true;
             return segment;
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            Files.deleteIfExists(path); // the file this call created
             throw e;
         }
     }
@@ -80,21 +84,13 @@ final class Segment {
     /** Maps an existing segment file; null if its header is not a valid one for its name. */
     static @Nullable Segment open(Path path) throws IOException {
         long first = firstOf(path);
-        var channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        try {
+        try (var channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             long size = channel.size();
-            if (size >= HEADER && size <= Integer.MAX_VALUE) {
-                var map = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
-                if (map.getInt(0) == MAGIC && map.getInt(4) == VERSION && map.getLong(8) == first) {
-                    return new Segment(path, first, channel, map);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            channel.close();
-            throw e;
+            if (size < HEADER || size > Integer.MAX_VALUE) return null;
+            var map = channel.map(FileChannel.MapMode.READ_WRITE, 0, size);
+            boolean valid = map.getInt(0) == MAGIC && map.getInt(4) == VERSION && map.getLong(8) == first;
+            return valid ? new Segment(path, first, map) : null;
         }
-        channel.close();
-        return null;
     }
 
     int capacity() {
@@ -168,14 +164,11 @@ final class Segment {
     void force(int from, int to) throws IOException {
         if (to > from) map.force(from, to - from);
         if (created) {
-            channel.force(true);
+            try (var channel = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
             created = false;
         }
-    }
-
-    void close() throws IOException {
-        // The mapping stays valid until collected, so a replay still reading it is not disturbed.
-        channel.close();
     }
 
     /** The checksum of a record: CRC32C over its bytes, then its length and sequence (big-endian). */
