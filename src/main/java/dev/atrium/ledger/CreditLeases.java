@@ -40,7 +40,7 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class CreditLeases {
     private static final Logger log = LoggerFactory.getLogger(CreditLeases.class);
-    private static final Duration RECALL_WAIT = Duration.ofSeconds(3);
+    private static final Duration RECALL_WAIT = Duration.ofSeconds(1);
 
     private final Ledger ledger;
     private final NodeLeases leases;
@@ -73,11 +73,14 @@ public class CreditLeases {
             if (f.mode() == Funding.Mode.BUDGET)
                 sources.add(Account.budget(r.workspace()).id());
             if (f.mode() == Funding.Mode.POOL || f.overflowToPool()) sources.add(Account.POOL.id());
-            boolean recalled = false;
+            boolean anyLeased = false;
             for (String source : sources) {
-                if (leases.recall(r.org(), r.workspace(), source, RECALL_WAIT)) recalled = true;
+                // Waits until they are closed, or a moment: a lease whose calls are still running
+                // gives back what they did not reserve at once and closes once they settle.
+                if (leases.recall(r.org(), r.workspace(), source, RECALL_WAIT) != NodeLeases.Recall.NONE_OPEN)
+                    anyLeased = true;
             }
-            if (!recalled) throw refused;
+            if (!anyLeased) throw refused;
             log.debug("hold refused with leases open on {}; recalled them and trying once more", sources);
             return new Admission.Held(ledger.hold(r), r.org());
         }
@@ -158,6 +161,6 @@ public class CreditLeases {
      * and waits a moment for it: before an admin move that must see all of its credits.
      */
     public void recall(dev.atrium.common.OrgId org, dev.atrium.common.WorkspaceId ws) {
-        leases.recall(org, ws, Account.budget(ws).id(), RECALL_WAIT);
+        leases.recall(org, ws, Account.budget(ws).id(), Duration.ofSeconds(3));
     }
 }

@@ -5,20 +5,20 @@ import dev.atrium.common.Credits;
 import dev.atrium.common.KeyId;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
+import dev.atrium.gateway.settle.Settlement;
+import dev.atrium.gateway.settle.SettlementWriter;
 import dev.atrium.identity.Caller;
 import dev.atrium.identity.Identity;
 import dev.atrium.identity.User;
-import dev.atrium.gateway.settle.Settlement;
-import dev.atrium.gateway.settle.SettlementWriter;
 import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Admission;
-import dev.atrium.ledger.CreditLeases;
-import dev.atrium.ledger.LeaseCharge;
 import dev.atrium.ledger.Category;
+import dev.atrium.ledger.CreditLeases;
 import dev.atrium.ledger.CreditReports;
 import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.Hold;
 import dev.atrium.ledger.HoldRequest;
+import dev.atrium.ledger.LeaseCharge;
 import dev.atrium.ledger.Ledger;
 import dev.atrium.ledger.internal.CreditMoves;
 import dev.atrium.organization.Access;
@@ -224,10 +224,12 @@ public final class LedgerHotPoolBench {
         admin.grant(org, Credits.parse("1000000000"), "purchase", null, "bench", Actor.SYSTEM);
         Actor actor = new Actor("bench", "ledger-hot-pool");
         checkpoint(jdbc);
-        long eventsBefore = jdbc.sql("SELECT count(*) FROM usage_events").query(Long.class).single();
-        PairLoop.Result result = PairLoop.run(
-                "leased admit+settle (writer behind)", threads, warmup, duration, meter, (t, seq) -> {
-                    HoldRequest r = new HoldRequest(org, ws, null, holdAmount, Category.CHAT, "bench-model", null, actor);
+        long eventsBefore =
+                jdbc.sql("SELECT count(*) FROM usage_events").query(Long.class).single();
+        PairLoop.Result result =
+                PairLoop.run("leased admit+settle (writer behind)", threads, warmup, duration, meter, (t, seq) -> {
+                    HoldRequest r =
+                            new HoldRequest(org, ws, null, holdAmount, Category.CHAT, "bench-model", null, actor);
                     switch (leases.admit(r)) {
                         case Admission.Leased a -> {
                             LeaseCharge charge = leases.charge(a, captureAmount, actor);
@@ -239,7 +241,8 @@ public final class LedgerHotPoolBench {
         long drainStart = System.nanoTime();
         boolean drained = writer.awaitCommitted(java.time.Duration.ofSeconds(60));
         long drainMillis = (System.nanoTime() - drainStart) / 1_000_000;
-        long events = jdbc.sql("SELECT count(*) FROM usage_events").query(Long.class).single() - eventsBefore;
+        long events =
+                jdbc.sql("SELECT count(*) FROM usage_events").query(Long.class).single() - eventsBefore;
         leases.returnAll(java.time.Duration.ofSeconds(10));
         var inv = reports.invariant(org);
         System.out.printf(

@@ -59,6 +59,13 @@ class CrashRestartTest {
         if (dataDir != null) {
             long pg = EmbeddedPostgresGuard.pid(dataDir.resolve("postgres/postmaster.pid"));
             if (pg > 0) ProcessHandle.of(pg).ifPresent(ProcessHandle::destroyForcibly);
+            // The runs' logs are kept (target/crash-logs) for a failure to be read afterwards.
+            Path kept = Files.createDirectories(Path.of("target", "crash-logs"));
+            try (var logs = Files.list(dataDir)) {
+                for (Path log : logs.filter(f -> f.toString().endsWith(".log")).toList()) {
+                    Files.copy(log, kept.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
             FileSystemUtils.deleteRecursively(dataDir);
         }
     }
@@ -164,7 +171,7 @@ class CrashRestartTest {
                 }
             }
             assertThat(scalar(db, "SELECT count(*) FROM holds WHERE status = 'held'"))
-                    .as("holds still open after their expiry")
+                    .as("holds still open after their expiry: %s (now %s)", openHolds(db), Instant.now())
                     .contains(0L);
             assertThat(scalar(db, "SELECT count(*) FROM holds WHERE status = 'expired'"))
                     .as("holds of calls cut short, expired")
@@ -292,6 +299,19 @@ class CrashRestartTest {
             }
             return out;
         }
+    }
+
+    private static List<String> openHolds(Connection db) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (var s = db.createStatement();
+                var rs = s.executeQuery(
+                        "SELECT id, created_at, expires_at, relayed_micros FROM holds WHERE status = 'held'")) {
+            while (rs.next()) {
+                out.add(rs.getString(1) + " created " + rs.getTimestamp(2).toInstant() + " expires "
+                        + rs.getTimestamp(3).toInstant() + " progress " + rs.getString(4));
+            }
+        }
+        return out;
     }
 
     private static Optional<Long> scalar(Connection db, String sql) throws SQLException {

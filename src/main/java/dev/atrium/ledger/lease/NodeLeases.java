@@ -265,20 +265,28 @@ public class NodeLeases implements SmartLifecycle {
         return byId.size();
     }
 
+    /** What a recall found: no lease open, leases all returned, or some still open after the wait. */
+    public enum Recall {
+        NONE_OPEN,
+        RETURNED,
+        STILL_OPEN
+    }
+
     /**
      * Asks every node (this one included) to return its leases drawing on {@code account}, and
-     * waits up to {@code wait} for them to be returned; true when none is open any more.
+     * waits up to {@code wait} for them to be returned. A lease with calls still running gives back
+     * its unreserved credits at once and closes when they settle.
      */
-    public boolean recall(OrgId org, WorkspaceId ws, String account, Duration wait) {
-        if (openOnAccount(org, account) == 0) return true;
+    public Recall recall(OrgId org, WorkspaceId ws, String account, Duration wait) {
+        if (openOnAccount(org, account) == 0) return Recall.NONE_OPEN;
         // Sent at once, whatever transaction the caller is in: the other nodes must hear it now.
         fresh.executeWithoutResult(s -> changes.publish(RECALL, org.value() + "/" + account));
         long deadline = System.nanoTime() + wait.toNanos();
         while (System.nanoTime() < deadline) {
-            if (openOnAccount(org, account) == 0) return true;
+            if (openOnAccount(org, account) == 0) return Recall.RETURNED;
             LockSupport.parkNanos(20_000_000);
         }
-        return false;
+        return Recall.STILL_OPEN;
     }
 
     private int openOnAccount(OrgId org, String account) {

@@ -32,9 +32,7 @@ import org.springframework.util.FileSystemUtils;
  */
 @IntegrationTest
 @TestPropertySource(
-        properties = {
-            "atrium.gateway.journal-dir=target/test-journals/replay",
-            "atrium.providers.demo.token-delay=PT0S"
+        properties = {"atrium.gateway.journal-dir=target/test-journals/replay", "atrium.providers.demo.token-delay=PT0S"
         })
 class SettlementReplayTest {
     private static final Path DIR = Path.of("target/test-journals/replay");
@@ -65,7 +63,14 @@ class SettlementReplayTest {
     private Settlement settlement(String org, String ws, String lease, String reservation, long micros) {
         return new Settlement(
                 new LeaseCharge(
-                        new OrgId(org), new WorkspaceId(ws), null, Category.CHAT, lease, reservation, micros, Actor.SYSTEM),
+                        new OrgId(org),
+                        new WorkspaceId(ws),
+                        null,
+                        Category.CHAT,
+                        lease,
+                        reservation,
+                        micros,
+                        Actor.SYSTEM),
                 new UsageEvent(
                         UsageEvent.newId(),
                         new OrgId(org),
@@ -92,7 +97,8 @@ class SettlementReplayTest {
     void journaledSettlementsAreAppliedAtStartEachOnce() throws Exception {
         var t = fixtures.tenant("Replay Start");
         Api owner = fixtures.api().as(t.owner().token());
-        assertThat(owner.post(t.path() + "/credits/grants", Map.of("amount", "100")).status())
+        assertThat(owner.post(t.path() + "/credits/grants", Map.of("amount", "100"))
+                        .status())
                 .isEqualTo(201);
         Api key = fixtures.api().as(fixtures.workspaceKey(t, t.primaryWorkspaceId()));
         for (int i = 0; i < 8; i++) {
@@ -103,8 +109,8 @@ class SettlementReplayTest {
         }
         String org = t.orgId();
         await().atMost(Duration.ofSeconds(2))
-                .until(() -> count("SELECT count(*) FROM credit_leases WHERE org_id = :org AND status = 'open'", org)
-                        == 1);
+                .until(() ->
+                        count("SELECT count(*) FROM credit_leases WHERE org_id = :org AND status = 'open'", org) == 1);
         String lease = jdbc.sql("SELECT id FROM credit_leases WHERE org_id = :org AND status = 'open'")
                 .param("org", org)
                 .query(String.class)
@@ -143,7 +149,9 @@ class SettlementReplayTest {
                 .isEqualTo(events + 3);
         leases.returnAll(Duration.ofSeconds(5));
         var invariant = owner.get(t.path() + "/credits/invariant");
-        assertThat(invariant.json().path("holds").asBoolean()).as(invariant.toString()).isTrue();
+        assertThat(invariant.json().path("holds").asBoolean())
+                .as(invariant.toString())
+                .isTrue();
         assertThat(invariant.json().path("leased").asString()).isEqualTo("0");
     }
 }
