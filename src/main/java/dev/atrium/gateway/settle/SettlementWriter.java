@@ -76,6 +76,10 @@ public class SettlementWriter implements SmartLifecycle {
     private volatile boolean running;
     /** The last attempt to commit failed; cleared by the next commit. */
     private volatile boolean failing;
+    /** When the batch being committed now was started (System.nanoTime()), 0 when none is. */
+    private volatile long attemptStarted;
+
+    private static final long STUCK_NANOS = 500_000_000L;
 
     private volatile @Nullable Thread writer;
 
@@ -152,7 +156,10 @@ public class SettlementWriter implements SmartLifecycle {
             while (committed < target) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) return false;
-                advanced.awaitNanos(left);
+                // A commit taking this long means the database is in trouble: answer now rather than late.
+                long attempt = attemptStarted;
+                if (failing || (attempt != 0 && System.nanoTime() - attempt > STUCK_NANOS)) return false;
+                advanced.awaitNanos(Math.min(left, 50_000_000L));
             }
             return true;
         } catch (InterruptedException e) {
@@ -184,7 +191,12 @@ public class SettlementWriter implements SmartLifecycle {
                     taken.add(first);
                     queue.drainTo(taken, batch - 1);
                 }
-                apply(taken.stream().map(Queued::settlement).toList());
+                attemptStarted = System.nanoTime();
+                try {
+                    apply(taken.stream().map(Queued::settlement).toList());
+                } finally {
+                    attemptStarted = 0;
+                }
                 failing = false;
                 advance(taken.getLast().sequence());
                 taken.clear();
