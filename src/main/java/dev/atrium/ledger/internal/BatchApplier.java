@@ -211,8 +211,12 @@ public class BatchApplier {
             row.counters().forEach(k -> used.put(k, 0L));
             row.accounts().forEach(k -> balances.put(k, 0L));
         }
-        Map<CounterKey, Long> usedBefore = sql.lockCounters(used.navigableKeySet());
-        Map<AccountKey, Long> before = sql.lockAccounts(balances.navigableKeySet());
+        Map<CounterKey, Long> usedBefore = joinedCaller
+                ? sql.createAndLockCounters(used.navigableKeySet())
+                : sql.lockCounters(used.navigableKeySet());
+        Map<AccountKey, Long> before = joinedCaller
+                ? sql.createAndLockAccounts(balances.navigableKeySet())
+                : sql.lockAccounts(balances.navigableKeySet());
         MapState state = new MapState(balances, used);
         usedBefore.forEach(state::putCounter);
         before.forEach(state::putAccount);

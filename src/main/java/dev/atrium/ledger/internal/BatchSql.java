@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -108,15 +109,54 @@ final class BatchSql {
     }
 
     /**
-     * Locks the counters, in order, and returns what each has used. A counter that does not exist
-     * yet (the combined path creates them ahead; a caller's own transaction does not) is created
-     * after the others were locked, in order, by an upsert that locks it, or waits for and locks
-     * the one another transaction is creating.
+     * Locks the counters, in order, and returns what each has used. For a batch of the ledger's
+     * own, which created them ahead ({@link #createCounters}).
      */
     Map<CounterKey, Long> lockCounters(SortedSet<CounterKey> keys) {
         Map<CounterKey, Long> before = new HashMap<>();
         if (keys.isEmpty()) return before;
-        RowReader<Object[]> reader = rs -> new Object[] {
+        List<Object[]> rows = query("""
+                SELECT org_id, scope, workspace_id, user_id, period_start, used FROM spend_counters
+                WHERE (org_id, scope, workspace_id, user_id, period_start) IN
+                      (SELECT o, s, w, u, p::timestamptz FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS t(o, s, w, u, p))
+                ORDER BY org_id COLLATE "C", workspace_id COLLATE "C", scope = 'member', user_id COLLATE "C", period_start
+                FOR NO KEY UPDATE
+                """, BatchSql::counter, counterColumns(keys));
+        for (Object[] r : rows) before.put((CounterKey) r[0], (Long) r[1]);
+        for (CounterKey k : keys) {
+            if (!before.containsKey(k)) {
+                // Created ahead moments ago; gone only if something deleted it: refuse the batch.
+                throw new IllegalStateException("spend counter missing: " + k);
+            }
+        }
+        return before;
+    }
+
+    /**
+     * Creates (with 0 used) and locks the counters, in order, with one upsert, and returns what
+     * each has used: for calls inside a caller's transaction, which cannot create rows ahead in a
+     * transaction of their own. Creating a row while holding the locks of rows after it would break
+     * the lock order (another transaction may lock the row once committed, then wait for those);
+     * going through all in order never does. An existing row is locked as an UPDATE of it would
+     * (a no-op update), an uncommitted one is waited for.
+     */
+    Map<CounterKey, Long> createAndLockCounters(SortedSet<CounterKey> keys) {
+        Map<CounterKey, Long> before = new HashMap<>();
+        if (keys.isEmpty()) return before;
+        List<Object[]> rows = query("""
+                INSERT INTO spend_counters AS c (org_id, scope, workspace_id, user_id, period_start, used)
+                SELECT o, s, w, u, p::timestamptz, 0
+                FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS t(o, s, w, u, p, n)
+                ORDER BY n
+                ON CONFLICT (org_id, scope, workspace_id, user_id, period_start) DO UPDATE SET used = c.used
+                RETURNING org_id, scope, workspace_id, user_id, period_start, used
+                """, BatchSql::counter, counterColumns(keys));
+        for (Object[] r : rows) before.put((CounterKey) r[0], (Long) r[1]);
+        return before;
+    }
+
+    private static Object[] counter(java.sql.ResultSet rs) throws SQLException {
+        return new Object[] {
             new CounterKey(
                     rs.getString(1),
                     rs.getString(2),
@@ -125,73 +165,58 @@ final class BatchSql {
                     rs.getTimestamp(5).toInstant()),
             rs.getLong(6)
         };
-        List<Object[]> rows = query(
-                """
-                SELECT org_id, scope, workspace_id, user_id, period_start, used FROM spend_counters
-                WHERE (org_id, scope, workspace_id, user_id, period_start) IN
-                      (SELECT o, s, w, u, p::timestamptz FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS t(o, s, w, u, p))
-                ORDER BY org_id COLLATE "C", workspace_id COLLATE "C", scope = 'member', user_id COLLATE "C", period_start
-                FOR NO KEY UPDATE
-                """,
-                reader,
-                keys.stream().map(CounterKey::org).toList(),
-                keys.stream().map(CounterKey::scope).toList(),
-                keys.stream().map(CounterKey::ws).toList(),
-                keys.stream().map(CounterKey::user).toList(),
-                keys.stream().map(k -> k.period().toString()).toList());
-        for (Object[] r : rows) before.put((CounterKey) r[0], (Long) r[1]);
-        List<CounterKey> missing =
-                keys.stream().filter(k -> !before.containsKey(k)).toList();
-        if (missing.isEmpty()) return before;
-        List<Object[]> created = query(
-                """
-                INSERT INTO spend_counters AS c (org_id, scope, workspace_id, user_id, period_start, used)
-                SELECT o, s, w, u, p::timestamptz, 0
-                FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) WITH ORDINALITY AS t(o, s, w, u, p, n)
-                ORDER BY n
-                ON CONFLICT (org_id, scope, workspace_id, user_id, period_start) DO UPDATE SET used = c.used
-                RETURNING org_id, scope, workspace_id, user_id, period_start, used
-                """,
-                reader,
-                missing.stream().map(CounterKey::org).toList(),
-                missing.stream().map(CounterKey::scope).toList(),
-                missing.stream().map(CounterKey::ws).toList(),
-                missing.stream().map(CounterKey::user).toList(),
-                missing.stream().map(k -> k.period().toString()).toList());
-        for (Object[] r : created) before.put((CounterKey) r[0], (Long) r[1]);
-        return before;
+    }
+
+    private static List<?>[] counterColumns(Collection<CounterKey> keys) {
+        return new List<?>[] {
+            keys.stream().map(CounterKey::org).toList(),
+            keys.stream().map(CounterKey::scope).toList(),
+            keys.stream().map(CounterKey::ws).toList(),
+            keys.stream().map(CounterKey::user).toList(),
+            keys.stream().map(k -> k.period().toString()).toList()
+        };
     }
 
     /**
      * Locks the accounts, in id order, and returns their balances. Locks as an UPDATE of the
      * balance does ({@code FOR NO KEY UPDATE}): other transactions' journal inserts, whose foreign
-     * keys take key-share locks on these rows, are not blocked. A held or spent account that does
-     * not exist yet is then created, in order, by an upsert that locks it (or waits for and locks
-     * the one another transaction is creating). Other accounts that do not exist (a budget never
-     * allocated) are absent: they hold 0 and cannot be debited.
+     * keys take key-share locks on these rows, are not blocked. For a batch of the ledger's own,
+     * which created ahead the held and spent accounts of its holds: a spent account that a capture
+     * credits may still be missing (its hold was taken before such accounts were created ahead); it
+     * is created then, by an upsert that locks it (spent accounts come last in an organization's
+     * lock order). Other accounts that do not exist (a budget never allocated) are absent: they
+     * hold 0 and cannot be debited.
      */
     Map<AccountKey, Long> lockAccounts(SortedSet<AccountKey> keys) {
         Map<AccountKey, Long> before = new HashMap<>();
         if (keys.isEmpty()) return before;
-        RowReader<Object[]> reader =
-                rs -> new Object[] {new AccountKey(rs.getString(1), rs.getString(2)), rs.getLong(3)};
         List<Object[]> rows = query(
                 """
                 SELECT org_id, id, balance FROM ledger_accounts
                 WHERE (org_id, id) IN (SELECT * FROM unnest(?::text[], ?::text[]))
                 ORDER BY org_id COLLATE "C", id COLLATE "C" FOR NO KEY UPDATE
                 """,
-                reader,
+                BatchSql::account,
                 keys.stream().map(AccountKey::org).toList(),
                 keys.stream().map(AccountKey::id).toList());
         for (Object[] r : rows) before.put((AccountKey) r[0], (Long) r[1]);
-        List<AccountKey> missing = keys.stream()
-                .filter(k -> !before.containsKey(k))
-                .filter(k -> k.id().startsWith("spent:") || k.id().startsWith("held:"))
-                .toList();
-        if (missing.isEmpty()) return before;
-        List<Account> accounts = missing.stream().map(k -> Account.of(k.id())).toList();
-        List<Object[]> created = query(
+        SortedSet<AccountKey> missing = new java.util.TreeSet<>();
+        for (AccountKey k : keys) {
+            if (!before.containsKey(k) && (k.id().startsWith("spent:") || k.id().startsWith("held:"))) missing.add(k);
+        }
+        if (!missing.isEmpty()) before.putAll(createAndLockAccounts(missing));
+        return before;
+    }
+
+    /**
+     * Creates (with balance 0) and locks the accounts, in id order, with one upsert, and returns
+     * their balances: for calls inside a caller's transaction (see {@link #createAndLockCounters}).
+     */
+    Map<AccountKey, Long> createAndLockAccounts(SortedSet<AccountKey> keys) {
+        Map<AccountKey, Long> before = new HashMap<>();
+        if (keys.isEmpty()) return before;
+        List<Account> accounts = keys.stream().map(k -> Account.of(k.id())).toList();
+        List<Object[]> rows = query(
                 """
                 INSERT INTO ledger_accounts AS a (org_id, id, kind, workspace_id, category, balance)
                 SELECT o, i, k, w, c, 0
@@ -200,14 +225,18 @@ final class BatchSql {
                 ON CONFLICT (org_id, id) DO UPDATE SET balance = a.balance
                 RETURNING org_id, id, balance
                 """,
-                reader,
-                missing.stream().map(AccountKey::org).toList(),
-                missing.stream().map(AccountKey::id).toList(),
+                BatchSql::account,
+                keys.stream().map(AccountKey::org).toList(),
+                keys.stream().map(AccountKey::id).toList(),
                 accounts.stream().map(Account::kind).toList(),
                 accounts.stream().map(Account::workspaceId).toList(),
                 accounts.stream().map(Account::category).toList());
-        for (Object[] r : created) before.put((AccountKey) r[0], (Long) r[1]);
+        for (Object[] r : rows) before.put((AccountKey) r[0], (Long) r[1]);
         return before;
+    }
+
+    private static Object[] account(java.sql.ResultSet rs) throws SQLException {
+        return new Object[] {new AccountKey(rs.getString(1), rs.getString(2)), rs.getLong(3)};
     }
 
     // ---- writes ----
