@@ -148,9 +148,9 @@ public class UsageIngestion {
             Boolean created = tx.execute(status -> {
                 String holdId = null;
                 if (credits.micros() > 0) {
-                    Hold hold = ledger.hold(new HoldRequest(
+                    Hold hold = ledger.holdInTransaction(new HoldRequest(
                             org, e.workspace(), e.user(), credits, e.category(), e.model(), null, actor));
-                    ledger.capture(org, hold.id(), credits, actor);
+                    ledger.captureInTransaction(org, hold.id(), credits, actor);
                     holdId = hold.id().value();
                 }
                 if (!recorder.recordExternal(event(org, p, holdId), e.id())) {
@@ -290,7 +290,7 @@ public class UsageIngestion {
                 Credits amount = Credits.ofMicros(sum);
                 try {
                     holdId = savepoint.execute(s -> {
-                        Hold hold = ledger.hold(new HoldRequest(
+                        Hold hold = ledger.holdInTransaction(new HoldRequest(
                                 org,
                                 first.workspace(),
                                 first.user(),
@@ -299,7 +299,7 @@ public class UsageIngestion {
                                 first.model(),
                                 null,
                                 actor));
-                        ledger.capture(org, hold.id(), amount, actor);
+                        ledger.captureInTransaction(org, hold.id(), amount, actor);
                         return hold.id().value();
                     });
                 } catch (ApiException refusedByLedger) {

@@ -46,13 +46,17 @@ class BankTest extends LedgerTestBase {
     @Autowired
     org.springframework.transaction.PlatformTransactionManager transactions;
 
-    /** A third of the ledger calls run inside a transaction of their own, the rest combined in batches. */
-    private <T> T either(Random random, java.util.function.Supplier<T> call) {
+    /**
+     * A third of the ledger calls join a transaction of the caller's ({@code joining}), the rest
+     * are combined in batches ({@code combined}).
+     */
+    private <T> T either(
+            Random random, java.util.function.Supplier<T> combined, java.util.function.Supplier<T> joining) {
         if (random.nextInt(3) == 0) {
             return new org.springframework.transaction.support.TransactionTemplate(transactions)
-                    .execute(tx -> call.get());
+                    .execute(tx -> joining.get());
         }
-        return call.get();
+        return combined.get();
     }
 
     @Autowired
@@ -274,19 +278,16 @@ class BankTest extends LedgerTestBase {
                 Credits amount = Credits.ofMicros(1 + random.nextLong(60_000_000L));
                 int ttl = random.nextInt(10);
                 WorkspaceId target = ws;
-                Hold h = either(
-                        random,
-                        () -> ledger.hold(new HoldRequest(
-                                o.org(),
-                                target,
-                                random.nextBoolean() ? o.owner() : null,
-                                amount,
-                                Category.values()[random.nextInt(3)],
-                                "m",
-                                ttl < 2
-                                        ? Duration.ofSeconds(1 + random.nextInt(3))
-                                        : ttl < 4 ? Duration.ofHours(1) : null,
-                                Actor.SYSTEM)));
+                HoldRequest request = new HoldRequest(
+                        o.org(),
+                        target,
+                        random.nextBoolean() ? o.owner() : null,
+                        amount,
+                        Category.values()[random.nextInt(3)],
+                        "m",
+                        ttl < 2 ? Duration.ofSeconds(1 + random.nextInt(3)) : ttl < 4 ? Duration.ofHours(1) : null,
+                        Actor.SYSTEM);
+                Hold h = either(random, () -> ledger.hold(request), () -> ledger.holdInTransaction(request));
                 books.open.put(h.id(), h);
                 books.recent.set(books.placed.getAndIncrement() % books.recent.length(), h);
             } else if (pick < 57) {
@@ -296,14 +297,20 @@ class BankTest extends LedgerTestBase {
                 long amount = random.nextInt(5) == 0
                         ? h.amount().micros()
                         : random.nextLong(h.amount().micros() + 1);
-                either(random, () -> ledger.capture(o.org(), h.id(), Credits.ofMicros(amount), Actor.SYSTEM));
+                either(
+                        random,
+                        () -> ledger.capture(o.org(), h.id(), Credits.ofMicros(amount), Actor.SYSTEM),
+                        () -> ledger.captureInTransaction(o.org(), h.id(), Credits.ofMicros(amount), Actor.SYSTEM));
                 books.captured.addAndGet(amount);
                 books.open.remove(h.id());
             } else if (pick < 69) {
                 op = "void";
                 Hold h = books.anyRecent(random);
                 if (h == null) return;
-                either(random, () -> ledger.release(o.org(), h.id(), Actor.SYSTEM));
+                either(
+                        random,
+                        () -> ledger.release(o.org(), h.id(), Actor.SYSTEM),
+                        () -> ledger.releaseInTransaction(o.org(), h.id(), Actor.SYSTEM));
                 books.open.remove(h.id());
             } else if (pick < 78) {
                 op = "allocate";

@@ -186,7 +186,7 @@ class LedgerSimulationTest extends LedgerTestBase {
 
         private void holdWith(ReferenceLedger.HoldAsk ask) {
             op = "hold " + ask;
-            var outcome = attempt(eitherPath(() -> ledger.hold(new HoldRequest(
+            HoldRequest request = new HoldRequest(
                     org,
                     new WorkspaceId(ask.ws()),
                     ask.user() == null ? null : new UserId(ask.user()),
@@ -194,7 +194,8 @@ class LedgerSimulationTest extends LedgerTestBase {
                     ask.category(),
                     "sim",
                     ask.ttl(),
-                    Actor.SYSTEM))));
+                    Actor.SYSTEM);
+            var outcome = attempt(eitherPath(() -> ledger.hold(request), () -> ledger.holdInTransaction(request)));
             String id = outcome.value() == null ? null : outcome.value().id().value();
             String expected = model.hold(ask, id);
             agree(expected, outcome);
@@ -230,9 +231,14 @@ class LedgerSimulationTest extends LedgerTestBase {
 
         private void resolveWith(String id, @Nullable Long amount) {
             op = (amount == null ? "void " : "capture " + amount + " of ") + id;
-            var outcome = attempt(eitherPath(() -> amount == null
-                    ? ledger.release(org, new HoldId(id), Actor.SYSTEM)
-                    : ledger.capture(org, new HoldId(id), Credits.ofMicros(amount), Actor.SYSTEM)));
+            HoldId hold = new HoldId(id);
+            var outcome = attempt(eitherPath(
+                    () -> amount == null
+                            ? ledger.release(org, hold, Actor.SYSTEM)
+                            : ledger.capture(org, hold, Credits.ofMicros(amount), Actor.SYSTEM),
+                    () -> amount == null
+                            ? ledger.releaseInTransaction(org, hold, Actor.SYSTEM)
+                            : ledger.captureInTransaction(org, hold, Credits.ofMicros(amount), Actor.SYSTEM)));
             agree(model.resolve(id, amount), outcome);
             if (outcome.value() != null) {
                 Hold h = outcome.value();
@@ -533,13 +539,13 @@ class LedgerSimulationTest extends LedgerTestBase {
                 @Nullable T value, @Nullable String code) {}
 
         /**
-         * A third of the holds, captures and voids run inside a transaction of their own (the
-         * one-at-a-time path), the rest outside one (the combining path): both must match the model.
+         * A third of the holds, captures and voids join a transaction of the caller's ({@code
+         * joining}), the rest go the combining path ({@code combined}): both must match the model.
          */
-        private <T> Supplier<T> eitherPath(Supplier<T> action) {
-            if (random.nextInt(3) != 0) return action;
+        private <T> Supplier<T> eitherPath(Supplier<T> combined, Supplier<T> joining) {
+            if (random.nextInt(3) != 0) return combined;
             op += " [in a transaction]";
-            return () -> new TransactionTemplate(transactions).execute(tx -> action.get());
+            return () -> new TransactionTemplate(transactions).execute(tx -> joining.get());
         }
 
         private <T> Outcome<T> attempt(Supplier<T> action) {

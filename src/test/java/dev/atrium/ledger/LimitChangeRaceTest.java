@@ -48,7 +48,7 @@ class LimitChangeRaceTest extends LedgerTestBase {
             Hold hold;
             while (true) {
                 try {
-                    hold = tx.execute(s -> ledger.hold(request));
+                    hold = tx.execute(s -> ledger.holdInTransaction(request));
                     break;
                 } catch (ApiException e) {
                     // Inside a caller's transaction, a hold that met a limit change is refused to be retried.
@@ -56,7 +56,7 @@ class LimitChangeRaceTest extends LedgerTestBase {
                 }
             }
             Hold taken = hold;
-            tx.executeWithoutResult(s -> ledger.capture(org, taken.id(), captured, Actor.SYSTEM));
+            tx.executeWithoutResult(s -> ledger.captureInTransaction(org, taken.id(), captured, Actor.SYSTEM));
         } else {
             Hold hold = ledger.hold(request);
             ledger.capture(org, hold.id(), captured, Actor.SYSTEM);

@@ -35,7 +35,7 @@ class OverspendRaceTest extends LedgerTestBase {
     /** Runs the hold inside a caller's transaction for even {@code i}, combined for odd. */
     private void hold(int i, HoldRequest request) {
         if (i % 2 == 0) {
-            new TransactionTemplate(transactions).executeWithoutResult(tx -> ledger.hold(request));
+            new TransactionTemplate(transactions).executeWithoutResult(tx -> ledger.holdInTransaction(request));
         } else {
             ledger.hold(request);
         }

@@ -248,8 +248,16 @@ final class ReferenceLedger {
     }
 
     void sweep(MHold h) {
+        sweep(h, 0);
+    }
+
+    /**
+     * The sweeper settles an expired open hold: it captures the progress its caller recorded on it
+     * ({@code recorded}, never more than the hold) and returns the rest.
+     */
+    void sweep(MHold h, long recorded) {
         if (!h.open() || h.expiresAt.isAfter(now)) throw new IllegalStateException("not sweepable: " + h.id);
-        settle(h, 0, "expired");
+        settle(h, Math.min(recorded, h.amount), "expired");
     }
 
     private void settle(MHold h, long captured, String status) {

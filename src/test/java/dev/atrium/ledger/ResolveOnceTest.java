@@ -30,11 +30,11 @@ class ResolveOnceTest extends LedgerTestBase {
     @Autowired
     PlatformTransactionManager transactions;
 
-    /** Inside a caller's transaction when {@code inTransaction}, else combined with others. */
-    private Runnable path(boolean inTransaction, Runnable action) {
+    /** {@code joining} inside a transaction of the caller's when {@code inTransaction}, else {@code combined}. */
+    private Runnable path(boolean inTransaction, Runnable combined, Runnable joining) {
         return inTransaction
-                ? () -> new TransactionTemplate(transactions).executeWithoutResult(tx -> action.run())
-                : action;
+                ? () -> new TransactionTemplate(transactions).executeWithoutResult(tx -> joining.run())
+                : combined;
     }
 
     @Test
@@ -53,9 +53,18 @@ class ResolveOnceTest extends LedgerTestBase {
         for (HoldId id : holds) {
             for (int k = 0; k < 5; k++) {
                 boolean direct = k % 2 == 0;
-                tasks.add(() ->
-                        attempt(path(direct, () -> ledger.capture(org, id, credits("3"), Actor.SYSTEM)), "capture"));
-                tasks.add(() -> attempt(path(!direct, () -> ledger.release(org, id, Actor.SYSTEM)), "void"));
+                tasks.add(() -> attempt(
+                        path(
+                                direct,
+                                () -> ledger.capture(org, id, credits("3"), Actor.SYSTEM),
+                                () -> ledger.captureInTransaction(org, id, credits("3"), Actor.SYSTEM)),
+                        "capture"));
+                tasks.add(() -> attempt(
+                        path(
+                                !direct,
+                                () -> ledger.release(org, id, Actor.SYSTEM),
+                                () -> ledger.releaseInTransaction(org, id, Actor.SYSTEM)),
+                        "void"));
             }
         }
         List<String> outcomes = concurrently(32, tasks);

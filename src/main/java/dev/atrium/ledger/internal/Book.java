@@ -14,6 +14,14 @@ import org.springframework.stereotype.Repository;
  * Balances change by conditional UPDATEs (never below zero), and the two rows of a posting are
  * always touched in account-id order, so concurrent postings cannot deadlock on each other; a
  * posting runs as one database function call ({@code ledger_post}, V8__ledger_hot_path.sql).
+ *
+ * <p>These postings are the administrative moves: grants, allocations, reclaims, transfers between
+ * budgets, refills, expiry. Holds and their settlements no longer post here, whatever V8's comment
+ * on {@code ledger_post} says (an applied migration is never edited): they are decided in Java by
+ * {@code decide.Rules} over rows locked by {@code BatchApplier}, which writes their effects in one
+ * statement. {@code ledger_post}'s own rule — the debited account never goes below zero, except
+ * grants — is the same rule {@code decide.Rules} applies, kept in the database as its backstop for
+ * every posting made here, and the {@code CHECK} on balances is the backstop for all writes.
  */
 @Repository
 public class Book {

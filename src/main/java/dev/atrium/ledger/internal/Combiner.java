@@ -1,12 +1,7 @@
 package dev.atrium.ledger.internal;
 
-import dev.atrium.common.OrgId;
-import dev.atrium.ledger.Actor;
-import dev.atrium.ledger.Companion;
 import dev.atrium.ledger.Hold;
-import dev.atrium.ledger.HoldId;
-import dev.atrium.ledger.HoldRequest;
-import java.time.Duration;
+import dev.atrium.ledger.internal.decide.Outcome;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,58 +16,40 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Combines concurrent holds, captures and voids into one transaction, so that one durable commit
  * and a handful of set-based statements serve many operations on the same hot accounts (the pool
  * of a busy organization) instead of one commit and several statements each.
  *
- * <p>Callers outside a transaction queue their operation and wait for its own outcome; worker
- * threads drain the queue in batches and apply each batch with {@link BatchApplier}. When nothing is
- * queued and no batch is being applied, a caller applies its operation itself as a batch of one:
- * at low load, handing it to a worker and back would only add two thread wake-ups. An operation
- * is answered only after its batch committed. A batch that fails as a whole on a lock conflict
- * (a deadlock with another node) is retried; one that fails for any other reason is re-run one
- * operation per transaction, so an operation's failure never fails another's.
+ * <p>Callers (outside any transaction: {@code Ledger.hold}, {@code capture}, {@code release})
+ * queue their call and wait for its own outcome; worker threads drain the queue in batches and
+ * apply each batch with {@link BatchApplier}. When nothing is queued and no batch is being
+ * applied, a caller applies its call itself as a batch of one: at low load, handing it to a worker
+ * and back would only add two thread wake-ups. With combining off ({@code atrium.ledger.combine=false})
+ * or the workers stopped, every call is such a batch of one. A call is answered only after its
+ * batch committed. A batch that fails as a whole on a lock conflict (a deadlock with another node)
+ * is retried; one that fails for any other reason is re-run one call per transaction, so a call's
+ * failure never fails another's.
  *
- * <p>A caller inside a transaction does not come here: its operation must commit or roll back with
- * the rest of that transaction (for example an idempotency record), so {@code Ledger} runs it
- * directly. Both paths lock rows in the same order, so they may run side by side on any number of
- * nodes.
+ * <p>Calls that must commit with a caller's own transaction (for example with an idempotency
+ * record) do not come here: {@code Ledger.holdInTransaction} and the like apply them with {@link
+ * BatchApplier#applyInTransaction}. Both take the same locks in the same order, so they may run
+ * side by side on any number of nodes.
  */
 @Component
 public class Combiner implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(Combiner.class);
     private static final int RETRIES = 5;
 
-    /** An operation waiting for its batch. */
-    sealed interface Op permits HoldOp, ResolveOp {
-        CompletableFuture<Hold> done();
-    }
-
-    /** A new hold. */
-    record HoldOp(HoldRequest request, Duration ttl, CompletableFuture<Hold> done) implements Op {}
-
-    /**
-     * A capture ({@code capture = true}, of {@code amount}) or a void of an open hold; {@code also}
-     * runs in the batch's transaction when it succeeds.
-     */
-    record ResolveOp(
-            OrgId org,
-            HoldId hold,
-            boolean capture,
-            long amount,
-            Actor actor,
-            @Nullable Companion<?> also,
-            CompletableFuture<Hold> done)
-            implements Op {}
+    /** A call waiting for its batch, and where its outcome goes. */
+    private record Queued(Call call, CompletableFuture<Hold> done) {}
 
     private final BatchApplier applier;
     private final boolean enabled;
     private final int maxBatch;
     private final int workerCount;
-    private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
     private final List<Thread> workers = new ArrayList<>();
     private volatile boolean running;
     /** Batches being applied now, by workers or by a caller on the idle path. */
@@ -89,26 +66,17 @@ public class Combiner implements SmartLifecycle {
         this.workerCount = Math.max(1, workers);
     }
 
-    /** True when an operation of the calling thread may be combined: no transaction is open here. */
-    public boolean accepts() {
-        return enabled && running && !TransactionSynchronizationManager.isActualTransactionActive();
-    }
-
-    public Hold hold(HoldRequest request, Duration ttl) {
-        return await(new HoldOp(request, ttl, new CompletableFuture<>()));
-    }
-
     /**
-     * Resolves the hold; when it succeeds, {@code also} runs in the same transaction (on a batch
-     * worker's thread, or on the caller's when nothing else is being applied), and a failure of it
-     * fails this operation alone.
+     * Applies the call in a transaction of its own, combined with concurrent calls when combining
+     * is on, and returns the hold it made or settled once that transaction committed; throws its
+     * refusal. Call it outside any transaction.
      */
-    public Hold resolve(
-            OrgId org, HoldId hold, boolean capture, long amount, Actor actor, @Nullable Companion<?> also) {
-        return await(new ResolveOp(org, hold, capture, amount, actor, also, new CompletableFuture<>()));
-    }
-
-    private Hold await(Op op) {
+    public Hold submit(Call call) {
+        Queued op = new Queued(call, new CompletableFuture<>());
+        if (!enabled || !running) {
+            runAlone(op);
+            return result(op);
+        }
         if (queue.isEmpty() && applying.compareAndSet(0, 1)) {
             // Nothing queued and no batch being applied: a batch of one, on this thread, without
             // handing it to a worker and back (two thread wake-ups, most of the wait when idle).
@@ -127,7 +95,7 @@ public class Combiner implements SmartLifecycle {
         return result(op);
     }
 
-    private static Hold result(Op op) {
+    private static Hold result(Queued op) {
         try {
             return op.done().join();
         } catch (CompletionException e) {
@@ -140,10 +108,10 @@ public class Combiner implements SmartLifecycle {
     }
 
     private void work() {
-        List<Op> batch = new ArrayList<>(maxBatch);
+        List<Queued> batch = new ArrayList<>(maxBatch);
         while (running || !queue.isEmpty()) {
             try {
-                Op first = queue.poll(100, TimeUnit.MILLISECONDS);
+                Queued first = queue.poll(100, TimeUnit.MILLISECONDS);
                 if (first == null) continue;
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
@@ -157,14 +125,14 @@ public class Combiner implements SmartLifecycle {
                 if (!running) break;
             } catch (RuntimeException | Error e) {
                 log.error("ledger batch worker failed; failing its operations", e);
-                for (Op op : batch) op.done().completeExceptionally(e);
+                for (Queued op : batch) op.done().completeExceptionally(e);
             } finally {
                 batch.clear();
             }
         }
     }
 
-    private void apply(List<Op> batch) {
+    private void apply(List<Queued> batch) {
         RuntimeException failure = attempt(batch);
         if (failure == null) return;
         if (batch.size() == 1) {
@@ -172,24 +140,24 @@ public class Combiner implements SmartLifecycle {
             return;
         }
         log.debug("ledger batch of {} failed ({}); applying its operations one by one", batch.size(), failure);
-        for (Op op : batch) runAlone(op);
+        for (Queued op : batch) runAlone(op);
     }
 
-    private void runAlone(Op op) {
+    private void runAlone(Queued op) {
         if (op.done().isDone()) return;
         RuntimeException failure = attempt(List.of(op));
         if (failure != null) op.done().completeExceptionally(failure);
     }
 
     /**
-     * Applies the operations in one transaction and completes them; returns why it failed as a
+     * Applies the calls in one transaction and completes them; returns why it failed as a
      * whole (nothing written, nothing completed), after retrying lock conflicts.
      */
-    private @Nullable RuntimeException attempt(List<Op> ops) {
+    private @Nullable RuntimeException attempt(List<Queued> ops) {
         RuntimeException failure = null;
         for (int attempt = 0; attempt < RETRIES; attempt++) {
             try {
-                complete(ops, applier.apply(ops));
+                complete(ops, applier.apply(ops.stream().map(Queued::call).toList()));
                 return null;
             } catch (TransientDataAccessException e) {
                 failure = e; // a deadlock or serialization failure rolled it back: try again
@@ -200,16 +168,12 @@ public class Combiner implements SmartLifecycle {
         return failure;
     }
 
-    private static void complete(List<Op> batch, List<@Nullable Object> outcomes) {
+    private static void complete(List<Queued> batch, List<Outcome> outcomes) {
         for (int i = 0; i < batch.size(); i++) {
-            Object outcome = outcomes.get(i);
             CompletableFuture<Hold> done = batch.get(i).done();
-            if (outcome instanceof Hold h) {
-                done.complete(h);
-            } else if (outcome instanceof RuntimeException e) {
-                done.completeExceptionally(e);
-            } else {
-                done.completeExceptionally(new IllegalStateException("no outcome for a ledger operation"));
+            switch (outcomes.get(i)) {
+                case Outcome.Decided d -> done.complete(d.hold());
+                case Outcome.Refused r -> done.completeExceptionally(r.refusal());
             }
         }
     }
@@ -238,7 +202,7 @@ public class Combiner implements SmartLifecycle {
         }
         workers.clear();
         // Whatever is still queued (a caller that raced the stop) runs on its own.
-        for (Op op; (op = queue.poll()) != null; ) runAlone(op);
+        for (Queued op; (op = queue.poll()) != null; ) runAlone(op);
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Hold;
 import dev.atrium.ledger.HoldId;
+import dev.atrium.ledger.internal.decide.HoldRow;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -17,7 +18,11 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** The holds table. A hold leaves the {@code held} status exactly once, by a conditional UPDATE. */
+/**
+ * The holds table: reads, progress and the sweeper's claim. Holds are inserted and settled by the
+ * batch writes of {@code BatchApplier} (a hold leaves {@code held} once: the settling UPDATE is
+ * conditional on it), as decided by {@code decide.Rules}.
+ */
 @Repository
 public class Holds {
     private static final String COLUMNS =
@@ -29,62 +34,7 @@ public class Holds {
         this.jdbc = jdbc;
     }
 
-    /** A hold with what its settlement needs to know. */
-    public record Row(
-            OrgId org,
-            Hold hold,
-            String sourceAccount,
-            @Nullable Instant wsPeriodStart,
-            @Nullable Instant memberPeriodStart) {}
-
-    public void insert(OrgId org, Hold h, String source, @Nullable Instant wsPeriod, @Nullable Instant memberPeriod) {
-        jdbc.sql("INSERT INTO holds (" + COLUMNS
-                        + ") VALUES (:org, :id, :ws, :user, :source, :amount, NULL, :category, "
-                        + ":model, 'held', :wsPeriod, :memberPeriod, :created, :expires, NULL)")
-                .param("org", org.value())
-                .param("id", h.id().value())
-                .param("ws", h.workspaceId().value())
-                .param("user", h.userId() == null ? null : h.userId().value())
-                .param("source", source)
-                .param("amount", h.amount().micros())
-                .param("category", h.category().wire())
-                .param("model", h.model())
-                .param("wsPeriod", ts(wsPeriod))
-                .param("memberPeriod", ts(memberPeriod))
-                .param("created", ts(h.createdAt()))
-                .param("expires", ts(h.expiresAt()))
-                .update();
-    }
-
-    /** Records that a hold drew on another account than the one it was inserted with (budget overflow to pool). */
-    public void drawFrom(OrgId org, HoldId id, String source) {
-        jdbc.sql("UPDATE holds SET source_account = :source WHERE org_id = :org AND id = :id")
-                .param("source", source)
-                .param("org", org.value())
-                .param("id", id.value())
-                .update();
-    }
-
-    /**
-     * Resolves a held, unexpired hold (or, for the sweeper, an expired one) and returns it as the
-     * UPDATE left it; empty when it was not in that state, so concurrent resolutions have exactly
-     * one winner.
-     */
-    public Optional<Row> resolve(OrgId org, HoldId id, String status, long captured, Instant now, boolean expiredOnly) {
-        String timing = expiredOnly ? "expires_at <= :now" : "expires_at > :now";
-        return jdbc.sql("UPDATE holds SET status = :status, captured = :captured, resolved_at = :now "
-                        + "WHERE org_id = :org AND id = :id AND status = 'held' AND :captured <= amount AND " + timing
-                        + " RETURNING " + COLUMNS)
-                .param("status", status)
-                .param("captured", captured)
-                .param("now", ts(now))
-                .param("org", org.value())
-                .param("id", id.value())
-                .query(Holds::map)
-                .optional();
-    }
-
-    public Optional<Row> find(OrgId org, HoldId id) {
+    public Optional<HoldRow> find(OrgId org, HoldId id) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM holds WHERE org_id = :org AND id = :id")
                 .param("org", org.value())
                 .param("id", id.value())
@@ -120,7 +70,7 @@ public class Holds {
     }
 
     /** Expired open holds, claimed by this transaction; other sweepers skip them. */
-    public List<Row> claimExpired(Instant now, int limit) {
+    public List<HoldRow> claimExpired(Instant now, int limit) {
         return jdbc.sql("SELECT " + COLUMNS + " FROM holds WHERE status = 'held' AND expires_at <= :now "
                         + "ORDER BY expires_at LIMIT :limit FOR UPDATE SKIP LOCKED")
                 .param("now", ts(now))
@@ -148,7 +98,7 @@ public class Holds {
         return t == null ? null : t.toInstant();
     }
 
-    static Row map(ResultSet rs, int n) throws SQLException {
+    static HoldRow map(ResultSet rs, int n) throws SQLException {
         long captured = rs.getLong("captured");
         boolean noCapture = rs.wasNull();
         String user = rs.getString("user_id");
@@ -164,7 +114,7 @@ public class Holds {
                 rs.getTimestamp("created_at").toInstant(),
                 rs.getTimestamp("expires_at").toInstant(),
                 instant(rs, "resolved_at"));
-        return new Row(
+        return new HoldRow(
                 new OrgId(rs.getString("org_id")),
                 hold,
                 rs.getString("source_account"),

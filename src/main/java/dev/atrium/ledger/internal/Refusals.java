@@ -4,11 +4,12 @@ import dev.atrium.common.ApiException;
 import dev.atrium.ledger.Hold;
 import dev.atrium.ledger.InsufficientCredits;
 import dev.atrium.ledger.Period;
-import java.time.Instant;
-import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 
-/** Why the ledger refuses a hold or a resolution: one wording for every path that decides it. */
+/**
+ * How the ledger words a refusal of a hold or a settlement; when each applies is decided in one place,
+ * {@code decide.Rules}.
+ */
 public final class Refusals {
     private Refusals() {}
 
@@ -37,24 +38,27 @@ public final class Refusals {
         return new InsufficientCredits("The organization's credit pool has not enough credits.");
     }
 
-    /**
-     * Why the hold cannot be resolved now with {@code captured} credits (409 {@code hold_resolved},
-     * 409 {@code hold_expired}, 422 {@code capture_exceeds_hold}, checked in that order); null when it can.
-     */
-    public static @Nullable ApiException resolution(Hold h, long captured, Instant now) {
-        if (!"held".equals(h.status())) {
-            return ApiException.conflict("hold_resolved", "The hold is already " + h.status() + ".");
-        }
-        if (!h.expiresAt().isAfter(now)) {
-            return ApiException.conflict("hold_expired", "The hold expired at " + h.expiresAt() + ".");
-        }
-        if (captured > h.amount().micros()) {
-            return new ApiException(
-                    HttpStatus.UNPROCESSABLE_CONTENT,
-                    "capture_exceeds_hold",
-                    "The capture exceeds the held amount of " + h.amount() + ".",
-                    "amount");
-        }
-        return null;
+    /** 409 {@code hold_resolved}: a hold resolves once. */
+    public static ApiException resolved(Hold h) {
+        return ApiException.conflict("hold_resolved", "The hold is already " + h.status() + ".");
+    }
+
+    /** 409 {@code hold_expired}: past its expiry, only the sweeper settles a hold. */
+    public static ApiException expired(Hold h) {
+        return ApiException.conflict("hold_expired", "The hold expired at " + h.expiresAt() + ".");
+    }
+
+    /** 422 {@code capture_exceeds_hold}. */
+    public static ApiException exceedsHold(Hold h) {
+        return new ApiException(
+                HttpStatus.UNPROCESSABLE_CONTENT,
+                "capture_exceeds_hold",
+                "The capture exceeds the held amount of " + h.amount() + ".",
+                "amount");
+    }
+
+    /** 409 {@code hold_open}: the sweeper found a hold that has not expired (it never asks for one). */
+    public static ApiException notExpired(Hold h) {
+        return ApiException.conflict("hold_open", "The hold expires at " + h.expiresAt() + ".");
     }
 }

@@ -122,7 +122,12 @@ class HoldController {
                 ttl,
                 Actor.of(caller));
         var outcome = idempotency.run(
-                a.workspace().org(), "hold", key, body, HoldView.class, () -> HoldView.of(ledger.hold(request)));
+                a.workspace().org(),
+                "hold",
+                key,
+                body,
+                HoldView.class,
+                () -> HoldView.of(ledger.holdInTransaction(request)));
         return CreditsController.created(outcome);
     }
 
@@ -154,7 +159,7 @@ class HoldController {
                 key,
                 body,
                 HoldView.class,
-                () -> HoldView.of(ledger.capture(a.workspace().org(), hold, amount, Actor.of(caller))));
+                () -> HoldView.of(ledger.captureInTransaction(a.workspace().org(), hold, amount, Actor.of(caller))));
         return ResponseEntity.ok(outcome.value());
     }
 
@@ -174,7 +179,7 @@ class HoldController {
                 key,
                 id,
                 HoldView.class,
-                () -> HoldView.of(ledger.release(a.workspace().org(), hold, Actor.of(caller))));
+                () -> HoldView.of(ledger.releaseInTransaction(a.workspace().org(), hold, Actor.of(caller))));
         return ResponseEntity.ok(outcome.value());
     }
 
