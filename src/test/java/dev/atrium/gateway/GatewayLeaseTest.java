@@ -90,7 +90,8 @@ class GatewayLeaseTest extends UpstreamGatewayTest {
                 .isEqualTo(Credits.parse(invariant.path("leased").asString()));
 
         // Returned (as at shutdown), every credit not spent is available again.
-        assertThat(creditLeases.returnAll(Duration.ofSeconds(5))).isEqualTo(1);
+        assertThat(creditLeases.returnAll(Duration.ofSeconds(5))).isPositive();
+        assertThat(openLeases(f.org())).isZero();
         assertSettled(f.tenant());
         assertThat(invariant(f.tenant()).path("leased").asString()).isEqualTo("0");
         credits = fixtures.api().as(f.tenant().owner().token()).get(f.tenant().path() + "/credits");

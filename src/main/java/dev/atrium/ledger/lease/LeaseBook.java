@@ -2,12 +2,21 @@ package dev.atrium.ledger.lease;
 
 import dev.atrium.common.Ids;
 import dev.atrium.common.OrgId;
+import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Funding;
+import dev.atrium.ledger.HoldId;
 import dev.atrium.ledger.internal.Account;
 import dev.atrium.ledger.internal.FundingRows;
+import dev.atrium.ledger.internal.decide.AccountKey;
+import dev.atrium.ledger.internal.decide.CounterKey;
+import dev.atrium.ledger.internal.decide.MapState;
+import dev.atrium.ledger.internal.decide.Operation;
+import dev.atrium.ledger.internal.decide.Outcome;
+import dev.atrium.ledger.internal.decide.Rules;
+import dev.atrium.ledger.internal.decide.Transfer;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -129,15 +138,31 @@ public class LeaseBook {
         FundingRows.Funded now = funding.find(org, lease.workspace()).orElse(null);
         if (now == null || !"active".equals(now.status()) || !now.funding().equals(decidedUnder))
             return new Growth(0, true);
+        // How much to ask for: the lease's target, and no more than a share of what the source and
+        // each limit have left (so that other nodes and exact holds keep the rest).
         long grant = want;
         Funding f = now.funding();
+        MapState state = new MapState();
+        Operation.Cap wsCap = null, memberCap = null;
         if (f.spendLimit() != null && locked.wsPeriod() != null) {
             long used = lockCounter(org, "workspace", lease.workspace(), "", locked.wsPeriod());
-            grant = Math.min(grant, share(f.spendLimit().amount().micros() - used, fraction));
+            long cap = f.spendLimit().amount().micros();
+            grant = Math.min(grant, share(cap - used, fraction));
+            wsCap = new Operation.Cap(
+                    CounterKey.workspace(org, lease.workspace(), locked.wsPeriod()),
+                    cap,
+                    f.spendLimit().period());
+            state.putCounter(wsCap.counter(), used);
         }
         if (f.memberSpendLimit() != null && locked.memberPeriod() != null && locked.user() != null) {
             long used = lockCounter(org, "member", lease.workspace(), locked.user(), locked.memberPeriod());
-            grant = Math.min(grant, share(f.memberSpendLimit().amount().micros() - used, fraction));
+            long cap = f.memberSpendLimit().amount().micros();
+            grant = Math.min(grant, share(cap - used, fraction));
+            memberCap = new Operation.Cap(
+                    CounterKey.member(org, lease.workspace(), new UserId(locked.user()), locked.memberPeriod()),
+                    cap,
+                    f.memberSpendLimit().period());
+            state.putCounter(memberCap.counter(), used);
         }
         Account held = Account.held(lease.workspace());
         ensure(org, held);
@@ -147,11 +172,39 @@ public class LeaseBook {
             extend(org, lease.id(), expiresAt);
             return new Growth(0, false);
         }
-        if (locked.wsPeriod() != null) countOn(org, "workspace", lease.workspace(), "", locked.wsPeriod(), grant);
-        if (locked.memberPeriod() != null && locked.user() != null)
-            countOn(org, "member", lease.workspace(), locked.user(), locked.memberPeriod(), grant);
-        move(org, locked.source(), held.id(), grant);
-        transfer(org, locked.source(), held.id(), grant, "hold", lease, null, Actor.SYSTEM, "lease");
+        // Decided by the ledger's rules, as a hold of that amount on the lease's source (never overflowing
+        // to another: a lease draws on one account), against the rows locked above.
+        for (String id : List.of(locked.source(), held.id()))
+            state.putAccount(new AccountKey(org.value(), id), balances.getOrDefault(id, 0L));
+        Instant at = clock.instant();
+        var op = new Operation.Reserve(
+                HoldId.next(),
+                org,
+                lease.workspace(),
+                locked.user() == null ? null : new UserId(locked.user()),
+                grant,
+                Category.CHAT,
+                null,
+                Actor.SYSTEM,
+                at,
+                expiresAt,
+                Operation.Standing.ACTIVE,
+                locked.source().equals(Account.POOL.id()) ? Funding.Mode.POOL : Funding.Mode.BUDGET,
+                false,
+                wsCap,
+                memberCap);
+        if (!(Rules.decide(op, state) instanceof Outcome.Decided decided)) {
+            extend(org, lease.id(), expiresAt);
+            return new Growth(0, false);
+        }
+        for (var d : decided.effects().counterDeltas().entrySet()) {
+            CounterKey k = d.getKey();
+            countOn(org, k.scope(), lease.workspace(), k.user(), k.period(), d.getValue());
+        }
+        for (Transfer t : decided.effects().transfers()) {
+            move(org, t.debit().id(), t.credit().id(), t.amount());
+            transfer(org, t.debit().id(), t.credit().id(), t.amount(), t.kind(), lease, null, Actor.SYSTEM, "lease");
+        }
         jdbc.sql("UPDATE credit_leases SET amount = amount + :grant, expires_at = :expires "
                         + "WHERE org_id = :org AND id = :id")
                 .param("grant", grant)
