@@ -13,12 +13,17 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.tomcat.TomcatWebServer;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.mock.web.MockFilterChain;
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
 import org.springframework.security.web.FilterChainProxy;
+import org.springframework.web.servlet.resource.ResourceUrlEncodingFilter;
 
 /**
  * A {@code /v1} call runs only what it needs of Spring Security: two headers and the bearer
  * credential. No session is created or read, no CSRF token, saved request, anonymous user or
- * authorization rules; the console keeps its own chain.
+ * authorization rules; the console keeps its own chain, and its resource URL rewriting.
  */
 @IntegrationTest
 class GatewayChainTest {
@@ -31,6 +36,9 @@ class GatewayChainTest {
     @Autowired
     WebServerApplicationContext server;
 
+    @Autowired
+    FilterRegistrationBean<ResourceUrlEncodingFilter> resourceFilter;
+
     @Test
     void theGatewaysSecurityChainIsTheBearerCredentialAndNothingElse() {
         List<String> gateway = names(security.getFilters("/v1/chat/completions"));
@@ -39,6 +47,20 @@ class GatewayChainTest {
         // The rest of the API and the console keep theirs.
         assertThat(names(security.getFilters("/api/v1/organizations"))).contains("AuthorizationFilter");
         assertThat(names(security.getFilters("/workspaces"))).contains("CsrfFilter", "AuthorizationFilter");
+    }
+
+    @Test
+    void theConsolesResourceUrlFilterLeavesGatewayCallsAlone() throws Exception {
+        Filter resources = resourceFilter.getFilter();
+        for (String uri : List.of("/v1/chat/completions", "/sign-in")) {
+            var request = new MockHttpServletRequest("GET", uri);
+            request.setRequestURI(uri);
+            var response = new MockHttpServletResponse();
+            var chain = new MockFilterChain();
+            resources.doFilter(request, response, chain);
+            boolean wrapped = chain.getResponse() != response;
+            assertThat(wrapped).as(uri).isEqualTo(!uri.startsWith("/v1/"));
+        }
     }
 
     @Test
