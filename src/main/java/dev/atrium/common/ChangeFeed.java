@@ -21,6 +21,8 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * Changes that every node must honour at once (a revoked key, a changed role or policy, an admin's
@@ -33,6 +35,10 @@ import org.springframework.stereotype.Component;
  * cache, not block. When the listening connection is lost, messages sent meanwhile are missed: on
  * reconnecting, every {@link #onResync} callback runs, so caches drop everything they hold. While
  * the connection is down those callbacks run too (once), since nothing can be trusted to be fresh.
+ *
+ * <p>Caches subscribe with {@link #subscribeAtCommit}: their listener also runs on this node the
+ * moment the publishing transaction commits, on the committing thread, so that the request which
+ * made a change is answered only once this node honours it (other nodes follow within milliseconds).
  */
 @Component
 public class ChangeFeed implements SmartLifecycle {
@@ -43,6 +49,7 @@ public class ChangeFeed implements SmartLifecycle {
     private final JdbcClient jdbc;
     private final Duration pollInterval;
     private final Map<String, List<Consumer<String>>> subscribers = new ConcurrentHashMap<>();
+    private final Map<String, List<Consumer<String>>> atCommit = new ConcurrentHashMap<>();
     private final List<Runnable> resyncs = new CopyOnWriteArrayList<>();
     private volatile boolean running;
     private volatile @Nullable Thread thread;
@@ -69,11 +76,34 @@ public class ChangeFeed implements SmartLifecycle {
                 .param("payload", topic + " " + key)
                 .query((rs, n) -> 1)
                 .list();
+        List<Consumer<String>> local = atCommit.get(topic);
+        if (local == null) return;
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    deliver(local, topic, key);
+                }
+            });
+        } else {
+            deliver(local, topic, key);
+        }
     }
 
     /** Calls {@code listener} with the key of every message of {@code topic}, on the feed's thread. */
     public void subscribe(String topic, Consumer<String> listener) {
         subscribers.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).add(listener);
+    }
+
+    /**
+     * Like {@link #subscribe}, and also calls {@code listener} on this node as soon as a transaction
+     * of this node that published to {@code topic} commits (or at once when published outside a
+     * transaction), on the publishing thread; the message then arrives again from PostgreSQL. For
+     * listeners that drop cached entries: running twice must do no harm.
+     */
+    public void subscribeAtCommit(String topic, Consumer<String> listener) {
+        atCommit.computeIfAbsent(topic, t -> new CopyOnWriteArrayList<>()).add(listener);
+        subscribe(topic, listener);
     }
 
     /** Calls {@code action} whenever messages may have been missed: caches start over. */
@@ -141,15 +171,19 @@ public class ChangeFeed implements SmartLifecycle {
     private void dispatch(String payload) {
         int space = payload.indexOf(' ');
         if (space < 0) return;
-        List<Consumer<String>> listeners = subscribers.get(payload.substring(0, space));
+        String topic = payload.substring(0, space);
+        List<Consumer<String>> listeners = subscribers.get(topic);
         delivered++;
         if (listeners == null) return;
-        String key = payload.substring(space + 1);
+        deliver(listeners, topic, payload.substring(space + 1));
+    }
+
+    private static void deliver(List<Consumer<String>> listeners, String topic, String key) {
         for (Consumer<String> l : listeners) {
             try {
                 l.accept(key);
             } catch (RuntimeException e) {
-                log.warn("change listener failed on {}", payload, e);
+                log.warn("change listener failed on {} {}", topic, key, e);
             }
         }
     }

@@ -15,6 +15,7 @@ import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -47,6 +48,13 @@ public class DatabaseOutage extends OncePerRequestFilter {
                     || t instanceof CannotCreateTransactionException
                     || t instanceof SQLTransientConnectionException
                     || t instanceof java.sql.SQLNonTransientConnectionException) {
+                return true;
+            }
+            // The database went away inside a transaction, whose rollback then failed too: the
+            // rollback's failure hides the one that says why.
+            if (t instanceof TransactionSystemException tx
+                    && tx.getApplicationException() != null
+                    && isOutage(tx.getApplicationException())) {
                 return true;
             }
             if (t instanceof SQLException sql && sql.getSQLState() != null) {

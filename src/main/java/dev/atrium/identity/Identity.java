@@ -5,6 +5,7 @@ import dev.atrium.common.KeyId;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
+import dev.atrium.identity.internal.CredentialCache;
 import dev.atrium.identity.internal.Devices;
 import dev.atrium.identity.internal.Keys;
 import dev.atrium.identity.internal.LoginThrottle;
@@ -41,6 +42,7 @@ public class Identity {
     private final Keys keys;
     private final LoginThrottle throttle;
     private final Devices devices;
+    private final CredentialCache credentials;
     private final ApplicationEventPublisher events;
     private final Clock clock;
     private final PasswordEncoder passwords = new BCryptPasswordEncoder(10);
@@ -51,12 +53,14 @@ public class Identity {
             Keys keys,
             LoginThrottle throttle,
             Devices devices,
+            CredentialCache credentials,
             ApplicationEventPublisher events,
             Clock clock) {
         this.users = users;
         this.keys = keys;
         this.throttle = throttle;
         this.devices = devices;
+        this.credentials = credentials;
         this.events = events;
         this.clock = clock;
         this.dummyHash = passwords.encode("timing-equaliser-for-unknown-accounts");
@@ -300,15 +304,10 @@ public class Identity {
                         || token.startsWith(TokenCodec.WORKSPACE))) {
             return Optional.empty();
         }
-        Instant now = clock.instant();
         // The prefix names the table: the digest covers it, so a personal token's digest cannot be an
-        // organization key's. One read per request, no cache: revocation takes effect at once.
-        byte[] hash = TokenCodec.sha256(token);
-        Optional<Keys.Resolved> resolved =
-                token.startsWith(TokenCodec.PERSONAL) ? keys.resolvePersonal(hash, now) : keys.resolveOrgKey(hash, now);
-        // last_used_at is recorded at most once a minute: only then is there a write to make.
-        resolved.filter(r -> Keys.touchDue(r.lastUsedAt(), now)).ifPresent(r -> keys.touch(r.caller(), now));
-        return resolved.map(Keys.Resolved::caller);
+        // organization key's. From the node's cache, which every revocation invalidates on every node
+        // (within milliseconds; on this node before the revoking request is answered).
+        return credentials.resolve(TokenCodec.sha256(token), token.startsWith(TokenCodec.PERSONAL), clock.instant());
     }
 
     static String requireName(@Nullable String name, String field) {

@@ -21,6 +21,13 @@ import org.springframework.transaction.annotation.Transactional;
 /** Organizations and their members. Every change is audited in the same transaction. */
 @Service
 public class OrganizationService {
+    /**
+     * {@link dev.atrium.common.ChangeFeed} topic of changes to members (joining, leaving, roles,
+     * default workspaces): the key is the organization's id, or the user's whose memberships changed
+     * (they decide a personal token's default workspace).
+     */
+    public static final String MEMBERS_TOPIC = "organization.members";
+
     private final Organizations organizations;
     private final Members members;
     private final WorkspaceDirectory workspaces;

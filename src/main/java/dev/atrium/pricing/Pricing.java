@@ -1,6 +1,8 @@
 package dev.atrium.pricing;
 
 import dev.atrium.common.Credits;
+import dev.atrium.common.NodeCache;
+import dev.atrium.common.NodeCaches;
 import dev.atrium.common.OrgId;
 import dev.atrium.pricing.internal.Catalog;
 import dev.atrium.pricing.internal.Markups;
@@ -15,7 +17,9 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * What models cost, per organization: the default catalog with the organization's overrides and
@@ -26,39 +30,66 @@ import org.springframework.transaction.annotation.Transactional;
  * providers' public list prices that way ($0.15 per 1M tokens = 15 credits per 1M tokens). Costs
  * are exact: computed in micro-credits and rounded up to the next micro-credit (see {@link Costs}).
  *
- * <p>The catalog file is read once at start-up; overrides and markup are read from the database on
- * every call (they are a few rows), so a change made on one node applies on every node at once.
- * Callers must check the caller's access to the organization first: these methods do not.
+ * <p>The catalog file is read once at start-up. An organization's overrides and custom models are
+ * read once and kept on the node ({@link NodeCache}); every change publishes {@link #PRICES_TOPIC},
+ * which drops them on every node when it commits. The markup is read on every call. Callers must
+ * check the caller's access to the organization first: these methods do not.
  *
  * <p>The ledger is charged at cost ({@code chatCost} and friends); {@link #withMarkup} is for the
  * statements an organization sends its own clients.
  */
 @Service
 public class Pricing {
+    /**
+     * {@link dev.atrium.common.ChangeFeed} topic of changes to an organization's models and prices
+     * (overrides, custom models); the key is the organization's id.
+     */
+    public static final String PRICES_TOPIC = "pricing.models";
+
     private final Catalog catalog;
     private final Overrides overrides;
     private final Markups markups;
+    private final NodeCache<OrgId, Map<String, ModelOverride>> overridesByOrg;
+    private final TransactionTemplate readOnly;
 
-    Pricing(Catalog catalog, Overrides overrides, Markups markups) {
+    Pricing(
+            Catalog catalog,
+            Overrides overrides,
+            Markups markups,
+            NodeCaches caches,
+            PlatformTransactionManager transactions) {
         this.catalog = catalog;
         this.overrides = overrides;
         this.markups = markups;
+        this.overridesByOrg = caches.create("pricing-overrides");
+        this.readOnly = new TransactionTemplate(transactions);
+        this.readOnly.setReadOnly(true);
+        caches.feed().subscribeAtCommit(PRICES_TOPIC, org -> overridesByOrg.invalidate(new OrgId(org)));
+    }
+
+    /** The organization's overrides and custom models by id, from the node's cache. */
+    private Map<String, ModelOverride> overrides(OrgId org) {
+        // One snapshot for the overrides and their image prices.
+        Map<String, ModelOverride> own = overridesByOrg.get(
+                org,
+                o -> readOnly.execute(s -> overrides.all(o).stream()
+                        .collect(Collectors.toUnmodifiableMap(ModelOverride::modelId, Function.identity()))));
+        return own == null ? Map.of() : own;
     }
 
     /**
      * The model as the organization sees it; empty when it has no such model. Ids are case-sensitive.
-     * No transaction of its own: the gateway calls this on every request, and without an override
-     * (most organizations) it is one statement, so a transaction would only add a round trip.
+     * From the node's cache once the organization's overrides were read: the gateway calls this on
+     * every request.
      */
     public Optional<PricedModel> model(OrgId org, String id) {
-        return ModelOverride.resolve(catalog.find(id), overrides.find(org, id));
+        return ModelOverride.resolve(
+                catalog.find(id), Optional.ofNullable(overrides(org).get(id)));
     }
 
     /** Every model of the organization: the catalog's in catalog order, then its own models by id. */
-    @Transactional(readOnly = true)
     public List<PricedModel> models(OrgId org) {
-        Map<String, ModelOverride> own =
-                overrides.all(org).stream().collect(Collectors.toMap(ModelOverride::modelId, Function.identity()));
+        Map<String, ModelOverride> own = new java.util.HashMap<>(overrides(org));
         List<PricedModel> result = new ArrayList<>();
         for (PricedModel m : catalog.models()) {
             ModelOverride.resolve(Optional.of(m), Optional.ofNullable(own.remove(m.id())))

@@ -31,6 +31,13 @@ import org.springframework.transaction.annotation.Transactional;
 /** Workspaces: lifecycle, visibility and the access of a caller inside one. Every change is audited. */
 @Service
 public class WorkspaceService {
+    /**
+     * {@link dev.atrium.common.ChangeFeed} topic of changes to what a gateway call reads of a
+     * workspace: its name, status, policy and who is assigned with which role. The key is the
+     * organization's id: every workspace of the organization counts as changed.
+     */
+    public static final String CHANGES_TOPIC = "workspace.changes";
+
     private final Workspaces workspaces;
     private final WorkspaceMembers members;
     private final Policies policies;

@@ -20,8 +20,9 @@ import org.springframework.test.context.TestPropertySource;
 
 /**
  * With the database gone, {@code /v1} still answers in OpenAI's shape (503, no exception text),
- * whether the failure comes while the caller is authenticated or inside the gateway. Its own
- * application: the test stops that application's database.
+ * whether the failure comes while the caller is authenticated or inside the gateway; what needs
+ * only the node's caches is still answered. Its own application: the test stops that application's
+ * database.
  */
 @IntegrationTest
 @TestPropertySource(properties = {"atrium.providers.demo.token-delay=PT0S", "atrium.gateway.test=database-down"})
@@ -38,6 +39,7 @@ class GatewayDatabaseDownTest {
         var t = fixtures.tenant("Outage Co");
         fixtures.api().as(t.owner().token()).post(t.path() + "/credits/grants", Map.of("amount", "10"));
         String key = fixtures.workspaceKey(t, t.primaryWorkspaceId());
+        String unseen = fixtures.workspaceKey(t, t.primaryWorkspaceId());
         HttpClient http = HttpClient.newHttpClient();
         HttpRequest models = HttpRequest.newBuilder(URI.create(fixtures.baseUrl() + "/v1/models"))
                 .header("Authorization", "Bearer " + key)
@@ -50,9 +52,17 @@ class GatewayDatabaseDownTest {
         // after the pool's connection timeout).
         ((HikariDataSource) dataSource).close();
 
-        var down = http.send(models, HttpResponse.BodyHandlers.ofString());
+        // A key this node has not seen yet must be read: the failure comes while authenticating.
+        HttpRequest unseenModels = HttpRequest.newBuilder(URI.create(fixtures.baseUrl() + "/v1/models"))
+                .header("Authorization", "Bearer " + unseen)
+                .timeout(Duration.ofSeconds(30))
+                .build();
+        var down = http.send(unseenModels, HttpResponse.BodyHandlers.ofString());
         assertShape(down, 503, "database_unavailable");
         assertThat(down.headers().firstValue("Retry-After")).contains("2");
+        // The model list of a key it has seen comes from its caches alone.
+        assertThat(http.send(models, HttpResponse.BodyHandlers.ofString()).statusCode())
+                .isEqualTo(200);
         HttpRequest chat = HttpRequest.newBuilder(URI.create(fixtures.baseUrl() + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + key)
                 .header("Content-Type", "application/json")

@@ -2,7 +2,9 @@ package dev.atrium.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.atrium.common.ChangeFeed;
 import dev.atrium.common.UserId;
+import dev.atrium.identity.internal.CredentialCache;
 import dev.atrium.support.Api;
 import dev.atrium.support.Fixtures;
 import dev.atrium.support.IntegrationTest;
@@ -35,6 +37,9 @@ class TokensTest {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    ChangeFeed changes;
 
     // --- personal access tokens ---------------------------------------------------------------
 
@@ -413,6 +418,7 @@ class TokensTest {
         jdbc.sql("UPDATE personal_tokens SET expires_at = now() - interval '1 second' WHERE id = :id")
                 .param("id", expiredPat.id)
                 .update();
+        changed(expiredPat.id);
 
         // Admin keys.
         var revokedAdm = owner.post(t.path() + "/admin-keys", Map.of("name", "r"));
@@ -483,5 +489,14 @@ class TokensTest {
                         .param("id", id)
                         .update())
                 .isEqualTo(1);
+        changed(id);
+    }
+
+    /**
+     * A credential changed straight in the database (no API makes one expire early) is announced as
+     * the application announces its own changes, so that the nodes drop what they cached of it.
+     */
+    private void changed(String id) {
+        changes.publish(CredentialCache.TOPIC, id);
     }
 }

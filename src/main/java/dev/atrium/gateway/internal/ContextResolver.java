@@ -1,6 +1,9 @@
 package dev.atrium.gateway.internal;
 
 import dev.atrium.common.Ids;
+import dev.atrium.common.NodeCache;
+import dev.atrium.common.NodeCaches;
+import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.gateway.GatewayException;
 import dev.atrium.identity.Caller;
@@ -21,16 +24,54 @@ import org.springframework.stereotype.Component;
  *
  * <p>The workspace, its policy and the member's role there are read with one statement (no
  * transaction: one round trip, one snapshot); a personal token without the header reads the
- * member's default workspace first.
+ * member's default workspace first. What was read is kept on the node ({@link NodeCache}) by
+ * workspace (or "default") and member, and dropped on every node when the organization's workspaces,
+ * policies or assignments change ({@link WorkspaceService#CHANGES_TOPIC}) or its members, or the
+ * member's memberships, do ({@link OrganizationService#MEMBERS_TOPIC}). The checks (role, status)
+ * run on every call.
  */
 @Component
 public class ContextResolver {
     private final WorkspaceService workspaces;
     private final OrganizationService organizations;
+    private final NodeCache<Key, WorkspaceService.CallView> views;
 
-    ContextResolver(WorkspaceService workspaces, OrganizationService organizations) {
+    /** A workspace ({@code null}: the member's default) as seen by a member ({@code null}: none). */
+    private record Key(
+            @Nullable WorkspaceId workspace, @Nullable UserId user) {
+        boolean involves(String id, WorkspaceService.CallView view) {
+            return view.workspace().org().value().equals(id)
+                    || (user != null && user.value().equals(id));
+        }
+    }
+
+    ContextResolver(WorkspaceService workspaces, OrganizationService organizations, NodeCaches caches) {
         this.workspaces = workspaces;
         this.organizations = organizations;
+        this.views = caches.create("call-contexts");
+        caches.feed().subscribeAtCommit(WorkspaceService.CHANGES_TOPIC, this::changed);
+        caches.feed().subscribeAtCommit(OrganizationService.MEMBERS_TOPIC, this::changed);
+    }
+
+    /** Drops what involves an organization or a user (the key of both topics). */
+    private void changed(String id) {
+        views.invalidate((key, view) -> key.involves(id, view));
+    }
+
+    /** The workspace, its policy and the user's role there; empty when there is no such workspace. */
+    private java.util.Optional<WorkspaceService.CallView> view(@Nullable WorkspaceId id, @Nullable UserId user) {
+        return java.util.Optional.ofNullable(views.get(new Key(id, user), k -> load(k).orElse(null)));
+    }
+
+    private java.util.Optional<WorkspaceService.CallView> load(Key key) {
+        WorkspaceId id = key.workspace();
+        if (id == null) {
+            if (key.user() == null) return java.util.Optional.empty();
+            List<Membership> memberships = organizations.membershipsOf(key.user());
+            if (memberships.isEmpty()) return java.util.Optional.empty();
+            id = memberships.getFirst().defaultWorkspaceId();
+        }
+        return workspaces.forCall(id, key.user());
     }
 
     public GatewayContext resolve(Caller caller, @Nullable String workspaceHeader) {
@@ -41,21 +82,17 @@ public class ContextResolver {
                     throw notFound();
                 }
                 // A bound key acts with its member's current role there, read by the same statement.
-                var view = workspaces.forCall(k.workspace(), k.boundUser()).orElseThrow(ContextResolver::notFound);
+                var view = view(k.workspace(), k.boundUser()).orElseThrow(ContextResolver::notFound);
                 if (k.boundUser() != null) requireRunner(view.role());
                 yield context(view, k.boundUser(), k);
             }
             case Caller.User u -> {
-                WorkspaceId id;
+                WorkspaceId id = null; // the member's default workspace (of their first organization)
                 if (workspaceHeader != null) {
                     if (!Ids.isValid(workspaceHeader, WorkspaceId.PREFIX)) throw notFound();
                     id = new WorkspaceId(workspaceHeader);
-                } else {
-                    List<Membership> memberships = organizations.membershipsOf(u.user());
-                    if (memberships.isEmpty()) throw notFound();
-                    id = memberships.getFirst().defaultWorkspaceId();
                 }
-                var view = workspaces.forCall(id, u.user()).orElseThrow(ContextResolver::notFound);
+                var view = view(id, u.user()).orElseThrow(ContextResolver::notFound);
                 if (view.role() == null) throw notFound();
                 requireRunner(view.role());
                 yield context(view, u.user(), u);
@@ -80,8 +117,7 @@ public class ContextResolver {
         }
     }
 
-    private static GatewayContext context(
-            WorkspaceService.CallView view, dev.atrium.common.@Nullable UserId user, Caller caller) {
+    private static GatewayContext context(WorkspaceService.CallView view, @Nullable UserId user, Caller caller) {
         Workspace ws = view.workspace();
         if (!ws.active()) throw GatewayException.archived();
         return new GatewayContext(ws.org(), ws, user, caller.credential(), caller.actorType(), view.policy());

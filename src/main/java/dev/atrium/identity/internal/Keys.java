@@ -1,5 +1,6 @@
 package dev.atrium.identity.internal;
 
+import dev.atrium.common.ChangeFeed;
 import dev.atrium.common.KeyId;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.UserId;
@@ -16,16 +17,22 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** Personal tokens and organization keys, stored by SHA-256 digest only. */
+/**
+ * Personal tokens and organization keys, stored by SHA-256 digest only. Every revocation also
+ * publishes {@link CredentialCache#TOPIC} with an id the revoked credentials involve, delivered to
+ * every node when the transaction commits.
+ */
 @Repository
 public class Keys {
     private static final String ORG_KEY_COLUMNS =
             "id, name, prefix, workspace_id, user_id, created_at, expires_at, revoked_at, last_used_at";
     private static final long TOUCH_INTERVAL_SECONDS = 60;
     private final JdbcClient jdbc;
+    private final ChangeFeed changes;
 
-    Keys(JdbcClient jdbc) {
+    Keys(JdbcClient jdbc, ChangeFeed changes) {
         this.jdbc = jdbc;
+        this.changes = changes;
     }
 
     public void insertPersonal(
@@ -72,33 +79,37 @@ public class Keys {
                 .update();
     }
 
-    /** A caller, and when its credential was last recorded as used (null: never). */
-    public record Resolved(Caller caller, @Nullable Instant lastUsedAt) {}
+    /** A caller, when its credential expires (null: never) and was last recorded as used (null: never). */
+    public record Resolved(
+            Caller caller,
+            @Nullable Instant expiresAt,
+            @Nullable Instant lastUsedAt) {}
 
     /**
-     * The user a personal token's digest stands for, if it is known, unrevoked and unexpired. Read
-     * on every request: a revocation takes effect at once, on every node.
+     * The user a personal token's digest stands for, if it is known, unrevoked and unexpired. Cached
+     * by {@link CredentialCache}, which every revocation invalidates on every node.
      */
     public Optional<Resolved> resolvePersonal(byte[] hash, Instant now) {
         return jdbc.sql("""
-                        SELECT id, user_id, last_used_at FROM personal_tokens
+                        SELECT id, user_id, expires_at, last_used_at FROM personal_tokens
                         WHERE secret_hash = :hash AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > :now)
                         """)
                 .param("hash", hash)
                 .param("now", Timestamp.from(now))
                 .query((rs, n) -> new Resolved(
                         new Caller.User(new UserId(rs.getString("user_id")), new KeyId(rs.getString("id"))),
+                        Users.instant(rs, "expires_at"),
                         Users.instant(rs, "last_used_at")))
                 .optional();
     }
 
     /**
-     * The admin or workspace key a digest stands for, if it is known, unrevoked and unexpired. Read
-     * on every request: a revocation takes effect at once, on every node.
+     * The admin or workspace key a digest stands for, if it is known, unrevoked and unexpired. Cached
+     * by {@link CredentialCache}, which every revocation invalidates on every node.
      */
     public Optional<Resolved> resolveOrgKey(byte[] hash, Instant now) {
         return jdbc.sql("""
-                        SELECT k.org_id, k.id, k.kind, k.workspace_id, k.user_id, k.last_used_at FROM org_keys k
+                        SELECT k.org_id, k.id, k.kind, k.workspace_id, k.user_id, k.expires_at, k.last_used_at FROM org_keys k
                         WHERE k.secret_hash = :hash AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > :now)
                         """)
                 .param("hash", hash)
@@ -106,9 +117,10 @@ public class Keys {
                 .query((rs, n) -> {
                     OrgId org = new OrgId(rs.getString("org_id"));
                     KeyId id = new KeyId(rs.getString("id"));
+                    Instant expires = Users.instant(rs, "expires_at");
                     Instant lastUsed = Users.instant(rs, "last_used_at");
                     if ("admin".equals(rs.getString("kind"))) {
-                        return new Resolved(new Caller.AdminKey(org, id), lastUsed);
+                        return new Resolved(new Caller.AdminKey(org, id), expires, lastUsed);
                     }
                     String user = rs.getString("user_id");
                     return new Resolved(
@@ -117,6 +129,7 @@ public class Keys {
                                     new WorkspaceId(rs.getString("workspace_id")),
                                     id,
                                     user == null ? null : new UserId(user)),
+                            expires,
                             lastUsed);
                 })
                 .optional();
@@ -127,7 +140,7 @@ public class Keys {
         return lastUsedAt == null || lastUsedAt.isBefore(now.minusSeconds(TOUCH_INTERVAL_SECONDS));
     }
 
-    /** Records use at most once a minute per key, so authentication stays a read on the hot path. */
+    /** Records use at most once a minute per key (and node), off the request's path. */
     public void touch(Caller caller, Instant now) {
         String sql = caller instanceof Caller.User
                 ? "UPDATE personal_tokens SET last_used_at = :now WHERE id = :id AND (last_used_at IS NULL OR last_used_at < :stale)"
@@ -166,6 +179,7 @@ public class Keys {
                 .param("user", user.value())
                 .param("id", id.value())
                 .update();
+        changes.publish(CredentialCache.TOPIC, id.value());
         return found == 1;
     }
 
@@ -200,10 +214,11 @@ public class Keys {
                 .param("org", org.value())
                 .param("id", id.value())
                 .update();
+        changes.publish(CredentialCache.TOPIC, id.value());
     }
 
     public int revokeWorkspaceKeys(OrgId org, WorkspaceId workspace, Instant now) {
-        return jdbc.sql("""
+        var result = jdbc.sql("""
                         UPDATE org_keys SET revoked_at = :now
                         WHERE org_id = :org AND workspace_id = :ws AND revoked_at IS NULL
                         """)
@@ -211,10 +226,12 @@ public class Keys {
                 .param("org", org.value())
                 .param("ws", workspace.value())
                 .update();
+        changes.publish(CredentialCache.TOPIC, workspace.value());
+        return result;
     }
 
     public int revokeWorkspaceKeysBoundTo(OrgId org, WorkspaceId workspace, UserId user, Instant now) {
-        return jdbc.sql("""
+        var result = jdbc.sql("""
                         UPDATE org_keys SET revoked_at = :now
                         WHERE org_id = :org AND workspace_id = :ws AND user_id = :user AND revoked_at IS NULL
                         """)
@@ -223,10 +240,12 @@ public class Keys {
                 .param("ws", workspace.value())
                 .param("user", user.value())
                 .update();
+        changes.publish(CredentialCache.TOPIC, user.value());
+        return result;
     }
 
     public int revokeKeysBoundTo(OrgId org, UserId user, Instant now) {
-        return jdbc.sql("""
+        var result = jdbc.sql("""
                         UPDATE org_keys SET revoked_at = :now
                         WHERE org_id = :org AND user_id = :user AND revoked_at IS NULL
                         """)
@@ -234,6 +253,8 @@ public class Keys {
                 .param("org", org.value())
                 .param("user", user.value())
                 .update();
+        changes.publish(CredentialCache.TOPIC, user.value());
+        return result;
     }
 
     private static KeyInfo mapOrgKey(ResultSet rs, int n) throws SQLException {

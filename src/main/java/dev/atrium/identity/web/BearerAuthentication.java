@@ -20,14 +20,18 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Authenticates {@code Authorization: Bearer atr_…}. A presented but unusable token (unknown,
  * revoked, expired, malformed) gets one and the same 401, so a caller learns nothing about which.
+ * When {@code required}, a request without one gets that 401 too (the gateway's chain, which has no
+ * authorization rules of its own); otherwise it goes on unauthenticated.
  */
 class BearerAuthentication extends OncePerRequestFilter {
     private final Identity identity;
     private final JsonMapper json;
+    private final boolean required;
 
-    BearerAuthentication(Identity identity, JsonMapper json) {
+    BearerAuthentication(Identity identity, JsonMapper json, boolean required) {
         this.identity = identity;
         this.json = json;
+        this.required = required;
     }
 
     @Override
@@ -35,6 +39,10 @@ class BearerAuthentication extends OncePerRequestFilter {
             throws ServletException, IOException {
         String header = request.getHeader("Authorization");
         if (header == null || header.isBlank()) {
+            if (required) {
+                writeUnauthorized(request, response, json);
+                return;
+            }
             chain.doFilter(request, response);
             return;
         }

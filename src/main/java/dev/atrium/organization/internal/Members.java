@@ -1,5 +1,6 @@
 package dev.atrium.organization.internal;
 
+import dev.atrium.common.ChangeFeed;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
@@ -7,6 +8,7 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.organization.Member;
 import dev.atrium.organization.Membership;
 import dev.atrium.organization.OrgRole;
+import dev.atrium.organization.OrganizationService;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -19,7 +21,11 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** The org_members table: active and removed members (removed rows keep history attributable). */
+/**
+ * The org_members table: active and removed members (removed rows keep history attributable).
+ * Every change publishes {@link OrganizationService#MEMBERS_TOPIC} with the organization's id and,
+ * for one member, the user's, delivered to every node when the transaction commits.
+ */
 @Repository
 public class Members {
     private static final String SELECT = """
@@ -27,14 +33,21 @@ public class Members {
             FROM org_members m JOIN users u ON u.id = m.user_id
             """;
     private final JdbcClient jdbc;
+    private final ChangeFeed changes;
 
-    Members(JdbcClient jdbc) {
+    Members(JdbcClient jdbc, ChangeFeed changes) {
         this.jdbc = jdbc;
+        this.changes = changes;
+    }
+
+    private void changed(OrgId org, @Nullable UserId user) {
+        changes.publish(OrganizationService.MEMBERS_TOPIC, org.value());
+        if (user != null) changes.publish(OrganizationService.MEMBERS_TOPIC, user.value());
     }
 
     /** Adds or re-activates a member; false when already active. */
     public boolean upsertActive(OrgId org, UserId user, OrgRole role, WorkspaceId defaultWorkspace, Instant at) {
-        return jdbc.sql("""
+        var result = jdbc.sql("""
                         INSERT INTO org_members (org_id, user_id, role, status, default_workspace_id, joined_at)
                         VALUES (:org, :user, :role, 'active', :ws, :at)
                         ON CONFLICT (org_id, user_id) DO UPDATE
@@ -49,6 +62,8 @@ public class Members {
                         .param("at", Timestamp.from(at))
                         .update()
                 == 1;
+        changed(org, user);
+        return result;
     }
 
     /** The active member, locked for update within the caller's transaction. */
@@ -122,6 +137,7 @@ public class Members {
                 .param("user", user.value())
                 .param("role", role.wire())
                 .update();
+        changed(org, user);
     }
 
     public void setDefaultWorkspace(OrgId org, UserId user, WorkspaceId workspace) {
@@ -130,11 +146,12 @@ public class Members {
                 .param("user", user.value())
                 .param("ws", workspace.value())
                 .update();
+        changed(org, user);
     }
 
     /** Moves every member whose default is {@code from} to {@code to}; returns their ids. */
     public List<UserId> moveDefaults(OrgId org, WorkspaceId from, WorkspaceId to) {
-        return jdbc.sql("""
+        var result = jdbc.sql("""
                         UPDATE org_members SET default_workspace_id = :to
                         WHERE org_id = :org AND default_workspace_id = :from AND status = 'active'
                         RETURNING user_id
@@ -144,6 +161,8 @@ public class Members {
                 .param("to", to.value())
                 .query((rs, n) -> new UserId(rs.getString(1)))
                 .list();
+        changed(org, null);
+        return result;
     }
 
     public void markRemoved(OrgId org, UserId user, Instant at) {
@@ -155,6 +174,7 @@ public class Members {
                 .param("user", user.value())
                 .param("at", Timestamp.from(at))
                 .update();
+        changed(org, user);
     }
 
     public List<Membership> membershipsOf(UserId user) {

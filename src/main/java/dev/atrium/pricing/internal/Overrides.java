@@ -1,9 +1,11 @@
 package dev.atrium.pricing.internal;
 
+import dev.atrium.common.ChangeFeed;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.pricing.ImagePrice;
 import dev.atrium.pricing.ModelKind;
+import dev.atrium.pricing.Pricing;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -17,7 +19,10 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** The organizations' model overrides and custom models, with their image prices. Prices are stored in micro-credits. */
+/**
+ * The organizations' model overrides and custom models, with their image prices. Prices are stored in
+ * micro-credits. A change publishes {@link Pricing#PRICES_TOPIC}.
+ */
 @Repository
 public class Overrides {
     private static final String COLUMNS = """
@@ -25,9 +30,11 @@ public class Overrides {
             max_output_tokens, context_window, per_thousand_chars, per_audio_minute
             """;
     private final JdbcClient jdbc;
+    private final ChangeFeed changes;
 
-    Overrides(JdbcClient jdbc) {
+    Overrides(JdbcClient jdbc, ChangeFeed changes) {
         this.jdbc = jdbc;
+        this.changes = changes;
     }
 
     public Optional<ModelOverride> find(OrgId org, String modelId) {
@@ -107,15 +114,18 @@ public class Overrides {
                     .param("position", position++)
                     .update();
         }
+        changes.publish(Pricing.PRICES_TOPIC, org.value());
     }
 
     /** Removes the override (its image prices go with it); false when there was none. */
     public boolean delete(OrgId org, String modelId) {
-        return jdbc.sql("DELETE FROM pricing_model_overrides WHERE org_id = :org AND model_id = :model")
+        var result = jdbc.sql("DELETE FROM pricing_model_overrides WHERE org_id = :org AND model_id = :model")
                         .param("org", org.value())
                         .param("model", modelId)
                         .update()
                 == 1;
+        changes.publish(Pricing.PRICES_TOPIC, org.value());
+        return result;
     }
 
     private Map<String, List<ImagePrice>> images(OrgId org, @Nullable String modelId) {

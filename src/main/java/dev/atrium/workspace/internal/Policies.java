@@ -1,9 +1,11 @@
 package dev.atrium.workspace.internal;
 
+import dev.atrium.common.ChangeFeed;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.workspace.Policy;
+import dev.atrium.workspace.WorkspaceService;
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -16,13 +18,15 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** The workspace_policies table. */
+/** The workspace_policies table; a change publishes {@link WorkspaceService#CHANGES_TOPIC}. */
 @Repository
 public class Policies {
     private final JdbcClient jdbc;
+    private final ChangeFeed changes;
 
-    Policies(JdbcClient jdbc) {
+    Policies(JdbcClient jdbc, ChangeFeed changes) {
         this.jdbc = jdbc;
+        this.changes = changes;
     }
 
     public Optional<Policy> find(OrgId org, WorkspaceId ws) {
@@ -71,6 +75,7 @@ public class Policies {
                                 : policy.maxCreditsPerRequest().micros())
                 .param("at", Timestamp.from(at))
                 .update();
+        changes.publish(WorkspaceService.CHANGES_TOPIC, org.value());
     }
 
     /** A PostgreSQL array literal; elements are quoted and escaped. */

@@ -1,11 +1,13 @@
 package dev.atrium.workspace.internal;
 
+import dev.atrium.common.ChangeFeed;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.workspace.WorkspaceMember;
 import dev.atrium.workspace.WorkspaceRole;
+import dev.atrium.workspace.WorkspaceService;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.List;
@@ -13,18 +15,27 @@ import java.util.Optional;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** The workspace_members table: who is assigned to which workspace, with which role. */
+/**
+ * The workspace_members table: who is assigned to which workspace, with which role. A change
+ * publishes {@link WorkspaceService#CHANGES_TOPIC}.
+ */
 @Repository
 public class WorkspaceMembers {
     private final JdbcClient jdbc;
+    private final ChangeFeed changes;
 
-    WorkspaceMembers(JdbcClient jdbc) {
+    WorkspaceMembers(JdbcClient jdbc, ChangeFeed changes) {
         this.jdbc = jdbc;
+        this.changes = changes;
+    }
+
+    private void changed(OrgId org) {
+        changes.publish(WorkspaceService.CHANGES_TOPIC, org.value());
     }
 
     /** Adds the assignment; false when it already exists. */
     public boolean add(OrgId org, WorkspaceId ws, UserId user, WorkspaceRole role, Instant at) {
-        return jdbc.sql("""
+        var result = jdbc.sql("""
                         INSERT INTO workspace_members (org_id, workspace_id, user_id, role, added_at)
                         VALUES (:org, :ws, :user, :role, :at) ON CONFLICT DO NOTHING
                         """)
@@ -35,6 +46,8 @@ public class WorkspaceMembers {
                         .param("at", Timestamp.from(at))
                         .update()
                 == 1;
+        changed(org);
+        return result;
     }
 
     public Optional<WorkspaceRole> role(OrgId org, WorkspaceId ws, UserId user) {
@@ -84,6 +97,7 @@ public class WorkspaceMembers {
                 .param("user", user.value())
                 .param("role", role.wire())
                 .update();
+        changed(org);
     }
 
     public void remove(OrgId org, WorkspaceId ws, UserId user) {
@@ -92,6 +106,7 @@ public class WorkspaceMembers {
                 .param("ws", ws.value())
                 .param("user", user.value())
                 .update();
+        changed(org);
     }
 
     public void removeUser(OrgId org, UserId user) {
@@ -99,6 +114,7 @@ public class WorkspaceMembers {
                 .param("org", org.value())
                 .param("user", user.value())
                 .update();
+        changed(org);
     }
 
     public void removeAll(OrgId org, WorkspaceId ws) {
@@ -106,6 +122,7 @@ public class WorkspaceMembers {
                 .param("org", org.value())
                 .param("ws", ws.value())
                 .update();
+        changed(org);
     }
 
     private static WorkspaceMember map(java.sql.ResultSet rs) throws java.sql.SQLException {

@@ -1,6 +1,7 @@
 package dev.atrium.workspace.internal;
 
 import dev.atrium.common.ApiException;
+import dev.atrium.common.ChangeFeed;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
@@ -9,6 +10,7 @@ import dev.atrium.workspace.Policy;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceKind;
 import dev.atrium.workspace.WorkspaceRole;
+import dev.atrium.workspace.WorkspaceService;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -21,15 +23,20 @@ import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
-/** The workspaces table. Deleted workspaces keep their row (id and last name) for billing records. */
+/**
+ * The workspaces table. Deleted workspaces keep their row (id and last name) for billing records. A
+ * change to a workspace publishes {@link WorkspaceService#CHANGES_TOPIC}.
+ */
 @Repository
 public class Workspaces {
     private static final String COLUMNS =
             "org_id, id, name, kind, description, is_primary, status, created_by, created_at, archived_at";
     private final JdbcClient jdbc;
+    private final ChangeFeed changes;
 
-    Workspaces(JdbcClient jdbc) {
+    Workspaces(JdbcClient jdbc, ChangeFeed changes) {
         this.jdbc = jdbc;
+        this.changes = changes;
     }
 
     public void insert(Workspace ws) {
@@ -141,6 +148,7 @@ public class Workspaces {
                         .param("kind", kind.wire())
                         .param("description", description)
                         .update());
+        changes.publish(WorkspaceService.CHANGES_TOPIC, org.value());
     }
 
     /** Changes the status; an unarchived workspace whose name an active one took meanwhile: 409. */
@@ -159,6 +167,7 @@ public class Workspaces {
                         .param("status", status)
                         .param("at", Timestamp.from(at))
                         .update());
+        changes.publish(WorkspaceService.CHANGES_TOPIC, org.value());
     }
 
     /**
