@@ -73,15 +73,10 @@ public class CreditLeases {
             if (f.mode() == Funding.Mode.BUDGET)
                 sources.add(Account.budget(r.workspace()).id());
             if (f.mode() == Funding.Mode.POOL || f.overflowToPool()) sources.add(Account.POOL.id());
-            boolean anyLeased = false;
-            for (String source : sources) {
-                // Waits until they are closed, or a moment: a lease whose calls are still running
-                // gives back what they did not reserve at once and closes once they settle.
-                if (leases.recall(r.org(), r.workspace(), source, RECALL_WAIT) != NodeLeases.Recall.NONE_OPEN)
-                    anyLeased = true;
-            }
-            if (!anyLeased) throw refused;
-            log.debug("hold refused with leases open on {}; recalled them and trying once more", sources);
+            // Credits may sit in leases (this node's or others', or one being taken right now): recall
+            // them, then decide once more. Within the recall's cooldown this costs one query.
+            for (String source : sources) leases.recall(r.org(), r.workspace(), source, RECALL_WAIT);
+            log.debug("hold refused; leases on {} recalled, trying once more", sources);
             return new Admission.Held(ledger.hold(r), r.org());
         }
     }
@@ -161,6 +156,7 @@ public class CreditLeases {
      * and waits a moment for it: before an admin move that must see all of its credits.
      */
     public void recall(dev.atrium.common.OrgId org, dev.atrium.common.WorkspaceId ws) {
-        leases.recall(org, ws, Account.budget(ws).id(), Duration.ofSeconds(3));
+        String budget = Account.budget(ws).id();
+        if (book.openOnAccount(org, budget) > 0) leases.recall(org, ws, budget, Duration.ofSeconds(3));
     }
 }

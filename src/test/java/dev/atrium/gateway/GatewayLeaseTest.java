@@ -39,7 +39,7 @@ class GatewayLeaseTest extends UpstreamGatewayTest {
     private static ChatCompletionCreateParams call(String tag, int n) {
         return ChatCompletionCreateParams.builder()
                 .model("gpt-4o-mini")
-                .addUserMessage("Lease call " + n + " " + tag)
+                .addUserMessage(String.format("Lease call %03d %s", n, tag))
                 .maxCompletionTokens(MAX_TOKENS)
                 .build();
     }

@@ -165,7 +165,9 @@ public class SpendCounters {
                             ws_period_start = CASE WHEN :recountWs THEN :wsStart ELSE ws_period_start END,
                             member_period_start = CASE WHEN :recountMembers AND user_id IS NOT NULL
                                                        THEN :memberStart ELSE member_period_start END
-                        WHERE org_id = :org AND workspace_id = :ws AND status = 'open'
+                        WHERE org_id = :org AND id IN (
+                            SELECT id FROM credit_leases WHERE org_id = :org AND workspace_id = :ws AND status = 'open'
+                            FOR UPDATE SKIP LOCKED)
                         """)
                 .param("recountWs", wsStart != null)
                 .param("recountMembers", memberStart != null)

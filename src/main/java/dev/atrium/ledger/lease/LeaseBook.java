@@ -167,6 +167,11 @@ public class LeaseBook {
         Account held = Account.held(lease.workspace());
         ensure(org, held);
         Map<String, Long> balances = lockAccounts(org, List.of(locked.source(), held.id()));
+        // A change of the limits locks the held account too: one that committed meanwhile is seen now.
+        FundingRows.Funded current = funding.find(org, lease.workspace()).orElse(null);
+        if (current == null
+                || !"active".equals(current.status())
+                || !current.funding().equals(decidedUnder)) return new Growth(0, true);
         grant = Math.min(grant, share(balances.getOrDefault(locked.source(), 0L), fraction));
         if (grant < minimum || grant <= 0) {
             extend(org, lease.id(), expiresAt);

@@ -265,28 +265,34 @@ public class NodeLeases implements SmartLifecycle {
         return byId.size();
     }
 
-    /** What a recall found: no lease open, leases all returned, or some still open after the wait. */
-    public enum Recall {
-        NONE_OPEN,
-        RETURNED,
-        STILL_OPEN
-    }
-
     /**
      * Asks every node (this one included) to return its leases drawing on {@code account}, and
-     * waits up to {@code wait} for them to be returned. A lease with calls still running gives back
-     * its unreserved credits at once and closes when they settle.
+     * waits up to {@code wait} for them to be returned; for a refused hold (is anything still
+     * leased that could pay for it?) and for an admin move that must see all of a budget. A lease
+     * with calls still running gives back its unreserved credits at once and closes when they
+     * settle; one being taken or grown at this very moment is returned at its node's next round
+     * (every {@code tick}), which the wait covers. For {@code recallCooldown} after a recall no node
+     * takes a new lease on that account, so a recall within it only checks what is still open.
+     * Returns true when a lease was open on the account meanwhile.
      */
-    public Recall recall(OrgId org, WorkspaceId ws, String account, Duration wait) {
-        if (openOnAccount(org, account) == 0) return Recall.NONE_OPEN;
-        // Sent at once, whatever transaction the caller is in: the other nodes must hear it now.
-        fresh.executeWithoutResult(s -> changes.publish(RECALL, org.value() + "/" + account));
+    public boolean recall(OrgId org, WorkspaceId ws, String account, Duration wait) {
+        String key = org.value() + "/" + account;
+        Long until = recalledUntil.get(key);
         long deadline = System.nanoTime() + wait.toNanos();
+        boolean seen = openOnAccount(org, account) > 0;
+        if (until == null || until <= clock.millis()) {
+            // Sent at once, whatever transaction the caller is in: the other nodes must hear it now.
+            fresh.executeWithoutResult(s -> changes.publish(RECALL, key));
+            recalled(key);
+            // Long enough for every node to hear it and finish a lease it was taking or growing.
+            LockSupport.parkNanos(Math.min(wait.toNanos(), 4 * tick.toNanos() + 50_000_000L));
+        }
         while (System.nanoTime() < deadline) {
-            if (openOnAccount(org, account) == 0) return Recall.RETURNED;
+            if (openOnAccount(org, account) == 0) return seen;
+            seen = true;
             LockSupport.parkNanos(20_000_000);
         }
-        return Recall.STILL_OPEN;
+        return true;
     }
 
     private int openOnAccount(OrgId org, String account) {
