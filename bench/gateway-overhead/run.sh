@@ -123,6 +123,7 @@ done
 
 # --- cleanup ------------------------------------------------------------------------------------------
 NGINX_PID=""
+WRK_PID=""
 JVM_PID=""
 PM_PID=""
 is_alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
@@ -147,6 +148,7 @@ stop_atrium() {
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  if is_alive "$WRK_PID"; then kill -TERM "$WRK_PID" 2>/dev/null || true; fi
   stop_atrium
   if is_alive "$NGINX_PID"; then
     kill -TERM "$NGINX_PID" 2>/dev/null || true
@@ -334,8 +336,12 @@ declare -A R=() # results: R[build|kind|conc|path|field]
 # run_wrk BUILD KIND CONC PATH LUA URL THREADS CONNS SECONDS: runs wrk, stores R[…|req,rps,p50,p99,max,err,sock,non2xx]
 run_wrk() {
   local k="$1|$2|$3|$4" log="$RUN_DIR/wrk-${1//[^A-Za-z0-9_.-]/_}-$2-$3-$4.log" out
-  "$WRK" -t"$7" -c"$8" -d"${9}s" --timeout "${timeout}s" --latency -s "$5" "$6" >"$log" 2>&1 \
-    || echo "  (wrk exited with an error: $(tail -n 2 "$log" | tr '\n' ' '))" >&2
+  # In the background, waited for: a signal then runs the trap at once (a foreground wrk that
+  # catches Ctrl-C and exits normally would make bash ignore the Ctrl-C and go on).
+  "$WRK" -t"$7" -c"$8" -d"${9}s" --timeout "${timeout}s" --latency -s "$5" "$6" >"$log" 2>&1 &
+  WRK_PID=$!
+  wait "$WRK_PID" || echo "  (wrk exited with an error: $(tail -n 2 "$log" | tr '\n' ' '))" >&2
+  WRK_PID=""
   out=$(parse_wrk <"$log")
   read -r req dur p50 p99 max sock non2xx <<<"$out"
   R[$k|req]=$req
@@ -454,7 +460,8 @@ echo "  nginx forwarder http://127.0.0.1:$PROXY_PORT/v1/chat/completions (proxy_
 echo "  wrk timeout ${timeout} s; CPU from /proc (utime+stime, $CLK_TCK ticks/s) over each c=$c64 run ÷ completed requests"
 probe "the mock" "http://127.0.0.1:$MOCK_PORT/v1/chat/completions" none false
 probe "the mock (stream)" "http://127.0.0.1:$MOCK_PORT/v1/chat/completions" none true
-probe "nginx" "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" none true
+probe "nginx" "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" none false
+probe "nginx (stream)" "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" none true
 
 for i in "${!dirs[@]}"; do
   b=${labels[$i]}

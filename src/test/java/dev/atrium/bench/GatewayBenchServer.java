@@ -86,6 +86,8 @@ public final class GatewayBenchServer {
         props.put("atrium.providers.openai.api-key", "sk-bench");
         props.put("atrium.outbound.allowed-hosts", "127.0.0.1");
         props.put("server.port", flags.getOrDefault("port", "0"));
+        // Stopped by the script once measured: no waiting for requests that wrk abandoned.
+        props.put("server.shutdown", "immediate");
         props.put("spring.main.banner-mode", "off");
         props.put("logging.level.root", "WARN");
         // As command-line arguments: they win over application.properties (server.port among them).
