@@ -469,7 +469,7 @@ for i in "${!dirs[@]}"; do
   echo "=== Atrium build '$b' (classes from ${dirs[$i]}) ==="
   start_atrium "$i"
   echo "  started in $STARTED_IN s on http://127.0.0.1:$ATRIUM_PORT, JVM pid $JVM_PID, PostgreSQL postmaster pid $PM_PID"
-  sed 's/^/  /' "$RUN_DIR/atrium-$i/out/info"
+  sed "s|$(pwd)/||g; s/^/  /" "$RUN_DIR/atrium-$i/out/info"
   echo "  JVM options: -Xms1g -Xmx1g -XX:+UseParallelGC ${BENCH_JAVA_OPTS:-}"
   chat_lua="$RUN_DIR/chat-$i.lua"
   stream_lua="$RUN_DIR/stream-$i.lua"
