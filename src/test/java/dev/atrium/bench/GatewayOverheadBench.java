@@ -93,7 +93,12 @@ public final class GatewayOverheadBench {
             app.setDefaultProperties(props);
             boolean countJdbc = Boolean.parseBoolean(flags.getOrDefault("count-jdbc", "false"));
             if (countJdbc) app.addInitializers(c -> c.getBeanFactory().addBeanPostProcessor(new StatementCounter()));
-            try (ConfigurableApplicationContext ctx = app.run()) {
+            // As command-line arguments too: application.properties outranks default properties,
+            // and its server.port (8080) would otherwise win over port 0.
+            String[] args = props.entrySet().stream()
+                    .map(e -> "--" + e.getKey() + "=" + e.getValue())
+                    .toArray(String[]::new);
+            try (ConfigurableApplicationContext ctx = app.run(args)) {
                 run(
                         ctx,
                         mock,
