@@ -45,8 +45,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  *
  * <p>Flags: {@code --threads=64 --pool-size=64 --warmup=5 --duration=20 --hold=1 --capture=0.6
  * --data-dir=target/bench-data/x --only=atrium|lease|naive --combine=true|false --workers=1}: {@code
- * --combine=false} runs every Atrium operation in its own transaction (the path taken inside a
- * caller's transaction), {@code --workers} sets how many batches may be in flight.
+ * --combine=false} runs every Atrium operation as a batch of one in its own transaction (no
+ * combining), {@code --workers} sets how many batches may be in flight. {@code --only=lease} runs
+ * only the lease path: admission from a credit lease, settlement by the durable writer.
  */
 public final class LedgerHotPoolBench {
     private LedgerHotPoolBench() {}
