@@ -65,6 +65,7 @@ public class SettlementWriter implements SmartLifecycle {
     private final boolean temporary;
     private final Duration syncInterval;
     private final int batch;
+    private final int maxPending;
 
     private final ReentrantLock submitLock = new ReentrantLock();
     private final LinkedBlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
@@ -95,7 +96,9 @@ public class SettlementWriter implements SmartLifecycle {
             @Value("${atrium.gateway.journal-dir:}") String journalDir,
             @Value("${atrium.database.embedded.ephemeral:false}") boolean ephemeralDatabase,
             @Value("${atrium.gateway.journal-sync-interval:PT0.2S}") Duration syncInterval,
-            @Value("${atrium.gateway.settle-batch:512}") int batch) {
+            @Value("${atrium.gateway.settle-batch:512}") int batch,
+            @Value("${atrium.gateway.settle-max-pending:8192}") int maxPending) {
+        this.maxPending = Math.max(1, maxPending);
         this.codec = codec;
         this.usage = usage;
         this.leases = leases;
@@ -130,6 +133,18 @@ public class SettlementWriter implements SmartLifecycle {
         byte[] bytes = codec.write(s);
         Journal j = journal;
         if (j == null || !running) throw new IllegalStateException("the settlement writer is not running");
+        // Back-pressure: calls may not run ahead of the database by more than maxPending settlements
+        // (bounded lag, bounded memory); under such a load the answer waits for the writer a moment.
+        if (queue.size() >= maxPending) {
+            progress.lock();
+            try {
+                while (queue.size() >= maxPending && running && !failing) advanced.await(10, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                progress.unlock();
+            }
+        }
         submitLock.lock();
         try {
             long seq = j.append(bytes);
