@@ -152,20 +152,10 @@ public final class LedgerHotPoolBench {
             Credits captureAmount)
             throws InterruptedException {
         Ledger ledger = ctx.getBean(Ledger.class);
-        CreditMoves admin = ctx.getBean(CreditMoves.class);
         CreditReports reports = ctx.getBean(CreditReports.class);
-
-        User user = ctx.getBean(Identity.class)
-                .createUser("bench-" + UUID.randomUUID() + "@example.com", "correct horse battery staple", "Bench");
-        Caller caller = new Caller.User(user.id(), KeyId.next());
-        OrgId org = ctx.getBean(OrganizationService.class)
-                .create(user.id(), caller, "Bench hot pool")
-                .id();
-        WorkspaceId ws = ctx.getBean(WorkspaceService.class)
-                .create(ctx.getBean(Access.class).to(caller, org), "hot pool", WorkspaceKind.OTHER, null)
-                .id();
-        admin.setFunding(org, ws, Funding.POOL, Actor.SYSTEM);
-        admin.grant(org, Credits.parse("1000000000"), "purchase", null, "bench", Actor.SYSTEM);
+        HotPool pool = hotPool(ctx, "hot pool");
+        OrgId org = pool.org();
+        WorkspaceId ws = pool.workspace();
         Actor actor = new Actor("bench", "ledger-hot-pool");
 
         checkpoint(jdbc);
@@ -210,19 +200,10 @@ public final class LedgerHotPoolBench {
         Ledger ledger = ctx.getBean(Ledger.class);
         CreditLeases leases = ctx.getBean(CreditLeases.class);
         SettlementWriter writer = ctx.getBean(SettlementWriter.class);
-        CreditMoves admin = ctx.getBean(CreditMoves.class);
         CreditReports reports = ctx.getBean(CreditReports.class);
-        User user = ctx.getBean(Identity.class)
-                .createUser("lease-" + UUID.randomUUID() + "@example.com", "correct horse battery staple", "Bench");
-        Caller caller = new Caller.User(user.id(), KeyId.next());
-        OrgId org = ctx.getBean(OrganizationService.class)
-                .create(user.id(), caller, "Bench leased pool")
-                .id();
-        WorkspaceId ws = ctx.getBean(WorkspaceService.class)
-                .create(ctx.getBean(Access.class).to(caller, org), "leased pool", WorkspaceKind.OTHER, null)
-                .id();
-        admin.setFunding(org, ws, Funding.POOL, Actor.SYSTEM);
-        admin.grant(org, Credits.parse("1000000000"), "purchase", null, "bench", Actor.SYSTEM);
+        HotPool pool = hotPool(ctx, "leased pool");
+        OrgId org = pool.org();
+        WorkspaceId ws = pool.workspace();
         Actor actor = new Actor("bench", "ledger-hot-pool");
         checkpoint(jdbc);
         long eventsBefore =
@@ -259,6 +240,25 @@ public final class LedgerHotPoolBench {
                 inv.openHolds(),
                 inv.leased());
         return result;
+    }
+
+    /** An organization of its own with 10⁹ credits, and a pool-funded workspace. */
+    private record HotPool(OrgId org, WorkspaceId workspace) {}
+
+    private static HotPool hotPool(ConfigurableApplicationContext ctx, String name) {
+        CreditMoves admin = ctx.getBean(CreditMoves.class);
+        User user = ctx.getBean(Identity.class)
+                .createUser("bench-" + UUID.randomUUID() + "@example.com", "correct horse battery staple", "Bench");
+        Caller caller = new Caller.User(user.id(), KeyId.next());
+        OrgId org = ctx.getBean(OrganizationService.class)
+                .create(user.id(), caller, "Bench " + name)
+                .id();
+        WorkspaceId ws = ctx.getBean(WorkspaceService.class)
+                .create(ctx.getBean(Access.class).to(caller, org), name, WorkspaceKind.OTHER, null)
+                .id();
+        admin.setFunding(org, ws, Funding.POOL, Actor.SYSTEM);
+        admin.grant(org, Credits.parse("1000000000"), "purchase", null, "bench", Actor.SYSTEM);
+        return new HotPool(org, ws);
     }
 
     private static UsageEvent event(OrgId org, WorkspaceId ws, String reservation, Credits charged) {

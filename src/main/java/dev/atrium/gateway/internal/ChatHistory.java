@@ -59,14 +59,14 @@ public class ChatHistory {
             Credits charged,
             String status,
             long latencyMs) {
-        if (p == null) return;
+        ChatTurn turn = turn(ctx, p, reply, model, in, out, charged, status, latencyMs);
+        if (turn == null) return;
         try {
-            recorder.recordChat(new ChatTurn(
-                    scope(ctx), p.target(), p.transcript(), reply, model, in, out, charged, status, latencyMs));
+            recorder.recordChat(turn);
         } catch (RuntimeException e) {
             log.warn(
                     "could not record chat history for conversation {}",
-                    p.target().id(),
+                    turn.target().id(),
                     e);
         }
     }

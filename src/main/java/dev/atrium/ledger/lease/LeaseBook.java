@@ -9,6 +9,7 @@ import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.HoldId;
 import dev.atrium.ledger.internal.Account;
+import dev.atrium.ledger.internal.Book;
 import dev.atrium.ledger.internal.FundingRows;
 import dev.atrium.ledger.internal.decide.AccountKey;
 import dev.atrium.ledger.internal.decide.CounterKey;
@@ -46,8 +47,10 @@ public class LeaseBook {
     private final JdbcClient jdbc;
     private final FundingRows funding;
     private final Clock clock;
+    private final Book ledger;
 
-    LeaseBook(JdbcClient jdbc, FundingRows funding, Clock clock) {
+    LeaseBook(JdbcClient jdbc, FundingRows funding, Clock clock, Book ledger) {
+        this.ledger = ledger;
         this.jdbc = jdbc;
         this.funding = funding;
         this.clock = clock;
@@ -165,7 +168,7 @@ public class LeaseBook {
             state.putCounter(memberCap.counter(), used);
         }
         Account held = Account.held(lease.workspace());
-        ensure(org, held);
+        ledger.ensure(org, held);
         Map<String, Long> balances = lockAccounts(org, List.of(locked.source(), held.id()));
         // A change of the limits locks the held account too: one that committed meanwhile is seen now.
         FundingRows.Funded current = funding.find(org, lease.workspace()).orElse(null);
@@ -303,7 +306,7 @@ public class LeaseBook {
         for (var e : deltas.entrySet()) {
             OrgId org = new OrgId(e.getKey());
             for (String id : e.getValue().keySet()) {
-                if (id.startsWith("spent:")) ensure(org, Account.of(id));
+                if (id.startsWith("spent:")) ledger.ensure(org, Account.of(id));
             }
             Map<String, Long> balances =
                     lockAccounts(org, new ArrayList<>(e.getValue().keySet()));
@@ -525,44 +528,28 @@ public class LeaseBook {
     }
 
     private void countOn(OrgId org, String scope, WorkspaceId ws, String user, Instant period, long amount) {
-        jdbc.sql("""
-                        UPDATE spend_counters SET used = used + :amount WHERE org_id = :org AND scope = :scope
-                          AND workspace_id = :ws AND user_id = :user AND period_start = :start
-                        """)
-                .param("amount", amount)
-                .param("org", org.value())
-                .param("scope", scope)
-                .param("ws", ws.value())
-                .param("user", user)
-                .param("start", ts(period))
-                .update();
+        addToCounter(org, scope, ws, user, period, amount);
     }
 
     private void release(OrgId org, String scope, WorkspaceId ws, String user, Instant period, long amount) {
-        // A recount (a limit set meanwhile) counted this lease's open part anew; never below zero.
+        addToCounter(org, scope, ws, user, period, -amount);
+    }
+
+    /**
+     * Adds {@code delta} to a spend counter, never below zero: a recount (a limit set meanwhile)
+     * counted a lease's open part anew, so what the lease gives back may exceed what it counts.
+     */
+    private void addToCounter(OrgId org, String scope, WorkspaceId ws, String user, Instant period, long delta) {
         jdbc.sql("""
-                        UPDATE spend_counters SET used = greatest(used - :amount, 0) WHERE org_id = :org AND scope = :scope
+                        UPDATE spend_counters SET used = greatest(used + :delta, 0) WHERE org_id = :org AND scope = :scope
                           AND workspace_id = :ws AND user_id = :user AND period_start = :start
                         """)
-                .param("amount", amount)
+                .param("delta", delta)
                 .param("org", org.value())
                 .param("scope", scope)
                 .param("ws", ws.value())
                 .param("user", user)
                 .param("start", ts(period))
-                .update();
-    }
-
-    private void ensure(OrgId org, Account a) {
-        jdbc.sql("""
-                        INSERT INTO ledger_accounts (org_id, id, kind, workspace_id, category, balance)
-                        VALUES (:org, :id, :kind, :ws, :cat, 0) ON CONFLICT DO NOTHING
-                        """)
-                .param("org", org.value())
-                .param("id", a.id())
-                .param("kind", a.kind())
-                .param("ws", a.workspaceId())
-                .param("cat", a.category())
                 .update();
     }
 
