@@ -299,7 +299,11 @@ public final class GatewayOverheadBench {
                     .param("org", tenant.org().value())
                     .query(Long.class)
                     .single();
-            long captured = jdbc.sql("SELECT count(*) FROM holds WHERE org_id = :org AND status = 'captured'")
+            // One capture transfer per charged call: of its hold, or from a credit lease under its reservation id.
+            ctx.getBean(dev.atrium.gateway.settle.SettlementWriter.class)
+                    .awaitCommitted(java.time.Duration.ofSeconds(30));
+            long captured = jdbc.sql(
+                            "SELECT count(DISTINCT hold_id) FROM ledger_transfers WHERE org_id = :org AND kind = 'capture'")
                     .param("org", tenant.org().value())
                     .query(Long.class)
                     .single();
@@ -308,7 +312,7 @@ public final class GatewayOverheadBench {
                     .query(Long.class)
                     .single();
             System.out.printf(
-                    "books of %s: invariant %s, usage events %d, captured holds %d (%s), open holds %d%n",
+                    "books of %s: invariant %s, usage events %d, captured calls %d (%s), open holds %d%n",
                     tenant.org().value(),
                     inv.holds() ? "HOLDS" : "BROKEN",
                     events,
