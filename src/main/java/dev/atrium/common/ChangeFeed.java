@@ -54,8 +54,6 @@ public class ChangeFeed implements SmartLifecycle {
     private volatile boolean running;
     private volatile @Nullable Thread thread;
     private volatile @Nullable Connection listening;
-    /** Messages delivered, for tests and metrics. */
-    private volatile long delivered;
 
     ChangeFeed(
             DataSource dataSource,
@@ -116,10 +114,6 @@ public class ChangeFeed implements SmartLifecycle {
         return listening != null;
     }
 
-    public long delivered() {
-        return delivered;
-    }
-
     private void run() {
         boolean missed = false;
         while (running) {
@@ -173,7 +167,6 @@ public class ChangeFeed implements SmartLifecycle {
         if (space < 0) return;
         String topic = payload.substring(0, space);
         List<Consumer<String>> listeners = subscribers.get(topic);
-        delivered++;
         if (listeners == null) return;
         deliver(listeners, topic, payload.substring(space + 1));
     }

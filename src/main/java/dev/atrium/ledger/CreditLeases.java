@@ -4,6 +4,7 @@ import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
 import dev.atrium.common.Ids;
 import dev.atrium.ledger.internal.Account;
+import dev.atrium.ledger.internal.Book;
 import dev.atrium.ledger.internal.FundingRows;
 import dev.atrium.ledger.internal.Refusals;
 import dev.atrium.ledger.lease.LeaseBook;
@@ -45,8 +46,10 @@ public class CreditLeases {
     private final Ledger ledger;
     private final NodeLeases leases;
     private final LeaseBook book;
+    private final Book accounts;
 
-    CreditLeases(Ledger ledger, NodeLeases leases, LeaseBook book) {
+    CreditLeases(Ledger ledger, NodeLeases leases, LeaseBook book, Book accounts) {
+        this.accounts = accounts;
         this.ledger = ledger;
         this.leases = leases;
         this.book = book;
@@ -157,6 +160,6 @@ public class CreditLeases {
      */
     public void recall(dev.atrium.common.OrgId org, dev.atrium.common.WorkspaceId ws) {
         String budget = Account.budget(ws).id();
-        if (book.openOnAccount(org, budget) > 0) leases.recall(org, ws, budget, Duration.ofSeconds(3));
+        if (accounts.leasesOpenOn(org, budget)) leases.recall(org, ws, budget, Duration.ofSeconds(3));
     }
 }

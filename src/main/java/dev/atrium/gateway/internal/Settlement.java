@@ -366,7 +366,7 @@ public class Settlement implements ExpiryCharges {
      * take it (it is stopping), the settlement is committed here. Returns the amount charged.
      */
     public Credits settleLeased(GatewayContext ctx, Admission.Leased a, Outcome o, @Nullable ChatTurn turn) {
-        Credits charged = o.cost().compareTo(a.amount()) > 0 ? a.amount() : o.cost();
+        Credits charged = chargeable(a, o.cost());
         LeaseCharge charge = leases.charge(a, charged, actor(ctx));
         UsageEvent event = event(ctx, a.reservation(), o, charged);
         var settlement = new dev.atrium.gateway.settle.Settlement(charge, event, turn);

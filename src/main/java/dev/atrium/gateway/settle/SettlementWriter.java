@@ -238,7 +238,7 @@ public class SettlementWriter implements SmartLifecycle {
     /** Commits settlements: those already applied (by reservation id) are skipped. */
     void apply(List<Settlement> settlements) {
         if (settlements.isEmpty()) return;
-        List<LeaseCharge> captured = tx.execute(status -> {
+        tx.executeWithoutResult(status -> {
             List<UsageEvent> events =
                     settlements.stream().map(Settlement::event).toList();
             Set<String> fresh = usage.recordNew(events);
@@ -259,10 +259,8 @@ public class SettlementWriter implements SmartLifecycle {
                             "could not record the history turn of {}", s.event().holdId(), e);
                 }
             }
-            return charges;
         });
         leases.committed(settlements.stream().map(Settlement::charge).toList());
-        if (captured == null) throw new IllegalStateException("no outcome");
     }
 
     private void advance(long sequence) {

@@ -114,10 +114,6 @@ public class CreditMoves {
         changes.publish(FUNDING_CHANGED, org.value() + "/" + ws.value());
     }
 
-    private boolean leasesOpenOn(OrgId org, String account) {
-        return book.leasesOpenOn(org, account);
-    }
-
     /** The change feed's topic of {@link #fundingChanged} (read by the credit leases). */
     public static final String FUNDING_CHANGED = "ledger.funding";
 
@@ -216,7 +212,7 @@ public class CreditMoves {
             book.lockedBalance(org, Account.held(ws));
         }
         if (leavingBudget) {
-            if (holds.openOn(org, budget.id()) > 0 || leasesOpenOn(org, budget.id())) {
+            if (holds.openOn(org, budget.id()) > 0 || book.leasesOpenOn(org, budget.id())) {
                 throw ApiException.conflict(
                         "open_holds", "The budget has open holds: settle them before leaving budget mode.");
             }

@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
@@ -377,11 +376,10 @@ public class LeaseBook {
                     .param("notes", notes.toArray(String[]::new))
                     .update();
         }
+        Map<String, Row> byId = new HashMap<>();
+        for (Row r : rows.values()) byId.put(r.id(), r);
         capturedBy.forEach((lease, amount) -> {
-            Row r = rows.values().stream()
-                    .filter(x -> x.id().equals(lease))
-                    .findFirst()
-                    .orElseThrow();
+            Row r = byId.get(lease);
             jdbc.sql("UPDATE credit_leases SET captured = captured + :amount WHERE org_id = :org AND id = :id")
                     .param("amount", amount)
                     .param("org", r.org().value())
@@ -465,34 +463,6 @@ public class LeaseBook {
             closed++;
         }
         return closed;
-    }
-
-    /** The open leases of a node (for closing those a crashed process left behind). */
-    public List<Row> openOf(String node) {
-        return jdbc.sql("SELECT " + COLUMNS + " FROM credit_leases WHERE node_id = :node AND status = 'open'")
-                .param("node", node)
-                .query(LeaseBook::map)
-                .list();
-    }
-
-    /** How many leases on a workspace's funding are open (for waiting until a recall is done). */
-    public int openOn(OrgId org, WorkspaceId ws) {
-        return jdbc.sql(
-                        "SELECT count(*) FROM credit_leases WHERE org_id = :org AND workspace_id = :ws AND status = 'open'")
-                .param("org", org.value())
-                .param("ws", ws.value())
-                .query(Integer.class)
-                .single();
-    }
-
-    /** How many leases drawing on an account of an organization are open. */
-    public int openOnAccount(OrgId org, String account) {
-        return jdbc.sql("SELECT count(*) FROM credit_leases WHERE org_id = :org AND source_account = :account "
-                        + "AND status = 'open'")
-                .param("org", org.value())
-                .param("account", account)
-                .query(Integer.class)
-                .single();
     }
 
     private Optional<Row> lock(OrgId org, String id) {
@@ -648,9 +618,5 @@ public class LeaseBook {
                 mp == null ? null : mp.toInstant(),
                 rs.getString("status"),
                 rs.getTimestamp("expires_at").toInstant());
-    }
-
-    static boolean same(@Nullable Object a, @Nullable Object b) {
-        return Objects.equals(a, b);
     }
 }

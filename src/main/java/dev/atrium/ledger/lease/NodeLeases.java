@@ -6,11 +6,10 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.HoldRequest;
 import dev.atrium.ledger.internal.Account;
+import dev.atrium.ledger.internal.Book;
 import dev.atrium.ledger.internal.FundingRows;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,6 +52,7 @@ public class NodeLeases implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(NodeLeases.class);
 
     private final LeaseBook book;
+    private final Book ledger;
     private final FundingRows fundingRows;
     private final ChangeFeed changes;
     private final Clock clock;
@@ -91,6 +91,7 @@ public class NodeLeases implements SmartLifecycle {
 
     NodeLeases(
             LeaseBook book,
+            Book ledger,
             FundingRows fundingRows,
             ChangeFeed changes,
             Clock clock,
@@ -105,6 +106,7 @@ public class NodeLeases implements SmartLifecycle {
             @Value("${atrium.leases.open-after-calls:3}") int openAfter) {
         this.openAfter = Math.max(1, openAfter);
         this.book = book;
+        this.ledger = ledger;
         this.fundingRows = fundingRows;
         this.changes = changes;
         this.clock = clock;
@@ -250,21 +252,6 @@ public class NodeLeases implements SmartLifecycle {
         if (lease != null) lease.uncommitted.updateAndGet(v -> Math.max(0, v - count));
     }
 
-    /** The lease of this node with that id, if it is still in memory. */
-    public @Nullable LocalLease byId(String id) {
-        return byId.get(id);
-    }
-
-    /** This node's id, on its leases. */
-    public String node() {
-        return node;
-    }
-
-    /** Open leases of this node (for tests and the console). */
-    public int openCount() {
-        return byId.size();
-    }
-
     /**
      * Asks every node (this one included) to return its leases drawing on {@code account}, and
      * waits up to {@code wait} for them to be returned; for a refused hold (is anything still
@@ -279,7 +266,7 @@ public class NodeLeases implements SmartLifecycle {
         String key = org.value() + "/" + account;
         Long until = recalledUntil.get(key);
         long deadline = System.nanoTime() + wait.toNanos();
-        boolean seen = openOnAccount(org, account) > 0;
+        boolean seen = leased(org, account);
         if (until == null || until <= clock.millis()) {
             // Sent at once, whatever transaction the caller is in: the other nodes must hear it now.
             fresh.executeWithoutResult(s -> changes.publish(RECALL, key));
@@ -288,16 +275,16 @@ public class NodeLeases implements SmartLifecycle {
             LockSupport.parkNanos(Math.min(wait.toNanos(), 4 * tick.toNanos() + 50_000_000L));
         }
         while (System.nanoTime() < deadline) {
-            if (openOnAccount(org, account) == 0) return seen;
+            if (!leased(org, account)) return seen;
             seen = true;
             LockSupport.parkNanos(20_000_000);
         }
         return true;
     }
 
-    private int openOnAccount(OrgId org, String account) {
-        Integer n = fresh.execute(s -> book.openOnAccount(org, account));
-        return n == null ? 0 : n;
+    /** Whether a lease drawing on the account is open, read outside the caller's transaction. */
+    private boolean leased(OrgId org, String account) {
+        return Boolean.TRUE.equals(fresh.execute(s -> ledger.leasesOpenOn(org, account)));
     }
 
     private void fundingChanged(String key) {
@@ -518,15 +505,5 @@ public class NodeLeases implements SmartLifecycle {
     public int getPhase() {
         // After the web server and the settlement writer stop, before the ledger's batch workers.
         return Integer.MAX_VALUE - 3584;
-    }
-
-    /** For the lease's own record of when it was used. */
-    static Instant at(long millis) {
-        return Instant.ofEpochMilli(millis);
-    }
-
-    /** Leases of this node, for diagnostics. */
-    public List<String> leaseIds() {
-        return new ArrayList<>(byId.keySet());
     }
 }
