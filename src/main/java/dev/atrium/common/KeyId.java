@@ -3,7 +3,7 @@ package dev.atrium.common;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Identifier of a key (`key_…`). */
-public record KeyId(@JsonValue String value) {
+public record KeyId(@JsonValue String value) implements java.io.Serializable {
     public static final String PREFIX = "key_";
 
     public KeyId {

@@ -3,7 +3,7 @@ package dev.atrium.common;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Identifier of a organization (`org_…`). */
-public record OrgId(@JsonValue String value) {
+public record OrgId(@JsonValue String value) implements java.io.Serializable {
     public static final String PREFIX = "org_";
 
     public OrgId {

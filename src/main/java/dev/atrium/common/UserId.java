@@ -3,7 +3,7 @@ package dev.atrium.common;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Identifier of a user (`usr_…`). */
-public record UserId(@JsonValue String value) {
+public record UserId(@JsonValue String value) implements java.io.Serializable {
     public static final String PREFIX = "usr_";
 
     public UserId {

@@ -3,7 +3,7 @@ package dev.atrium.common;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** Identifier of a workspace (`ws_…`). */
-public record WorkspaceId(@JsonValue String value) {
+public record WorkspaceId(@JsonValue String value) implements java.io.Serializable {
     public static final String PREFIX = "ws_";
 
     public WorkspaceId {

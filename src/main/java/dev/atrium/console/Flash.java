@@ -3,7 +3,7 @@ package dev.atrium.console;
 import org.springframework.web.servlet.mvc.support.RedirectAttributes;
 
 /** A one-time message shown by the layout on the page after a redirect (Post/Redirect/Get). */
-public record Flash(Kind kind, String message) {
+public record Flash(Kind kind, String message) implements java.io.Serializable {
 
     /** How the message is styled and announced. */
     public enum Kind {

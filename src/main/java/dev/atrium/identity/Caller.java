@@ -6,8 +6,11 @@ import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import org.jspecify.annotations.Nullable;
 
-/** Who is making a request, as established by its credential. */
-public sealed interface Caller {
+/**
+ * Who is making a request, as established by its credential. Serializable: a console session
+ * stored in PostgreSQL keeps its caller.
+ */
+public sealed interface Caller extends java.io.Serializable {
 
     /** The credential's id, for audit records. */
     KeyId credential();

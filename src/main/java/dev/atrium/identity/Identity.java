@@ -26,7 +26,9 @@ import org.springframework.http.HttpStatus;
 import org.springframework.security.crypto.bcrypt.BCryptPasswordEncoder;
 import org.springframework.security.crypto.password.PasswordEncoder;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /** Identity's facade: users and passwords, and every kind of credential. */
 @Service
@@ -43,6 +45,8 @@ public class Identity {
     private final LoginThrottle throttle;
     private final Devices devices;
     private final CredentialCache credentials;
+    private final ConsoleSessions sessions;
+    private final TransactionTemplate transactions;
     private final ApplicationEventPublisher events;
     private final Clock clock;
     private final PasswordEncoder passwords = new BCryptPasswordEncoder(10);
@@ -54,6 +58,8 @@ public class Identity {
             LoginThrottle throttle,
             Devices devices,
             CredentialCache credentials,
+            ConsoleSessions sessions,
+            PlatformTransactionManager transactionManager,
             ApplicationEventPublisher events,
             Clock clock) {
         this.users = users;
@@ -61,6 +67,8 @@ public class Identity {
         this.throttle = throttle;
         this.devices = devices;
         this.credentials = credentials;
+        this.sessions = sessions;
+        this.transactions = new TransactionTemplate(transactionManager);
         this.events = events;
         this.clock = clock;
         this.dummyHash = passwords.encode("timing-equaliser-for-unknown-accounts");
@@ -179,6 +187,36 @@ public class Identity {
                 }
             }
         }
+    }
+
+    /**
+     * Changes a person's password after checking the current one (throttled like a sign-in to the
+     * account: a wrong current password counts as a failed sign-in, and while a delay runs every
+     * attempt answers 429). Every console session of the person ends on every node, except {@code
+     * keepSession} (the console session making the change, or null). Personal access tokens stay:
+     * they are revoked one by one.
+     */
+    public void changePassword(UserId user, String current, String next, @Nullable String keepSession) {
+        User person = users.find(user).orElseThrow(() -> ApiException.notFound("user"));
+        Instant now = clock.instant();
+        LoginThrottle.Attempt attempt =
+                throttle.tryAcquire(List.of(LoginThrottle.Subject.account(person.email())), now);
+        if (attempt.refused()) throw new SignInThrottled(attempt.retryAfter());
+        if (current == null || !passwordMatches(user, current)) {
+            throttle.failed(attempt, now);
+            throw ApiException.invalid("current_password", "current_password is not the account's password.");
+        }
+        throttle.succeeded(attempt);
+        validatePassword(next);
+        if (next.equals(current)) {
+            throw ApiException.invalid("new_password", "new_password must differ from the current password.");
+        }
+        String hash = passwords.encode(next);
+        // The throttle's counts above commit on their own; the change and the sessions' end commit together.
+        transactions.executeWithoutResult(tx -> {
+            users.updatePassword(user, hash);
+            sessions.endAll(user, keepSession);
+        });
     }
 
     /** True when the password is the user's. */

@@ -10,4 +10,4 @@ public record IssuedToken(
         String secret,
         String prefix,
         Instant createdAt,
-        @Nullable Instant expiresAt) {}
+        @Nullable Instant expiresAt) implements java.io.Serializable {}

@@ -70,7 +70,7 @@ public class Webhooks {
             String url,
             List<String> events,
             @Nullable String secret,
-            Instant createdAt) {}
+            Instant createdAt) implements java.io.Serializable {}
 
     public record Delivery(
             String id,

@@ -8,6 +8,7 @@ import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
+import dev.atrium.identity.ConsoleSessions;
 import dev.atrium.organization.internal.Members;
 import dev.atrium.organization.internal.Organizations;
 import java.time.Clock;
@@ -35,13 +36,17 @@ public class OrganizationService {
     private final ApplicationEventPublisher events;
     private final Clock clock;
 
+    private final ConsoleSessions sessions;
+
     OrganizationService(
             Organizations organizations,
             Members members,
             WorkspaceDirectory workspaces,
             AuditLog audit,
+            ConsoleSessions sessions,
             ApplicationEventPublisher events,
             Clock clock) {
+        this.sessions = sessions;
         this.organizations = organizations;
         this.members = members;
         this.workspaces = workspaces;
@@ -219,6 +224,9 @@ public class OrganizationService {
             }
         }
         members.markRemoved(access.org(), user, clock.instant());
+        // Their console sessions end on every node when the removal commits: a session does not
+        // outlive the membership it was used for (other organizations' pages need a new sign-in).
+        sessions.endAll(user, null);
         events.publishEvent(new MemberRemoved(access.org(), user));
         audit.record(
                 access.org(),

@@ -71,6 +71,13 @@ class OpenApiContractTest {
         var tokens = call(owner, "GET", "/api/v1/auth/tokens", null, null);
         String tokenId = tokens.json().path("data").path(0).path("id").asString();
         call(owner, "GET", "/api/v1/me", null, null);
+        Fixtures.Person changing = fixtures.person("password");
+        call(
+                fixtures.api().as(changing.token()),
+                "PUT",
+                "/api/v1/me/password",
+                null,
+                Map.of("current_password", Fixtures.PASSWORD, "new_password", "a different long passphrase"));
         var setup = call(
                 fixtures.api().withHeader("X-Setup-Token", IntegrationTest.SETUP_TOKEN),
                 "POST",

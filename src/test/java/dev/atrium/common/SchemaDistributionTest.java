@@ -32,6 +32,8 @@ class SchemaDistributionTest {
             "known_devices", "a person's devices, across organizations",
             "login_throttle", "sign-in throttling by address and e-mail, before any organization is known",
             "media_blob_sweeps", "content-addressed media shared by hash, swept across organizations",
+            "spring_session", "console sessions belong to a person, who may belong to several organizations",
+            "spring_session_attributes", "the attributes of those sessions",
             "flyway_schema_history", "the migration log");
 
     @Autowired

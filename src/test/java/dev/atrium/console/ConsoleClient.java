@@ -19,12 +19,21 @@ final class ConsoleClient {
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
 
     private final String base;
-    private final CookieManager cookies = new CookieManager();
+    private final CookieManager cookies;
     private final HttpClient http;
     private @Nullable String csrf;
 
     ConsoleClient(String base) {
+        this(base, new CookieManager());
+    }
+
+    /**
+     * A client of {@code base} that shares {@code cookies} with others: a browser going through a
+     * load balancer to several nodes (cookies are per host, not per port).
+     */
+    ConsoleClient(String base, CookieManager cookies) {
         this.base = base;
+        this.cookies = cookies;
         this.http = HttpClient.newBuilder()
                 .cookieHandler(cookies)
                 .followRedirects(HttpClient.Redirect.NEVER)

@@ -48,6 +48,15 @@ public class Users {
                 .optional();
     }
 
+    /** Replaces the user's password hash; false when there is no such user. */
+    public boolean updatePassword(UserId id, String passwordHash) {
+        return jdbc.sql("UPDATE users SET password_hash = :hash WHERE id = :id")
+                        .param("id", id.value())
+                        .param("hash", passwordHash)
+                        .update()
+                == 1;
+    }
+
     public Optional<String> passwordHash(UserId id) {
         return jdbc.sql("SELECT password_hash FROM users WHERE id = :id")
                 .param("id", id.value())

@@ -93,7 +93,7 @@ class BearerAuthentication extends OncePerRequestFilter {
     /** The authenticated caller as a Spring Security authentication. */
     static final class CallerAuthentication extends AbstractAuthenticationToken {
         private static final long serialVersionUID = 1L;
-        private final transient Caller caller;
+        private final Caller caller;
 
         CallerAuthentication(Caller caller) {
             super(List.of(
@@ -110,6 +110,17 @@ class BearerAuthentication extends OncePerRequestFilter {
         @Override
         public Caller getPrincipal() {
             return caller;
+        }
+
+        /**
+         * The user's id for a person, the credential's id otherwise: the name a stored console
+         * session is indexed by, so that all of a person's sessions can be ended at once.
+         */
+        @Override
+        public String getName() {
+            return caller instanceof Caller.User u
+                    ? u.user().value()
+                    : caller.credential().value();
         }
     }
 }

@@ -41,10 +41,10 @@ class TokensPage {
     }
 
     /** The new-token form as typed; {@code expires} is a date (the token ends at its start, UTC), or empty. */
-    record TokenForm(@Nullable String name, @Nullable String expires) {}
+    record TokenForm(@Nullable String name, @Nullable String expires) implements java.io.Serializable {}
 
     /** A new token's secret, shown on the next page view only. */
-    record NewToken(String name, String secret) {}
+    record NewToken(String name, String secret) implements java.io.Serializable {}
 
     /** A token as listed, with its state in words. */
     record Row(KeyInfo token, String status) {}

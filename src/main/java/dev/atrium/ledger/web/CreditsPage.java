@@ -79,7 +79,8 @@ class CreditsPage {
             @Nullable String kind,
             @Nullable String expires,
             @Nullable String note,
-            @Nullable String token) {}
+            @Nullable String token)
+            implements java.io.Serializable {}
 
     /** A workspace's alert thresholds, as shown. */
     record Thresholds(Workspace workspace, String percents) {}

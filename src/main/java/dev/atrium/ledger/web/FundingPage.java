@@ -72,7 +72,8 @@ class FundingPage {
             @Nullable Boolean overflowToPool,
             @Nullable String refillKind,
             @Nullable String refillAmount,
-            @Nullable String refillPeriod) {
+            @Nullable String refillPeriod)
+            implements java.io.Serializable {
 
         static FundingForm of(Funding f) {
             var refill = f.refill();
@@ -138,7 +139,7 @@ class FundingPage {
             @Nullable String op,
             @Nullable String amount,
             @Nullable String target,
-            @Nullable String token) {}
+            @Nullable String token) implements java.io.Serializable {}
 
     @GetMapping("/orgs/{org}/workspaces/{ws}/funding")
     String page(

@@ -53,13 +53,13 @@ class MemberPages {
     record InviteForm(
             @Nullable String emails,
             @Nullable String role,
-            @Nullable String workspace) {}
+            @Nullable String workspace) implements java.io.Serializable {}
 
     /** An invitation to hand over: the link to send, shown once. */
-    record Issued(String email, String link) {}
+    record Issued(String email, String link) implements java.io.Serializable {}
 
     /** An address that could not be invited, and why. */
-    record Refused(String email, String reason) {}
+    record Refused(String email, String reason) implements java.io.Serializable {}
 
     @PostMapping("/orgs/{org}/members/invite")
     String invite(

@@ -32,7 +32,8 @@ class SetupPage {
             @Nullable String email,
             @Nullable String password,
             @Nullable String name,
-            @Nullable String organizationName) {
+            @Nullable String organizationName)
+            implements java.io.Serializable {
         SetupForm withoutSecrets() {
             return new SetupForm(null, email, null, name, organizationName);
         }

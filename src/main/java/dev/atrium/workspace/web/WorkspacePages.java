@@ -57,7 +57,7 @@ class WorkspacePages {
     record WorkspaceForm(
             @Nullable String name,
             @Nullable String kind,
-            @Nullable String description) {}
+            @Nullable String description) implements java.io.Serializable {}
 
     @GetMapping("/orgs/{org}/workspaces")
     String list(

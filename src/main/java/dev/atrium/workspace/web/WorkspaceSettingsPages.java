@@ -47,7 +47,8 @@ class WorkspaceSettingsPages {
             @Nullable String deniedModels,
             @Nullable Boolean recordHistory,
             @Nullable String retentionDays,
-            @Nullable String maxCreditsPerRequest) {
+            @Nullable String maxCreditsPerRequest)
+            implements java.io.Serializable {
 
         static PolicyForm of(Policy p) {
             return new PolicyForm(
