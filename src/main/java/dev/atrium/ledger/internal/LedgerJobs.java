@@ -1,5 +1,6 @@
 package dev.atrium.ledger.internal;
 
+import dev.atrium.common.ExclusiveJobs;
 import dev.atrium.ledger.Alerts;
 import dev.atrium.ledger.Ledger;
 import dev.atrium.ledger.Webhooks;
@@ -10,9 +11,11 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 
 /**
- * Background settlement, safe on any number of nodes: expired holds are claimed with
- * {@code FOR UPDATE SKIP LOCKED} and resolved by a conditional UPDATE; grant expiry locks the
- * organization's lot cursor.
+ * The ledger's background work. Each job runs on one node at a time ({@link ExclusiveJobs}: every
+ * node schedules it, the one holding its advisory lock runs it, another takes over when that node
+ * stops). Each is also safe if two runs overlapped: expired holds are claimed with {@code FOR
+ * UPDATE SKIP LOCKED} and resolved by a conditional UPDATE; grant expiry locks the organization's
+ * lot cursor; subscription grants and refills run once per period by key.
  */
 @Component
 @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(
@@ -29,6 +32,7 @@ class LedgerJobs {
     private final Alerts alerts;
     private final Webhooks webhooks;
     private final Clock clock;
+    private final ExclusiveJobs jobs;
 
     LedgerJobs(
             Ledger ledger,
@@ -38,7 +42,9 @@ class LedgerJobs {
             FundingRows funding,
             Alerts alerts,
             Webhooks webhooks,
-            Clock clock) {
+            Clock clock,
+            ExclusiveJobs jobs) {
+        this.jobs = jobs;
         this.alerts = alerts;
         this.webhooks = webhooks;
         this.ledger = ledger;
@@ -52,6 +58,10 @@ class LedgerJobs {
     /** Subscription grants and budget refills of the current periods (each runs once per period). */
     @Scheduled(fixedDelayString = "${atrium.ledger.plan-interval:PT60S}", initialDelayString = "PT3S")
     void periodic() {
+        jobs.run("ledger.plans", this::periodicNow);
+    }
+
+    private void periodicNow() {
         for (var org : plans.subscribed()) {
             try {
                 plans.issueSubscriptionGrant(org, dev.atrium.ledger.Actor.SYSTEM);
@@ -70,6 +80,10 @@ class LedgerJobs {
 
     @Scheduled(fixedDelayString = "${atrium.ledger.sweep-interval:PT15S}", initialDelayString = "PT5S")
     void sweepHolds() {
+        jobs.run("ledger.sweep-holds", this::sweepHoldsNow);
+    }
+
+    private void sweepHoldsNow() {
         int settled;
         do {
             settled = ledger.sweepExpired(200);
@@ -79,6 +93,10 @@ class LedgerJobs {
 
     @Scheduled(fixedDelayString = "${atrium.ledger.expiry-interval:PT60S}", initialDelayString = "PT10S")
     void expireGrants() {
+        jobs.run("ledger.expire-grants", this::expireGrantsNow);
+    }
+
+    private void expireGrantsNow() {
         for (var org : lots.orgsWithDueExpiries(clock.instant())) {
             try {
                 credits.expireDue(org);
@@ -90,6 +108,10 @@ class LedgerJobs {
 
     @Scheduled(fixedDelayString = "${atrium.alerts.interval:PT30S}", initialDelayString = "PT7S")
     void evaluateAlerts() {
+        jobs.run("ledger.alerts", this::evaluateAlertsNow);
+    }
+
+    private void evaluateAlertsNow() {
         for (var org : alerts.configured()) {
             try {
                 alerts.evaluate(org);
@@ -101,6 +123,10 @@ class LedgerJobs {
 
     @Scheduled(fixedDelayString = "${atrium.webhooks.interval:PT5S}", initialDelayString = "PT5S")
     void deliverWebhooks() {
+        jobs.run("ledger.webhooks", this::deliverWebhooksNow);
+    }
+
+    private void deliverWebhooksNow() {
         while (webhooks.deliverDue(50) == 50) {
             // keep draining while full batches come back
         }
