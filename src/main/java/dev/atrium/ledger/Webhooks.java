@@ -208,15 +208,25 @@ public class Webhooks {
 
     private record Due(String org, String id, String url, String secret, String event, String payload, int attempts) {}
 
-    /** Sends due deliveries; returns how many were attempted. Safe on several nodes (leases). */
+    /**
+     * Sends due deliveries; returns how many were attempted. Each endpoint gets its deliveries in
+     * the order they were queued: only an endpoint's oldest pending delivery is taken, so a delivery
+     * being retried holds back the later ones to that endpoint (not to others). Safe on several
+     * nodes: a taken delivery is leased (its next attempt moved two minutes ahead) and stays
+     * pending, so no other node takes it or anything queued after it meanwhile.
+     */
     public int deliverDue(int limit) {
         Instant now = clock.instant();
         List<Due> due = jdbc.sql("""
                         UPDATE webhook_deliveries d SET next_attempt_at = :lease
                         FROM webhooks w
                         WHERE w.org_id = d.org_id AND w.id = d.webhook_id AND (d.org_id, d.id) IN (
-                          SELECT org_id, id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= :now
-                          ORDER BY next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+                          SELECT p.org_id, p.id FROM webhook_deliveries p
+                          WHERE p.status = 'pending' AND p.next_attempt_at <= :now
+                            AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e
+                                            WHERE e.org_id = p.org_id AND e.webhook_id = p.webhook_id
+                                              AND e.status = 'pending' AND e.seq < p.seq)
+                          ORDER BY p.next_attempt_at LIMIT :limit FOR UPDATE SKIP LOCKED)
                         RETURNING d.org_id, d.id, w.url, w.secret, d.event, d.payload, d.attempts
                         """)
                 .param("lease", Timestamp.from(now.plusSeconds(120)))

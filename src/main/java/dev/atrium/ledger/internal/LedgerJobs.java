@@ -127,8 +127,10 @@ class LedgerJobs {
     }
 
     private void deliverWebhooksNow() {
-        while (webhooks.deliverDue(50) == 50) {
-            // keep draining while full batches come back
+        // One delivery per endpoint per round (each endpoint's in order): keep going while some
+        // were sent, within a bound so that a run always ends.
+        for (int round = 0; round < 200 && webhooks.deliverDue(50) > 0; round++) {
+            // next round: each endpoint's next delivery
         }
     }
 }
