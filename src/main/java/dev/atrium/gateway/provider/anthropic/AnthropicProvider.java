@@ -64,7 +64,12 @@ public class AnthropicProvider implements AiProvider, AutoCloseable {
 
     /** A provider with an HTTP client of its own that connects anywhere (closed with the provider). */
     AnthropicProvider(AnthropicSettings settings, Clock clock) {
-        this(settings, clock, new UpstreamHttp(new OutboundGuard(true, List.of(), InetAddress::getAllByName)));
+        this(settings, clock, new OutboundGuard(true, List.of(), InetAddress::getAllByName));
+    }
+
+    /** A provider with an HTTP client of its own whose organizations' endpoints pass {@code guard}. */
+    AnthropicProvider(AnthropicSettings settings, Clock clock, OutboundGuard guard) {
+        this(settings, clock, new UpstreamHttp(guard));
     }
 
     private AnthropicProvider(AnthropicSettings settings, Clock clock, UpstreamHttp own) {
