@@ -278,7 +278,7 @@ public final class UpstreamHttp implements AutoCloseable {
             if (length > maxBytes) {
                 throw new TooLarge(maxBytes);
             }
-            byte[] out = new byte[length >= 0 ? (int) length : 8192];
+            byte[] out = new byte[length >= 0 ? (int) length : Math.min(8192, maxBytes)];
             int size = 0;
             while (true) {
                 if (size == out.length) {
