@@ -218,7 +218,6 @@ public final class UpstreamHttp implements AutoCloseable {
     public static final class Exchange implements AutoCloseable {
         private final HttpUriRequestBase request;
         private final CloseableHttpResponse response;
-        private final @Nullable HttpClientConnection connection;
         private final TimedBody body;
         private boolean closed;
 
@@ -226,7 +225,6 @@ public final class UpstreamHttp implements AutoCloseable {
                 throws SendFailed {
             this.request = request;
             this.response = response;
-            this.connection = connection;
             HttpEntity entity = response.getEntity();
             InputStream content;
             try {
@@ -348,11 +346,6 @@ public final class UpstreamHttp implements AutoCloseable {
             } catch (IOException e) {
                 // the body is complete; a failed close only costs the connection
             }
-        }
-
-        @Nullable
-        HttpClientConnection connection() {
-            return connection;
         }
     }
 
