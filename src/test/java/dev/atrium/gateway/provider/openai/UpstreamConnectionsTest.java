@@ -78,6 +78,29 @@ class UpstreamConnectionsTest {
     }
 
     @Test
+    void concurrentCallsOnVirtualThreadsOpenNoMoreConnectionsThanCallsInFlight() throws Exception {
+        server.answer(RawServer::completion);
+        int threads = 32;
+        int callsEach = 20;
+        var ok = new AtomicInteger();
+        try (var executor = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int t = 0; t < threads; t++) {
+                executor.submit(() -> {
+                    for (int i = 0; i < callsEach; i++) {
+                        provider.chat(call(null), body("{\"messages\":[]}"));
+                        ok.incrementAndGet();
+                    }
+                    return null;
+                });
+            }
+        }
+
+        assertThat(ok.get()).isEqualTo(threads * callsEach);
+        assertThat(server.requests()).isEqualTo(threads * callsEach);
+        assertThat(server.accepted()).isBetween(1, threads);
+    }
+
+    @Test
     void aStreamCutByTheClientDropsItsConnectionInsteadOfPoolingIt() throws Exception {
         server.answer(RawServer::endlessStream);
         var gone = new IllegalStateException("client disconnected");
