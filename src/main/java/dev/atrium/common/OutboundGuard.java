@@ -18,9 +18,10 @@ import org.springframework.stereotype.Component;
  * Keeps URLs that tenants set (an organization's provider base URL, a webhook) from reaching the
  * server's own network: a URL whose host resolves to a loopback, link-local (cloud metadata
  * included), private, unique-local, shared (CGNAT), multicast or unspecified address is refused,
- * when it is saved and again just before each connection (a name may resolve elsewhere by then; a
- * name that does not resolve when saved is accepted and refused at connection time if it still
- * does not).
+ * when it is saved, again when a call is prepared, and once more by the providers' HTTP client
+ * as it connects ({@link #addressesFor}: the addresses checked are the ones connected to, so a name
+ * that resolves elsewhere between check and connection gains nothing). A name that does not
+ * resolve when saved is accepted and refused at connection time if it still does not.
  * The operator may allow named hosts ({@code atrium.outbound.allowed-hosts}, e.g. a local Ollama)
  * or every address ({@code atrium.outbound.allow-private-addresses}). Instance-level settings from
  * the environment are not checked.
@@ -77,10 +78,24 @@ public class OutboundGuard {
         check(url, false);
     }
 
+    /**
+     * At the moment of connecting: the addresses {@code host} resolves to, to connect to exactly
+     * those. Throws when one of them is forbidden, so that a name that resolved to a public address
+     * when it was checked cannot lead to a private one now (DNS rebinding).
+     */
+    public InetAddress[] addressesFor(String host) throws Refused, UnknownHostException {
+        String bare = bare(host);
+        InetAddress[] addresses = resolver.resolve(bare);
+        if (!allowPrivate && !allowedHosts.contains(bare.toLowerCase(Locale.ROOT))) {
+            requireAllowed(addresses);
+        }
+        return addresses;
+    }
+
     private void check(URI url, boolean saving) throws Refused {
         String host = url.getHost();
         if (host == null || host.isBlank()) throw new Refused("has no host.");
-        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        String bare = bare(host);
         if (allowPrivate || allowedHosts.contains(bare.toLowerCase(Locale.ROOT))) return;
         InetAddress[] addresses;
         try {
@@ -90,6 +105,14 @@ public class OutboundGuard {
             if (saving) return;
             throw new Refused("names a host that does not resolve: " + bare + ".");
         }
+        requireAllowed(addresses);
+    }
+
+    private static String bare(String host) {
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    private static void requireAllowed(InetAddress[] addresses) throws Refused {
         for (InetAddress address : addresses) {
             if (forbidden(address)) {
                 throw new Refused("leads to " + address.getHostAddress()

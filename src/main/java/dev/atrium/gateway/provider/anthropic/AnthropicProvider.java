@@ -3,24 +3,21 @@ package dev.atrium.gateway.provider.anthropic;
 import static dev.atrium.gateway.provider.anthropic.AnthropicRequests.JSON;
 
 import dev.atrium.common.ApiException;
+import dev.atrium.common.OutboundGuard;
 import dev.atrium.gateway.provider.AiProvider;
 import dev.atrium.gateway.provider.ProviderCall;
 import dev.atrium.gateway.provider.ProviderException;
-import java.io.ByteArrayOutputStream;
+import dev.atrium.gateway.provider.http.UpstreamHttp;
+import dev.atrium.gateway.provider.http.UpstreamHttp.Exchange;
 import java.io.IOException;
-import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
@@ -36,7 +33,7 @@ import tools.jackson.databind.node.ObjectNode;
  * speech or transcription endpoint, so those operations are refused.
  */
 @Component
-public class AnthropicProvider implements AiProvider {
+public class AnthropicProvider implements AiProvider, AutoCloseable {
     static final String ID = "anthropic";
     private static final int MAX_ERROR_BODY = 64 * 1024;
     /** After message_stop only the end of the body is left; a server that lingers longer is not waited for. */
@@ -45,8 +42,8 @@ public class AnthropicProvider implements AiProvider {
     private final AnthropicSettings settings;
     private final Clock clock;
     private final Retries retries;
-    // One pooled client per connect timeout (in practice one): the JDK sets that timeout per client.
-    private final Map<Duration, HttpClient> clients = new ConcurrentHashMap<>();
+    private final UpstreamHttp http;
+    private final @Nullable UpstreamHttp ownHttp;
 
     @Autowired
     public AnthropicProvider(
@@ -56,14 +53,36 @@ public class AnthropicProvider implements AiProvider {
             @Value("${atrium.providers.anthropic.default-max-tokens:4096}") int defaultMaxTokens,
             @Value("${atrium.providers.anthropic.max-attempts:3}") int maxAttempts,
             @Value("${atrium.providers.anthropic.retry-backoff:PT0.5S}") Duration retryBackoff,
-            Clock clock) {
-        this(new AnthropicSettings(baseUrl, apiKey, version, defaultMaxTokens, maxAttempts, retryBackoff), clock);
+            Clock clock,
+            UpstreamHttp http) {
+        this(
+                new AnthropicSettings(baseUrl, apiKey, version, defaultMaxTokens, maxAttempts, retryBackoff),
+                clock,
+                http,
+                null);
     }
 
+    /** A provider with an HTTP client of its own that connects anywhere (closed with the provider). */
     AnthropicProvider(AnthropicSettings settings, Clock clock) {
+        this(settings, clock, new OutboundGuard(true, List.of(), InetAddress::getAllByName));
+    }
+
+    /** A provider with an HTTP client of its own whose organizations' endpoints pass {@code guard}. */
+    AnthropicProvider(AnthropicSettings settings, Clock clock, OutboundGuard guard) {
+        this(settings, clock, new UpstreamHttp(guard));
+    }
+
+    private AnthropicProvider(AnthropicSettings settings, Clock clock, UpstreamHttp own) {
+        this(settings, clock, own, own);
+    }
+
+    private AnthropicProvider(
+            AnthropicSettings settings, Clock clock, UpstreamHttp http, @Nullable UpstreamHttp ownHttp) {
         this.settings = settings;
         this.clock = clock;
         this.retries = new Retries(settings.maxAttempts(), settings.retryBackoff());
+        this.http = http;
+        this.ownHttp = ownHttp;
     }
 
     AnthropicSettings settings() {
@@ -120,16 +139,17 @@ public class AnthropicProvider implements AiProvider {
     }
 
     private JsonNode complete(ProviderCall call, ObjectNode body) {
-        HttpResponse<InputStream> response = send(call, body, false);
         byte[] bytes;
-        InputStream in = response.body();
-        IdleWatchdog watchdog = new IdleWatchdog(in, call.idleTimeout());
-        try (in;
-                watchdog) {
-            bytes = readAll(in, watchdog, call.idleTimeout(), Integer.MAX_VALUE);
+        try (Exchange exchange = send(call, body, false)) {
+            bytes = exchange.readAll(Integer.MAX_VALUE - 8);
         } catch (IOException e) {
             throw new ProviderException(
-                    "Anthropic response body broke off (" + describe(e) + ")", 0, true, null, e, watchdog.fired());
+                    "Anthropic response body broke off (" + describe(e) + ")",
+                    0,
+                    true,
+                    null,
+                    e,
+                    e instanceof SocketTimeoutException);
         }
         JsonNode message = AnthropicRequests.parse(new String(bytes, StandardCharsets.UTF_8));
         if (message == null) {
@@ -141,14 +161,13 @@ public class AnthropicProvider implements AiProvider {
 
     private void stream(ProviderCall call, ObjectNode body, Delivery delivery) {
         long started = System.nanoTime();
-        HttpResponse<InputStream> response = send(call, body, true);
         // "First byte" means the first event: headers alone may come before the model has produced anything.
-        Duration firstEvent = call.firstByteTimeout().minusNanos(System.nanoTime() - started);
+        long firstEventDeadline = started + call.firstByteTimeout().toNanos();
         var translator = new AnthropicStreamTranslator(
                 call.upstreamModel(), clock.instant().getEpochSecond());
-        try (InputStream in = response.body();
-                IdleWatchdog watchdog = new IdleWatchdog(in, firstEvent)) {
-            SseReader reader = new SseReader(in);
+        try (Exchange exchange = send(call, body, true)) {
+            exchange.readBy(firstEventDeadline);
+            SseReader reader = new SseReader(exchange.body());
             boolean eventSeen = false;
             while (true) {
                 SseReader.Event event;
@@ -158,13 +177,14 @@ public class AnthropicProvider implements AiProvider {
                     if (translator.stopped()) {
                         return;
                     }
-                    String why = !watchdog.fired()
+                    boolean timedOut = e instanceof SocketTimeoutException;
+                    String why = !timedOut
                             ? "connection lost (" + describe(e) + ")"
                             : eventSeen
                                     ? "no event within the idle timeout " + call.idleTimeout()
                                     : "no event within the first-byte timeout " + call.firstByteTimeout();
                     throw new ProviderException(
-                            "Anthropic stream cut: " + why, 0, !delivery.started(), null, e, watchdog.fired());
+                            "Anthropic stream cut: " + why, 0, !delivery.started(), null, e, timedOut);
                 }
                 if (event == null) {
                     if (translator.stopped()) {
@@ -172,7 +192,6 @@ public class AnthropicProvider implements AiProvider {
                     }
                     throw cut("Anthropic stream ended before message_stop", delivery.started(), null);
                 }
-                eventSeen = true;
                 boolean wasStopped = translator.stopped();
                 List<ObjectNode> chunks;
                 try {
@@ -183,63 +202,73 @@ public class AnthropicProvider implements AiProvider {
                 for (ObjectNode chunk : chunks) {
                     delivery.accept(chunk);
                 }
-                if (!wasStopped) {
+                if (!wasStopped && translator.stopped()) {
                     // Reading on to the end of the body lets the connection go back to the pool.
-                    watchdog.progress(translator.stopped() ? DRAIN : call.idleTimeout());
+                    exchange.readBy(System.nanoTime() + DRAIN.toNanos());
+                } else if (!eventSeen) {
+                    exchange.idleTimeout(call.idleTimeout());
                 }
+                eventSeen = true;
             }
-        } catch (IOException closing) {
-            // the body could not be closed cleanly: the connection is dropped, which is all closing is for
         }
     }
 
-    private HttpResponse<InputStream> send(ProviderCall call, ObjectNode body, boolean stream) {
+    private Exchange send(ProviderCall call, ObjectNode body, boolean stream) {
         URI uri = messagesUri(call);
-        HttpRequest request = HttpRequest.newBuilder(uri)
-                // h2c upgrades confuse plain-HTTP test servers and sidecars; TLS endpoints negotiate HTTP/2.
-                .version(
-                        "http".equalsIgnoreCase(uri.getScheme())
-                                ? HttpClient.Version.HTTP_1_1
-                                : HttpClient.Version.HTTP_2)
-                .timeout(call.firstByteTimeout())
-                .header("x-api-key", apiKey(call))
-                .header("anthropic-version", settings.version())
-                .header("content-type", "application/json")
-                .header("accept", stream ? "text/event-stream" : "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-                .build();
-        HttpResponse<InputStream> response;
+        // The organization's own endpoint is guarded at connection time (DNS rebinding).
+        boolean guarded = call.baseUrl() != null && !call.baseUrl().isBlank();
+        String key;
         try {
-            response = client(call.connectTimeout()).send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (HttpConnectTimeoutException e) {
-            throw new ProviderException("Anthropic: no connection within " + call.connectTimeout(), 0, true, null, e);
-        } catch (HttpTimeoutException e) {
-            throw new ProviderException("Anthropic: no answer within " + call.firstByteTimeout(), 0, true, null, e);
-        } catch (IOException e) {
-            throw new ProviderException("Anthropic: connection failed (" + describe(e) + ")", 0, true, null, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProviderException("Anthropic call interrupted", 0, false, null, e);
+            key = UpstreamHttp.valid(apiKey(call));
+        } catch (IllegalArgumentException e) {
+            // The message would quote the key.
+            throw new ProviderException("Anthropic API key is not a valid header value", 0, false, null, null);
         }
-        int status = response.statusCode();
+        var request = UpstreamHttp.Request.post(
+                uri,
+                guarded,
+                JSON.writeValueAsBytes(body),
+                call.connectTimeout(),
+                System.nanoTime() + call.firstByteTimeout().toNanos(),
+                "x-api-key",
+                key,
+                "anthropic-version",
+                settings.version(),
+                "content-type",
+                "application/json",
+                "accept",
+                stream ? "text/event-stream" : "application/json");
+        Exchange exchange;
+        try {
+            exchange = http.send(request);
+        } catch (UpstreamHttp.SendFailed e) {
+            throw switch (e.failure()) {
+                case CONNECT_TIMEOUT ->
+                    new ProviderException(
+                            "Anthropic: no connection within " + call.connectTimeout(), 0, true, null, e, true);
+                case NO_RESPONSE ->
+                    new ProviderException(
+                            "Anthropic: no answer within " + call.firstByteTimeout(), 0, true, null, e, true);
+                case ADDRESS_REFUSED ->
+                    new ProviderException("Anthropic: address refused (" + e.getMessage() + ")", 0, false, null, e);
+                case FAILED ->
+                    new ProviderException("Anthropic: connection failed (" + describe(e) + ")", 0, true, null, e);
+            };
+        }
+        exchange.idleTimeout(call.idleTimeout());
+        int status = exchange.status();
         if (status / 100 != 2) {
-            String error = readError(response.body(), call.idleTimeout());
+            String error;
+            try (exchange) {
+                error = new String(exchange.readStart(MAX_ERROR_BODY), StandardCharsets.UTF_8);
+            }
             throw new Retries.UpstreamStatus(
                     "Anthropic answered " + status + " (" + AnthropicResponses.describeError(error) + ")",
                     status,
                     error,
-                    Retries.retryAfter(response.headers()));
+                    Retries.retryAfter(exchange.header("retry-after")));
         }
-        return response;
-    }
-
-    private HttpClient client(Duration connectTimeout) {
-        return clients.computeIfAbsent(
-                connectTimeout,
-                timeout -> HttpClient.newBuilder()
-                        .connectTimeout(timeout)
-                        .followRedirects(HttpClient.Redirect.NEVER)
-                        .build());
+        return exchange;
     }
 
     private URI messagesUri(ProviderCall call) {
@@ -274,26 +303,6 @@ public class AnthropicProvider implements AiProvider {
                 null);
     }
 
-    private static String readError(InputStream body, Duration idle) {
-        try (InputStream in = body;
-                IdleWatchdog watchdog = new IdleWatchdog(in, idle)) {
-            return new String(readAll(in, watchdog, idle, MAX_ERROR_BODY), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
-    private static byte[] readAll(InputStream in, IdleWatchdog watchdog, Duration idle, int limit) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        byte[] buffer = new byte[8192];
-        int n;
-        while (out.size() < limit && (n = in.read(buffer)) >= 0) {
-            out.write(buffer, 0, Math.min(n, limit - out.size()));
-            watchdog.progress(idle);
-        }
-        return out.toByteArray();
-    }
-
     private static String describe(Exception e) {
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
@@ -310,5 +319,12 @@ public class AnthropicProvider implements AiProvider {
     private static ApiException unsupportedOperation(String what) {
         return new ApiException(
                 HttpStatus.BAD_REQUEST, "unsupported_by_provider", "Anthropic does not offer " + what + ".");
+    }
+
+    @Override
+    public void close() {
+        if (ownHttp != null) {
+            ownHttp.close();
+        }
     }
 }

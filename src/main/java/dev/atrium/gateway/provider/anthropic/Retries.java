@@ -1,7 +1,6 @@
 package dev.atrium.gateway.provider.anthropic;
 
 import dev.atrium.gateway.provider.ProviderException;
-import java.net.http.HttpHeaders;
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
@@ -69,16 +68,15 @@ final class Retries {
     }
 
     /** {@code retry-after} in seconds, as Anthropic sends it with 429 and 529. */
-    static @Nullable Duration retryAfter(HttpHeaders headers) {
-        return headers.firstValue("retry-after")
-                .map(value -> {
-                    try {
-                        return Duration.ofSeconds(Math.max(0, Long.parseLong(value.strip())));
-                    } catch (NumberFormatException notSeconds) {
-                        return null;
-                    }
-                })
-                .orElse(null);
+    static @Nullable Duration retryAfter(String header) {
+        if (header.isBlank()) {
+            return null;
+        }
+        try {
+            return Duration.ofSeconds(Math.max(0, Long.parseLong(header.strip())));
+        } catch (NumberFormatException notSeconds) {
+            return null;
+        }
     }
 
     /** A non-2xx answer; retryable per {@link ProviderException#retryableStatus(int)}. */

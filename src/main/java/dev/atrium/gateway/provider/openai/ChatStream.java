@@ -2,9 +2,10 @@ package dev.atrium.gateway.provider.openai;
 
 import dev.atrium.gateway.provider.AiProvider.ChunkSink;
 import dev.atrium.gateway.provider.ProviderException;
+import dev.atrium.gateway.provider.http.UpstreamHttp.Exchange;
 import java.io.IOException;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -22,10 +23,15 @@ import tools.jackson.databind.node.ObjectNode;
  * Failures before the first chunk reached the sink are retryable (nothing was delivered); after
  * that they are not. An exception from the sink is wrapped in {@link SinkFailure} so that it
  * passes through retries untouched.
+ *
+ * <p>The body is read straight from the connection into one reusable buffer; the parser decodes
+ * lines in place and each event's data once.
  */
 final class ChatStream {
     static final int MAX_EVENT_BYTES = 8 * 1024 * 1024;
     private static final int MAX_DRAIN_BYTES = 64 * 1024;
+    private static final int READ_BYTES = 8 * 1024;
+    private static final Duration DRAIN = Duration.ofSeconds(1);
 
     /** The sink threw: the client has gone away. */
     static final class SinkFailure extends RuntimeException {
@@ -41,28 +47,35 @@ final class ChatStream {
     }
 
     private final JsonMapper json;
-    private final UpstreamBody body;
+    private final Exchange exchange;
     private final Duration idleTimeout;
     private final ChunkSink sink;
     private final SseParser parser = new SseParser(MAX_EVENT_BYTES);
+    private final byte[] buffer = new byte[READ_BYTES];
     private int delivered;
     private boolean done;
 
-    ChatStream(JsonMapper json, UpstreamBody body, Duration idleTimeout, ChunkSink sink) {
+    ChatStream(JsonMapper json, Exchange exchange, Duration idleTimeout, ChunkSink sink) {
         this.json = json;
-        this.body = body;
+        this.exchange = exchange;
         this.idleTimeout = idleTimeout;
         this.sink = sink;
     }
 
-    /** Reads the stream to {@code [DONE]}; the caller closes the body. */
+    /** Reads the stream to {@code [DONE]}; the caller closes the exchange. */
     void run(long firstByteDeadline) {
+        InputStream body = exchange.body();
+        exchange.readBy(firstByteDeadline);
+        boolean idleMode = false;
         while (!done) {
-            long deadline = delivered == 0 ? firstByteDeadline : System.nanoTime() + idleTimeout.toNanos();
-            List<ByteBuffer> piece;
+            if (!idleMode && delivered > 0) {
+                exchange.idleTimeout(idleTimeout);
+                idleMode = true;
+            }
+            int n;
             try {
-                piece = body.next(deadline);
-            } catch (HttpTimeoutException e) {
+                n = body.read(buffer, 0, buffer.length);
+            } catch (SocketTimeoutException e) {
                 throw cut(
                         delivered == 0
                                 ? "no chunk within the first-byte timeout"
@@ -72,21 +85,19 @@ final class ChatStream {
                 throw cut("connection failed: " + e.getMessage(), e);
             }
             try {
-                if (piece == null) {
+                if (n < 0) {
                     handle(parser.finish());
                     if (!done) {
                         throw cut("ended without [DONE]", null);
                     }
                     return;
                 }
-                for (ByteBuffer buffer : piece) {
-                    handle(parser.feed(buffer));
-                }
+                handle(parser.feed(buffer, 0, n));
             } catch (IOException e) {
                 throw cut("malformed event stream: " + e.getMessage(), e);
             }
         }
-        drain();
+        drain(body);
     }
 
     private void handle(List<SseParser.Event> events) {
@@ -121,16 +132,13 @@ final class ChatStream {
     }
 
     /** Reads what follows {@code [DONE]} (normally nothing) so that the connection can be pooled. */
-    private void drain() {
-        long deadline = System.nanoTime()
-                + Math.min(idleTimeout.toNanos(), Duration.ofSeconds(1).toNanos());
+    private void drain(InputStream body) {
+        exchange.readBy(System.nanoTime() + Math.min(idleTimeout.toNanos(), DRAIN.toNanos()));
         long seen = 0;
         try {
-            List<ByteBuffer> piece;
-            while (seen < MAX_DRAIN_BYTES && (piece = body.next(deadline)) != null) {
-                for (ByteBuffer buffer : piece) {
-                    seen += buffer.remaining();
-                }
+            int n;
+            while (seen < MAX_DRAIN_BYTES && (n = body.read(buffer, 0, buffer.length)) >= 0) {
+                seen += n;
             }
         } catch (IOException e) {
             // The stream is complete; an unclean end only costs the connection, which close() drops.

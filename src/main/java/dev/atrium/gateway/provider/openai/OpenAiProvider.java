@@ -1,16 +1,20 @@
 package dev.atrium.gateway.provider.openai;
 
+import dev.atrium.common.OutboundGuard;
 import dev.atrium.gateway.provider.AiProvider;
 import dev.atrium.gateway.provider.ProviderCall;
 import dev.atrium.gateway.provider.ProviderException;
+import dev.atrium.gateway.provider.http.UpstreamHttp;
+import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import tools.jackson.core.JacksonException;
@@ -42,18 +46,55 @@ public class OpenAiProvider implements AiProvider, AutoCloseable {
     private final String baseUrl;
     private final String apiKey;
     private final Retries retries;
-    private final UpstreamClient upstream = new UpstreamClient();
+    private final UpstreamClient upstream;
+    private final @Nullable UpstreamHttp ownHttp;
 
+    @Autowired
     OpenAiProvider(
             JsonMapper json,
+            UpstreamHttp http,
             @Value("${atrium.providers.openai.base-url:https://api.openai.com/v1}") String baseUrl,
             @Value("${atrium.providers.openai.api-key:${OPENAI_API_KEY:}}") String apiKey,
             @Value("${atrium.providers.openai.max-attempts:3}") int maxAttempts,
             @Value("${atrium.providers.openai.retry-backoff:PT0.1S}") Duration retryBackoff) {
+        this(json, http, null, baseUrl, apiKey, maxAttempts, retryBackoff);
+    }
+
+    /** A provider with an HTTP client of its own that connects anywhere (closed with the provider). */
+    OpenAiProvider(JsonMapper json, String baseUrl, String apiKey, int maxAttempts, Duration retryBackoff) {
+        this(
+                json,
+                new OutboundGuard(true, List.of(), InetAddress::getAllByName),
+                baseUrl,
+                apiKey,
+                maxAttempts,
+                retryBackoff);
+    }
+
+    OpenAiProvider(
+            JsonMapper json,
+            OutboundGuard guard,
+            String baseUrl,
+            String apiKey,
+            int maxAttempts,
+            Duration retryBackoff) {
+        this(json, null, new UpstreamHttp(guard), baseUrl, apiKey, maxAttempts, retryBackoff);
+    }
+
+    private OpenAiProvider(
+            JsonMapper json,
+            @Nullable UpstreamHttp shared,
+            @Nullable UpstreamHttp own,
+            String baseUrl,
+            String apiKey,
+            int maxAttempts,
+            Duration retryBackoff) {
         this.json = json;
         this.baseUrl = baseUrl;
         this.apiKey = apiKey;
         this.retries = new Retries(maxAttempts, retryBackoff);
+        this.ownHttp = own;
+        this.upstream = new UpstreamClient(shared != null ? shared : java.util.Objects.requireNonNull(own));
     }
 
     /** A key, or an endpoint other than OpenAI's own (Ollama, vLLM and the like may need no key). */
@@ -84,12 +125,9 @@ public class OpenAiProvider implements AiProvider, AutoCloseable {
         byte[] bytes = json.writeValueAsBytes(body);
         try {
             retries.run("stream", () -> {
-                HttpRequest http = post(call, "/chat/completions", "application/json", "text/event-stream", bytes);
-                long firstByteDeadline =
-                        System.nanoTime() + call.firstByteTimeout().toNanos();
-                try (var exchange =
-                        upstream.exchange(http, call.connectTimeout(), firstByteDeadline, call.idleTimeout())) {
-                    new ChatStream(json, exchange.body(), call.idleTimeout(), sink).run(firstByteDeadline);
+                var http = post(call, "/chat/completions", "application/json", "text/event-stream", bytes);
+                try (var exchange = upstream.exchange(http, call.idleTimeout())) {
+                    new ChatStream(json, exchange, call.idleTimeout(), sink).run(http.firstByteDeadline());
                 }
                 return null;
             });
@@ -126,9 +164,9 @@ public class OpenAiProvider implements AiProvider, AutoCloseable {
         ObjectNode body = withModel(call, request);
         byte[] bytes = json.writeValueAsBytes(body);
         return retries.run("speech", () -> {
-            HttpRequest http = post(call, "/audio/speech", "application/json", "*/*", bytes);
-            var exchange = upstream.exchange(http, call.connectTimeout(), deadline(call), call.idleTimeout());
-            String contentType = exchange.contentType();
+            var http = post(call, "/audio/speech", "application/json", "*/*", bytes);
+            var exchange = upstream.exchange(http, call.idleTimeout());
+            String contentType = exchange.header("Content-Type");
             byte[] audio = upstream.readAll(exchange, call.idleTimeout(), MAX_RESPONSE_BYTES);
             return new Audio(audio, contentType.isBlank() ? audioType(body) : contentType);
         });
@@ -151,9 +189,9 @@ public class OpenAiProvider implements AiProvider, AutoCloseable {
                 file.bytes());
         byte[] bytes = multipart.finish();
         return retries.run("transcription", () -> {
-            HttpRequest http = post(call, "/audio/transcriptions", multipart.contentType(), "application/json", bytes);
-            var exchange = upstream.exchange(http, call.connectTimeout(), deadline(call), call.idleTimeout());
-            boolean plainText = exchange.contentType().startsWith("text/plain");
+            var http = post(call, "/audio/transcriptions", multipart.contentType(), "application/json", bytes);
+            var exchange = upstream.exchange(http, call.idleTimeout());
+            boolean plainText = exchange.header("Content-Type").startsWith("text/plain");
             byte[] body = upstream.readAll(exchange, call.idleTimeout(), MAX_RESPONSE_BYTES);
             if (plainText) {
                 // Servers that ignore response_format=json answer with the bare text.
@@ -166,8 +204,8 @@ public class OpenAiProvider implements AiProvider, AutoCloseable {
     private JsonNode postJson(ProviderCall call, String path, ObjectNode body, String operation) {
         byte[] bytes = json.writeValueAsBytes(body);
         return retries.run(operation, () -> {
-            HttpRequest http = post(call, path, "application/json", "application/json", bytes);
-            var exchange = upstream.exchange(http, call.connectTimeout(), deadline(call), call.idleTimeout());
+            var http = post(call, path, "application/json", "application/json", bytes);
+            var exchange = upstream.exchange(http, call.idleTimeout());
             return parse(upstream.readAll(exchange, call.idleTimeout(), MAX_RESPONSE_BYTES));
         });
     }
@@ -178,14 +216,15 @@ public class OpenAiProvider implements AiProvider, AutoCloseable {
         if (url.startsWith("data:") && url.contains(dataPrefix)) {
             return url.substring(url.indexOf(dataPrefix) + dataPrefix.length());
         }
-        HttpRequest http;
+        UpstreamHttp.Request http;
         try {
-            http = HttpRequest.newBuilder(checked(URI.create(url))).GET().build();
+            http = UpstreamHttp.Request.get(
+                    checked(URI.create(url)), organizations(call), call.connectTimeout(), deadline(call));
         } catch (IllegalArgumentException e) {
             throw new ProviderException("openai upstream returned an invalid image URL", 0, false, null, e);
         }
         try {
-            var exchange = upstream.exchange(http, call.connectTimeout(), deadline(call), call.idleTimeout());
+            var exchange = upstream.exchange(http, call.idleTimeout());
             return Base64.getEncoder()
                     .encodeToString(upstream.readAll(exchange, call.idleTimeout(), MAX_RESPONSE_BYTES));
         } catch (ProviderException e) {
@@ -210,28 +249,56 @@ public class OpenAiProvider implements AiProvider, AutoCloseable {
         return body;
     }
 
-    private HttpRequest post(ProviderCall call, String path, String contentType, String accept, byte[] body) {
+    private UpstreamHttp.Request post(ProviderCall call, String path, String contentType, String accept, byte[] body) {
         // A blank base URL cannot mean anything but "the configured one"; a blank key means "none".
-        String base = call.baseUrl() != null && !call.baseUrl().isBlank() ? call.baseUrl() : baseUrl;
+        String base = organizations(call) ? call.baseUrl() : baseUrl;
         String key = (call.apiKey() != null ? call.apiKey() : apiKey).strip();
-        HttpRequest.Builder builder;
+        URI uri;
         try {
-            builder = HttpRequest.newBuilder(checked(URI.create(stripTrailingSlashes(base) + path)));
+            uri = checked(URI.create(stripTrailingSlashes(base) + path));
         } catch (IllegalArgumentException e) {
             throw new ProviderException("openai base URL is not a valid http(s) URL", 0, false, null, e);
         }
-        builder.POST(BodyPublishers.ofByteArray(body))
-                .header("Content-Type", contentType)
-                .header("Accept", accept);
-        if (!key.isEmpty()) {
-            try {
-                builder.header("Authorization", "Bearer " + key);
-            } catch (IllegalArgumentException e) {
-                // The message would quote the key.
-                throw new ProviderException("openai API key is not a valid header value", 0, false, null, null);
-            }
+        long deadline = deadline(call);
+        if (key.isEmpty()) {
+            return UpstreamHttp.Request.post(
+                    uri,
+                    organizations(call),
+                    body,
+                    call.connectTimeout(),
+                    deadline,
+                    "Content-Type",
+                    contentType,
+                    "Accept",
+                    accept);
         }
-        return builder.build();
+        String authorization;
+        try {
+            authorization = UpstreamHttp.valid("Bearer " + key);
+        } catch (IllegalArgumentException e) {
+            // The message would quote the key.
+            throw new ProviderException("openai API key is not a valid header value", 0, false, null, null);
+        }
+        return UpstreamHttp.Request.post(
+                uri,
+                organizations(call),
+                body,
+                call.connectTimeout(),
+                deadline,
+                "Content-Type",
+                contentType,
+                "Accept",
+                accept,
+                "Authorization",
+                authorization);
+    }
+
+    /**
+     * Whether the call goes to an endpoint an organization chose: then the HTTP client checks each
+     * address it connects to against the outbound guard.
+     */
+    private static boolean organizations(ProviderCall call) {
+        return call.baseUrl() != null && !call.baseUrl().isBlank();
     }
 
     private static URI checked(URI uri) {
@@ -269,6 +336,8 @@ public class OpenAiProvider implements AiProvider, AutoCloseable {
 
     @Override
     public void close() {
-        upstream.close();
+        if (ownHttp != null) {
+            ownHttp.close();
+        }
     }
 }

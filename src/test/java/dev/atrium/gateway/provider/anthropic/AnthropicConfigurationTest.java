@@ -2,9 +2,13 @@ package dev.atrium.gateway.provider.anthropic;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.atrium.common.OutboundGuard;
 import dev.atrium.gateway.provider.AiProvider;
+import dev.atrium.gateway.provider.http.UpstreamHttp;
+import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.convert.ApplicationConversionService;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -15,7 +19,8 @@ class AnthropicConfigurationTest {
             .withInitializer(context ->
                     context.getBeanFactory().setConversionService(ApplicationConversionService.getSharedInstance()))
             .withBean(Clock.class, () -> FakeAnthropic.CLOCK)
-            .withUserConfiguration(AnthropicProvider.class);
+            .withBean(OutboundGuard.class, () -> new OutboundGuard(false, List.of(), InetAddress::getAllByName))
+            .withUserConfiguration(UpstreamHttp.class, AnthropicProvider.class);
 
     @Test
     void defaultsNeedNoConfiguration() {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.atrium.gateway.provider.openai.SseParser.Event;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +15,8 @@ class SseParserTest {
     static List<Event> parse(SseParser parser, String... pieces) throws IOException {
         List<Event> events = new ArrayList<>();
         for (String piece : pieces) {
-            events.addAll(parser.feed(ByteBuffer.wrap(piece.getBytes(StandardCharsets.UTF_8))));
+            byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
+            events.addAll(parser.feed(bytes, 0, bytes.length));
         }
         events.addAll(parser.finish());
         return events;
