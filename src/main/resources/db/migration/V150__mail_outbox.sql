@@ -7,7 +7,7 @@ CREATE TABLE mail_outbox (
     org_id          text NOT NULL REFERENCES organizations (id),
     id              text NOT NULL,
     kind            text NOT NULL CHECK (kind IN ('invitation', 'alert.threshold', 'alert.pool_low',
-                                                  'sign_in.delayed', 'sign_in.new_device')),
+                                                  'sign_in.delayed', 'sign_in.new_device', 'digest.weekly')),
     recipient       text NOT NULL CHECK (length(recipient) BETWEEN 3 AND 320),
     subject         text NOT NULL,
     body_text       text,

@@ -373,4 +373,97 @@ class MailOutboxTest {
             Files.deleteIfExists(custom);
         }
     }
+
+    @Test
+    void aWorkspaceThatOptsInGetsLastWeeksUsageDigestOnceToItsAdmins() {
+        var t = fixtures.tenant("Digest Co");
+        var api = fixtures.api().as(t.owner().token());
+        String ws = fixtures.workspace(t, "Research");
+        var workspaceAdmin = fixtures.addMember(t, "member", null);
+        fixtures.assign(t, ws, workspaceAdmin, "admin");
+        var plain = fixtures.addMember(t, "member", null);
+        fixtures.assign(t, ws, plain, "member");
+        var admin = fixtures.addMember(t, "admin", null);
+
+        assertThat(api.get(t.ws(ws) + "/mail-digest").json().path("weekly").asBoolean())
+                .isFalse();
+        assertThat(fixtures.api()
+                        .as(plain.token())
+                        .put(t.ws(ws) + "/mail-digest", Map.of("weekly", true))
+                        .status())
+                .isEqualTo(403);
+        var on = fixtures.api().as(workspaceAdmin.token()).put(t.ws(ws) + "/mail-digest", Map.of("weekly", true));
+        assertThat(on.status()).as(on.toString()).isEqualTo(200);
+        assertThat(on.json().path("weekly").asBoolean()).isTrue();
+        var audited = api.get(t.path() + "/audit-events?action=workspace.mail_digest_updated")
+                .json()
+                .path("data");
+        assertThat(audited.size()).isEqualTo(1);
+        assertThat(audited.path(0).path("after").path("weekly").asBoolean()).isTrue();
+
+        java.time.LocalDate monday = java.time.LocalDate.now(java.time.ZoneOffset.UTC)
+                .with(java.time.temporal.TemporalAdjusters.previousOrSame(java.time.DayOfWeek.MONDAY));
+        String lastWeek = monday.minusDays(5)
+                .atTime(10, 0)
+                .toInstant(java.time.ZoneOffset.UTC)
+                .toString();
+        String thisWeek =
+                monday.atTime(0, 30).toInstant(java.time.ZoneOffset.UTC).toString();
+        api.post(t.path() + "/credits/grants", Map.of("amount", "100"));
+        var ingested = api.post(
+                t.path() + "/usage/events",
+                Map.of(
+                        "events",
+                        List.of(
+                                usage("d1", ws, "demo/chat", "chat", "2.5", lastWeek),
+                                usage("d2", ws, "demo/chat", "chat", "1", lastWeek),
+                                usage("d3", ws, "demo/image", "image", "4", lastWeek),
+                                usage("d4", ws, "demo/speech", "speech", "0.5", lastWeek),
+                                usage("d5", ws, "demo/chat", "chat", "50", thisWeek),
+                                usage("d6", t.primaryWorkspaceId(), "demo/chat", "chat", "7", lastWeek))));
+        assertThat(ingested.status()).as(ingested.toString()).isEqualTo(200);
+        assertThat(ingested.body()).doesNotContain("\"error\"");
+
+        assertThat(mail.queueWeeklyDigests()).isPositive();
+        deliver();
+        for (String address : List.of(t.owner().email(), workspaceAdmin.email())) {
+            var got = about(address, "Weekly usage of Research");
+            assertThat(got).as(address).hasSize(1);
+            assertThat(got.getFirst().subject()).isEqualTo("Weekly usage of Research: 8 credits");
+            assertThat(got.getFirst().text())
+                    .containsPattern("Image & speech\\s+4\\.5")
+                    .containsPattern("Chatbot\\s+3\\.5")
+                    .containsPattern("Total\\s+8")
+                    .contains("demo/image: 4 credits, 1 calls", "demo/chat: 3.5 credits, 2 calls")
+                    .doesNotContain("7 credits");
+            assertThat(got.getFirst().html()).contains("demo/speech", "<strong>8</strong>");
+        }
+        for (String address : List.of(plain.email(), admin.email())) {
+            assertThat(about(address, "Weekly usage"))
+                    .as(address + " is not a workspace admin")
+                    .isEmpty();
+        }
+        mail.queueWeeklyDigests();
+        deliver();
+        assertThat(about(workspaceAdmin.email(), "Weekly usage"))
+                .as("once per week")
+                .hasSize(1);
+    }
+
+    private static Map<String, Object> usage(
+            String id, String ws, String model, String category, String credits, String at) {
+        return Map.of(
+                "id",
+                id + "-" + ws,
+                "workspace_id",
+                ws,
+                "model",
+                model,
+                "category",
+                category,
+                "credits",
+                credits,
+                "occurred_at",
+                at);
+    }
 }

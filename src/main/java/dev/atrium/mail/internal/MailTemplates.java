@@ -24,8 +24,13 @@ import org.thymeleaf.templateresolver.FileTemplateResolver;
 @Component
 public class MailTemplates {
     /** Every template name Atrium renders. */
-    public static final Set<String> NAMES =
-            Set.of("invitation", "alert-threshold", "alert-pool-low", "sign-in-delayed", "sign-in-new-device");
+    public static final Set<String> NAMES = Set.of(
+            "invitation",
+            "alert-threshold",
+            "alert-pool-low",
+            "sign-in-delayed",
+            "sign-in-new-device",
+            "weekly-digest");
 
     private final SpringTemplateEngine text;
     private final SpringTemplateEngine html;

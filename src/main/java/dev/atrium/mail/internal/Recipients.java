@@ -46,6 +46,20 @@ public class Recipients {
                 .list();
     }
 
+    /** A workspace's admins (active members of the organization). */
+    public List<Person> workspaceAdmins(OrgId org, WorkspaceId workspace) {
+        return jdbc.sql("""
+                        SELECT u.email, u.name FROM workspace_members w
+                        JOIN org_members m ON m.org_id = w.org_id AND m.user_id = w.user_id AND m.status = 'active'
+                        JOIN users u ON u.id = w.user_id
+                        WHERE w.org_id = :org AND w.workspace_id = :ws AND w.role = 'admin' ORDER BY u.email
+                        """)
+                .param("org", org.value())
+                .param("ws", workspace.value())
+                .query((rs, n) -> new Person(rs.getString(1), rs.getString(2)))
+                .list();
+    }
+
     /** A user to notify about their own account, and the organization their notice is listed under. */
     public record Account(Person person, OrgId org) {}
 
