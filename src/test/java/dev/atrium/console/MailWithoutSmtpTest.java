@@ -63,4 +63,40 @@ class MailWithoutSmtpTest {
         assertThat(mailPage.status()).isEqualTo(200);
         assertThat(mailPage.body()).contains("Email is not configured on this server.", "No message yet.");
     }
+
+    @Test
+    void aWorkspaceAdminTurnsTheWeeklyDigestOnInTheConsole() {
+        var t = fixtures.tenant("Console Digest");
+        String ws = fixtures.workspace(t, "Digest WS");
+        var workspaceAdmin = fixtures.addMember(t, "member", null);
+        fixtures.assign(t, ws, workspaceAdmin, "admin");
+        var plain = fixtures.addMember(t, "member", null);
+        fixtures.assign(t, ws, plain, "member");
+        String page = "/orgs/" + t.orgId() + "/workspaces/" + ws + "/mail-digest";
+
+        ConsoleClient admin = ConsoleClient.signedIn(fixtures, workspaceAdmin);
+        assertThat(admin.get("/orgs/" + t.orgId() + "/workspaces/" + ws).body()).contains("href=\"" + page + "\"");
+        var form = admin.get(page);
+        assertThat(form.status()).isEqualTo(200);
+        assertThat(form.body()).contains("id=\"digest-no-smtp\"", "id=\"weekly\"");
+        var saved = admin.follow(admin.post(page, Map.of("weekly", "true")));
+        assertThat(saved.body()).contains("usage digest by email every Monday", "value=\"true\" checked=\"checked\"");
+        assertThat(fixtures.api()
+                        .as(t.owner().token())
+                        .get(t.ws(ws) + "/mail-digest")
+                        .json()
+                        .path("weekly")
+                        .asBoolean())
+                .isTrue();
+
+        ConsoleClient member = ConsoleClient.signedIn(fixtures, plain);
+        assertThat(member.post(page, Map.of("weekly", "false")).status()).isEqualTo(403);
+        assertThat(fixtures.api()
+                        .as(t.owner().token())
+                        .get(t.ws(ws) + "/mail-digest")
+                        .json()
+                        .path("weekly")
+                        .asBoolean())
+                .isTrue();
+    }
 }
