@@ -88,6 +88,7 @@ final class AuthorizationMatrix {
             GET    /workspaces                      200 200 200 200 200 200 200 200 403 403 | 404 404 404 404
             POST   /workspaces                      201 201 403 403 403 403 403 201 403 403 | 404 404 404 404  {'name': '{ws-name}', 'kind': 'research'}
             GET    /audit-events                    200 200 403 403 403 403 403 200 403 403 | 404 404 404 404
+            GET    /mail/messages                   200 200 403 403 403 403 403 200 403 403 | 404 404 404 404
             # The workspace WA1, its members, keys and policy
             GET    /workspaces/{ws}                 200 200 200 200 200 200 404 200 200 404 | 404 404 404 404
             PATCH  /workspaces/{ws}                 200 200 403 200 403 403 404 200 403 404 | 404 404 404 404  {'description': 'edited by the matrix'}
@@ -107,6 +108,8 @@ final class AuthorizationMatrix {
                                                     204 204 403 204 403 403 404 204 403 404 | 404 404 404 404
             GET    /workspaces/{ws}/policy          200 200 200 200 200 200 404 200 200 404 | 404 404 404 404
             PUT    /workspaces/{ws}/policy          200 200 403 200 403 403 404 200 403 404 | 404 404 404 404  {'record_history': true}
+            GET    /workspaces/{ws}/mail-digest     200 200 403 200 403 403 404 200 403 404 | 404 404 404 404
+            PUT    /workspaces/{ws}/mail-digest     200 200 403 200 403 403 404 200 403 404 | 404 404 404 404  {'weekly': false}
             # Usage: members see the workspaces they are assigned to; the rest is for owner, admin, billing
             GET    /usage?start=2025-01-01T00:00:00Z&end=2025-01-02T00:00:00Z&group_by=workspace
                                                     200 200 200 200 200 200 200 200 403 403 | 404 404 404 404
@@ -149,6 +152,7 @@ final class AuthorizationMatrix {
             404 GET    /workspaces/{their-ws}/members
             404 POST   /workspaces/{their-ws}/api-keys               {'name': 'stolen'}
             404 PUT    /workspaces/{their-ws}/policy                 {'record_history': false}
+            404 PUT    /workspaces/{their-ws}/mail-digest            {'weekly': true}
             404 GET    /members/{their-owner}
             404 PATCH  /members/{their-owner}                        {'role': 'member'}
             404 DELETE /members/{their-owner}

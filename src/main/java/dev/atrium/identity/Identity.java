@@ -161,7 +161,9 @@ public class Identity {
                         HttpStatus.UNAUTHORIZED, "invalid_credentials", "Email or password is incorrect.");
             }
             String token = knownDevice ? device : TokenCodec.generate(DEVICE);
+            boolean seenBefore = !knownDevice && devices.any(user.get().id(), now);
             devices.remember(TokenCodec.sha256(token), user.get().id(), now);
+            if (seenBefore) newDevice(user.get().id(), address, now);
             return new SignIn(user.get(), token);
         } finally {
             if (ok) {
@@ -217,6 +219,15 @@ public class Identity {
             users.updatePassword(user, hash);
             sessions.endAll(user, keepSession);
         });
+    }
+
+    /** A sign-in notice (email) must not turn a successful sign-in into an error. */
+    private void newDevice(UserId user, String address, Instant now) {
+        try {
+            events.publishEvent(new SignedInFromNewDevice(user, address, now));
+        } catch (RuntimeException e) {
+            log.warn("could not record a sign-in from a new device of {}", user.value(), e);
+        }
     }
 
     /** True when the password is the user's. */

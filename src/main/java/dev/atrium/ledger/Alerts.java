@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -27,7 +28,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Threshold alerts: a workspace's use of its budget or spend limit crossing a percentage, and the
  * pool falling below an amount. Each fires once per threshold and period (claimed by a primary key),
- * as an audit event and a webhook delivery.
+ * as an audit event, a webhook delivery and an {@link AlertFired} event (email).
  */
 @Service
 public class Alerts {
@@ -39,6 +40,7 @@ public class Alerts {
     private final AuditLog audit;
     private final JsonMapper json;
     private final Clock clock;
+    private final ApplicationEventPublisher events;
 
     Alerts(
             JdbcClient jdbc,
@@ -48,7 +50,8 @@ public class Alerts {
             Webhooks webhooks,
             AuditLog audit,
             JsonMapper json,
-            Clock clock) {
+            Clock clock,
+            ApplicationEventPublisher events) {
         this.jdbc = jdbc;
         this.book = book;
         this.funding = funding;
@@ -57,6 +60,7 @@ public class Alerts {
         this.audit = audit;
         this.json = json;
         this.clock = clock;
+        this.events = events;
     }
 
     @Transactional(readOnly = true)
@@ -222,6 +226,9 @@ public class Alerts {
                 null,
                 details);
         webhooks.enqueue(org, event, body);
+        // Email to the people concerned, queued in this same transaction (see the mail module).
+        events.publishEvent(new AlertFired(
+                org, event, subject.equals("pool") ? null : new WorkspaceId(subject), Map.copyOf(details)));
         return java.util.Optional.of(details);
     }
 

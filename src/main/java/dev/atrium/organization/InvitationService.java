@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -38,6 +39,7 @@ public class InvitationService {
     private final AuditLog audit;
     private final Clock clock;
     private final Duration validity;
+    private final ApplicationEventPublisher events;
 
     InvitationService(
             Invitations invitations,
@@ -46,7 +48,8 @@ public class InvitationService {
             Identity identity,
             AuditLog audit,
             Clock clock,
-            @Value("${atrium.invitations.validity:P7D}") Duration validity) {
+            @Value("${atrium.invitations.validity:P7D}") Duration validity,
+            ApplicationEventPublisher events) {
         this.invitations = invitations;
         this.organizations = organizations;
         this.workspaces = workspaces;
@@ -54,6 +57,7 @@ public class InvitationService {
         this.audit = audit;
         this.clock = clock;
         this.validity = validity;
+        this.events = events;
     }
 
     @Transactional
@@ -93,6 +97,7 @@ public class InvitationService {
                         workspace == null ? "" : workspace.value(),
                         "expires_at",
                         pending.expiresAt().toString()));
+        issued(access.org(), pending.id(), normal, r, token, pending.expiresAt(), false);
         return new Invitation(pending.id(), token, normal, r, workspace, pending.expiresAt());
     }
 
@@ -144,7 +149,15 @@ public class InvitationService {
         after.put("expires_at", expiresAt.toString());
         audit.record(
                 access.org(), access.caller(), "invitation.resent", "invitation", id.value(), describe(before), after);
+        issued(access.org(), id, before.email(), before.role(), token, expiresAt, true);
         return new Invitation(id, token, before.email(), before.role(), before.workspaceId(), expiresAt);
+    }
+
+    /** Tells listeners (the email outbox) inside this transaction: they commit or roll back with it. */
+    private void issued(
+            OrgId org, InvitationId id, String email, OrgRole role, String token, Instant expiresAt, boolean resent) {
+        events.publishEvent(new InvitationIssued(
+                org, id, email, role, token, expiresAt, organizations.find(org).name(), resent));
     }
 
     /** The invitation, locked, if it may still change: not accepted, not revoked, and the caller may issue it. */

@@ -176,6 +176,8 @@ class OpenApiContractTest {
         call(owner, "GET", wsPath + "/api-keys", w, null);
         call(owner, "DELETE", wsPath + "/api-keys/{id}", vars("org", org, "ws", ws, "id", key.text("id")), null);
         call(owner, "GET", wsPath + "/policy", w, null);
+        call(owner, "PUT", wsPath + "/mail-digest", w, Map.of("weekly", true));
+        call(owner, "GET", wsPath + "/mail-digest", w, null);
         call(
                 owner,
                 "PUT",
@@ -356,6 +358,7 @@ class OpenApiContractTest {
         call(owner, "GET", usage + "/statement?" + HOUR_RANGE + "&workspace_id=" + ws, o, null);
         call(owner, "GET", "/api/v1/organizations/{org}/forecast", o, null);
         call(owner, "GET", "/api/v1/organizations/{org}/audit-events", o, null);
+        call(owner, "GET", "/api/v1/organizations/{org}/mail/messages", o, null);
 
         // Last: archive, unarchive and delete a workspace; revoke the token.
         Map<String, String> last = vars("org", org, "ws", other);

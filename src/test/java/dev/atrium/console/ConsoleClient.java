@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /** A browser without a browser: keeps cookies, reads the CSRF token from pages, does not follow redirects. */
-final class ConsoleClient {
+public final class ConsoleClient {
     private static final Pattern CSRF = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"");
 
     private final String base;
@@ -40,7 +40,7 @@ final class ConsoleClient {
                 .build();
     }
 
-    record Page(int status, String body, @Nullable String location, HttpResponse<String> raw) {
+    public record Page(int status, String body, @Nullable String location, HttpResponse<String> raw) {
         /** The redirect target's path, without scheme and host. */
         String redirectPath() {
             if (location == null) return "";
@@ -49,7 +49,7 @@ final class ConsoleClient {
         }
     }
 
-    Page get(String path) {
+    public Page get(String path) {
         return get(path, Map.of());
     }
 
@@ -60,7 +60,7 @@ final class ConsoleClient {
     }
 
     /** Follows redirects (GET) from a page, as a browser would. */
-    Page follow(Page page) {
+    public Page follow(Page page) {
         Page current = page;
         for (int i = 0; i < 5 && current.status() / 100 == 3; i++) {
             current = get(current.redirectPath());
@@ -68,7 +68,7 @@ final class ConsoleClient {
         return current;
     }
 
-    Page post(String path, Map<String, String> form) {
+    public Page post(String path, Map<String, String> form) {
         return post(path, form, Map.of());
     }
 
@@ -87,7 +87,8 @@ final class ConsoleClient {
     }
 
     /** A client signed in as the person, with the session's CSRF token read. */
-    static ConsoleClient signedIn(dev.atrium.support.Fixtures fixtures, dev.atrium.support.Fixtures.Person person) {
+    public static ConsoleClient signedIn(
+            dev.atrium.support.Fixtures fixtures, dev.atrium.support.Fixtures.Person person) {
         ConsoleClient c = new ConsoleClient(fixtures.baseUrl());
         Page page = c.signIn(person.email(), dev.atrium.support.Fixtures.PASSWORD);
         if (page.status() != 302 || !page.redirectPath().equals("/")) {

@@ -32,6 +32,15 @@ public class Devices {
                 .optional();
     }
 
+    /** True when the user has signed in from some device that is not stale: a later unknown one is news. */
+    public boolean any(UserId user, Instant now) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM known_devices WHERE user_id = :user AND last_used_at > :stale)")
+                .param("user", user.value())
+                .param("stale", Timestamp.from(now.minus(LIFETIME)))
+                .query(Boolean.class)
+                .single();
+    }
+
     public void remember(byte[] hash, UserId user, Instant now) {
         jdbc.sql("""
                         INSERT INTO known_devices (token_hash, user_id, created_at, last_used_at) VALUES (:hash, :user, :at, :at)

@@ -41,6 +41,7 @@ class AuditPage {
             "workspace.policy_updated",
             "workspace.funding_updated",
             "workspace.alerts_updated",
+            "workspace.mail_digest_updated",
             "workspace_member.added",
             "workspace_member.updated",
             "workspace_member.removed",

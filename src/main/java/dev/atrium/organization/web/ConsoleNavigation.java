@@ -63,6 +63,7 @@ class ConsoleNavigation implements LayoutModel {
             if (seesAll()) items.add(new Item("credits", "Credits", base + "/credits"));
             items.add(new Item("usage", "Usage", base + "/usage"));
             if (admin()) items.add(new Item("audit", "Audit log", base + "/audit"));
+            if (admin()) items.add(new Item("mail", "Email", base + "/mail"));
             return items;
         }
     }

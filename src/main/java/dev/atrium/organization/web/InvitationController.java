@@ -3,6 +3,7 @@ package dev.atrium.organization.web;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Ids;
 import dev.atrium.common.InvitationId;
+import dev.atrium.common.MailSettings;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.Page;
 import dev.atrium.common.PageRequest;
@@ -34,9 +35,11 @@ import org.springframework.web.bind.annotation.RestController;
 class InvitationController {
     private final Access access;
     private final InvitationService invitations;
+    private final MailSettings mail;
 
-    InvitationController(Access access, InvitationService invitations) {
+    InvitationController(Access access, InvitationService invitations, MailSettings mail) {
         this.access = access;
+        this.mail = mail;
         this.invitations = invitations;
     }
 
@@ -47,21 +50,31 @@ class InvitationController {
             @Nullable OrgRole role,
             @Nullable String workspaceId) {}
 
+    /**
+     * An issued invitation with its token (shown only here). {@code emailed}: the link is on its way by
+     * email (SMTP configured); otherwise it must be shared by hand, as {@code delivery} says.
+     */
     record InvitationResponse(
             String id,
             String token,
             String email,
             OrgRole role,
             @Nullable String workspaceId,
-            Instant expiresAt) {
-        static InvitationResponse of(Invitation i) {
+            Instant expiresAt,
+            boolean emailed,
+            String delivery) {
+        static InvitationResponse of(Invitation i, boolean emailed) {
             return new InvitationResponse(
                     i.id().value(),
                     i.token(),
                     i.email(),
                     i.role(),
                     i.workspaceId() == null ? null : i.workspaceId().value(),
-                    i.expiresAt());
+                    i.expiresAt(),
+                    emailed,
+                    emailed
+                            ? "The invitation link is on its way by email."
+                            : "Email is not configured on this server: share the invitation link by hand.");
         }
     }
 
@@ -110,7 +123,8 @@ class InvitationController {
             }
             ws = new WorkspaceId(body.workspaceId());
         }
-        return InvitationResponse.of(invitations.invite(a, body.email() == null ? "" : body.email(), body.role(), ws));
+        return InvitationResponse.of(
+                invitations.invite(a, body.email() == null ? "" : body.email(), body.role(), ws), mail.configured());
     }
 
     /** The organization's invitations, newest first: {@code ?status=pending} (default), expired, accepted, revoked or all. */
@@ -139,7 +153,7 @@ class InvitationController {
     InvitationResponse resend(
             @AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String id) {
         var a = access.to(caller, OrgId.parse(org));
-        return InvitationResponse.of(invitations.resend(a, InvitationId.parse(id)));
+        return InvitationResponse.of(invitations.resend(a, InvitationId.parse(id)), mail.configured());
     }
 
     @PostMapping("/api/v1/invitations/{token}/accept")

@@ -3,6 +3,7 @@ package dev.atrium.organization.web;
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Ids;
 import dev.atrium.common.InvitationId;
+import dev.atrium.common.MailSettings;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
@@ -42,8 +43,10 @@ class MemberPages {
     private final Access access;
     private final OrganizationService organizations;
     private final InvitationService invitations;
+    private final MailSettings mail;
 
-    MemberPages(Access access, OrganizationService organizations, InvitationService invitations) {
+    MemberPages(Access access, OrganizationService organizations, InvitationService invitations, MailSettings mail) {
+        this.mail = mail;
         this.access = access;
         this.organizations = organizations;
         this.invitations = invitations;
@@ -113,8 +116,8 @@ class MemberPages {
             Flash.success(
                     redirect,
                     issued.size() == 1
-                            ? "Invitation created for " + issued.getFirst().email() + ". Send them the link below."
-                            : issued.size() + " invitations created. Send each person their link below.");
+                            ? "Invitation created for " + issued.getFirst().email() + "." + handOver(false)
+                            : issued.size() + " invitations created." + handOver(true));
         } else {
             Flash.error(redirect, "No invitation was created.");
         }
@@ -178,7 +181,10 @@ class MemberPages {
         try {
             Invitation i = invitations.resend(a, InvitationId.parse(id));
             redirect.addFlashAttribute("issued", List.of(new Issued(i.email(), link(i))));
-            Flash.success(redirect, "New invitation link for " + i.email() + ". The previous link no longer works.");
+            Flash.success(
+                    redirect,
+                    "New invitation link for " + i.email() + ". The previous link no longer works."
+                            + (mail.configured() ? " It is on its way by email." : " Share it by hand."));
         } catch (ApiException e) {
             if (e.status() == HttpStatus.NOT_FOUND) throw e;
             Flash.error(redirect, e.getMessage());
@@ -202,6 +208,14 @@ class MemberPages {
             Flash.error(redirect, e.getMessage());
         }
         return "redirect:/orgs/" + a.org().value() + "/members#invitations";
+    }
+
+    /** How the links reach people: by email when SMTP is configured, else by hand. */
+    private String handOver(boolean many) {
+        if (mail.configured()) return many ? " Each person gets their link by email." : " They get the link by email.";
+        return many
+                ? " Email is not configured: send each person their link below."
+                : " Email is not configured: send them the link below.";
     }
 
     /** The link to send for an invitation, on this server. */

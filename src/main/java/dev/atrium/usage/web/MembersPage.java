@@ -1,6 +1,7 @@
 package dev.atrium.usage.web;
 
 import dev.atrium.common.Credits;
+import dev.atrium.common.MailSettings;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.PageRequest;
 import dev.atrium.console.ConsoleController;
@@ -43,6 +44,7 @@ class MembersPage {
     private final UsageReports reports;
     private final Clock clock;
     private final InvitationService invitations;
+    private final MailSettings mail;
 
     MembersPage(
             Access access,
@@ -50,8 +52,10 @@ class MembersPage {
             WorkspaceService workspaces,
             UsageReports reports,
             Clock clock,
-            InvitationService invitations) {
+            InvitationService invitations,
+            MailSettings mail) {
         this.invitations = invitations;
+        this.mail = mail;
         this.access = access;
         this.organizations = organizations;
         this.workspaces = workspaces;
@@ -113,6 +117,7 @@ class MembersPage {
                         .sum()));
         model.addAttribute("range", range);
         model.addAttribute("admin", a.isAdmin());
+        model.addAttribute("mailConfigured", mail.configured());
         model.addAttribute("owner", a.isOwner());
         model.addAttribute("roles", OrgRole.values());
         model.addAttribute("workspaces", all.stream().filter(Workspace::active).toList());
