@@ -400,6 +400,11 @@ public class NodeLeases implements SmartLifecycle {
                 return;
             }
             if (spare > 0) book.giveBack(l.path.org(), l.id(), spare, false, "open");
+            // Calls still running on it (a long stream) keep it alive: renewed until they settle.
+            if (now - l.renewedAt > ttl.toMillis() / 4) {
+                book.renew(node, List.of(l.id()), clock.instant().plus(ttl));
+                l.renewedAt = now;
+            }
             return;
         }
         // The spend rate, smoothed over about two seconds.
