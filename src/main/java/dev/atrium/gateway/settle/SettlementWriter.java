@@ -50,6 +50,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  *   <li>At start, before the node takes calls, what the journal holds past its checkpoint is
  *       applied the same way: after a kill -9 no settlement is lost, and none is applied twice.
  *   <li>A graceful shutdown drains the queue before the node's leases are returned.
+ *   <li>A leased stream journals its progress while it relays ({@link #progress}: nothing to
+ *       commit); the journal is not checkpointed past a relaying stream's last progress record, so
+ *       that a start after a kill charges the streams it cut what they last recorded, once.
  * </ol>
  *
  * <p>A whole-machine crash can lose what was appended since the journal's last periodic sync
