@@ -33,9 +33,10 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Chat completions: price and hold the maximum cost, forward, then settle what was consumed. A
- * provider error before any output voids the hold; a stream cut by the provider or by the client
- * captures the input plus the output actually delivered (counted here), never more than held.
+ * Chat completions: price and admit the maximum cost (from the node's credit lease, or with an
+ * exact hold), forward, then settle what was consumed. A provider error before any output gives
+ * back the whole admission; a stream cut by the provider or by the client is charged the input
+ * plus the output actually delivered (counted here), never more than admitted.
  */
 @Service
 public class ChatService {
