@@ -94,11 +94,16 @@ public class SettlementWriter implements SmartLifecycle {
     private record Queued(long sequence, Settlement settlement) {}
 
     /**
-     * Leased streams still relaying: reservation id → the sequence of the stream's last progress
-     * record. The journal is never checkpointed past such a record, so that after a kill the
-     * stream is charged what it last recorded; the stream's own settlement (or its end) removes it.
+     * Leased streams still relaying, by reservation id. The journal is never checkpointed past the
+     * {@code kept} record of one: its progress record before the last (its only one, at first). The
+     * last is in the page cache (a kill loses nothing), the one before it was appended a progress
+     * interval (a second) earlier, so the journal's periodic sync (every 200 ms) has made it
+     * durable: a machine crash too leaves the stream a record to be charged by. The stream's own
+     * settlement (or its end) removes it.
      */
-    private final ConcurrentHashMap<String, Long> streams = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Pin> streams = new ConcurrentHashMap<>();
+
+    private record Pin(long kept, long latest) {}
 
     SettlementWriter(
             SettlementCodec codec,
@@ -172,9 +177,9 @@ public class SettlementWriter implements SmartLifecycle {
 
     /**
      * Journals a leased stream's progress; returns at once, nothing is committed. The journal keeps
-     * the stream's last progress record until {@link #submit} journals its settlement or {@link
-     * #streamEnded} is called: after a kill, the next start charges the stream that much (see
-     * {@link #replay}). Throws when the journal cannot take it.
+     * the stream's last two progress records until {@link #submit} journals its settlement or {@link
+     * #streamEnded} is called: after a kill, the next start charges the stream what the last one
+     * says (see {@link #replay}). Throws when the journal cannot take it.
      */
     public void progress(StreamProgress p) {
         byte[] bytes = codec.write(p);
@@ -184,7 +189,8 @@ public class SettlementWriter implements SmartLifecycle {
         // settlement appended later than this record sees the pin when it checkpoints.
         submitLock.lock();
         try {
-            streams.put(p.reservation(), j.append(bytes));
+            long seq = j.append(bytes);
+            streams.compute(p.reservation(), (r, before) -> new Pin(before == null ? seq : before.latest(), seq));
         } finally {
             submitLock.unlock();
         }
@@ -195,10 +201,10 @@ public class SettlementWriter implements SmartLifecycle {
         streams.remove(reservation);
     }
 
-    /** The highest sequence the journal may be checkpointed at once {@code committed} is: below every open stream's progress. */
+    /** The highest sequence the journal may be checkpointed at once {@code committed} is: below every relaying stream's kept progress record. */
     private long checkpointable(long committed) {
         long at = committed;
-        for (long pinned : streams.values()) at = Math.min(at, pinned - 1);
+        for (Pin pin : streams.values()) at = Math.min(at, pin.kept() - 1);
         return at;
     }
 

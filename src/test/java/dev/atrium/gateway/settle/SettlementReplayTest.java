@@ -225,6 +225,7 @@ class SettlementReplayTest {
         String lease = busyLease(t);
 
         // A stream relays: its progress is journaled; then calls settle and are committed after it.
+        writer.progress(progress(org, t.primaryWorkspaceId(), lease, "rsv_relaying", 1_500, 10_000));
         writer.progress(progress(org, t.primaryWorkspaceId(), lease, "rsv_relaying", 2_500, 10_000));
         Api key = fixtures.api().as(fixtures.workspaceKey(t, t.primaryWorkspaceId()));
         for (int i = 0; i < 5; i++) {
@@ -266,6 +267,8 @@ class SettlementReplayTest {
         await().atMost(Duration.ofSeconds(2))
                 .until(() ->
                         count("SELECT count(*) FROM credit_leases WHERE org_id = :org AND status = 'open'", org) == 1);
+        // What was answered is counted once the writer committed it.
+        assertThat(writer.awaitCommitted(Duration.ofSeconds(10))).isTrue();
         String lease = jdbc.sql("SELECT id FROM credit_leases WHERE org_id = :org AND status = 'open'")
                 .param("org", org)
                 .query(String.class)
