@@ -90,8 +90,22 @@ public class CreditLeases {
      * when nothing is charged).
      */
     public LeaseCharge charge(Admission.Leased a, Credits charged, Actor actor) {
+        LeaseCharge charge = chargeOf(a, charged, actor);
+        leases.settled((NodeLeases.LocalLease) a.token(), a.amount().micros(), charge.micros());
+        return charge;
+    }
+
+    /**
+     * What a leased call that is still running (a stream) would be charged were it cut now, having
+     * consumed {@code consumed} (never more than it was admitted for): for its progress record. The
+     * lease is not touched; the call stays admitted.
+     */
+    public LeaseCharge chargeSoFar(Admission.Leased a, Credits consumed, Actor actor) {
+        return chargeOf(a, consumed, actor);
+    }
+
+    private static LeaseCharge chargeOf(Admission.Leased a, Credits charged, Actor actor) {
         long amount = Math.min(charged.micros(), a.amount().micros());
-        leases.settled((NodeLeases.LocalLease) a.token(), a.amount().micros(), amount);
         return new LeaseCharge(
                 a.org(),
                 a.workspace(),

@@ -126,7 +126,11 @@ class GatewayFaultsTest extends UpstreamGatewayTest {
         GatewayErrorShapeTest.assertShape(e502, 502, "upstream_error");
         assertThat(e502.body()).contains("The server had an error");
 
-        assertThat(holds(f.org())).isEqualTo(Map.of("voided", 7L));
+        // Each of the 7 calls gave back all it was admitted for: an exact hold, voided, or (once the
+        // path was busy, streams counting as any call) its reservation on the credit lease.
+        assertThat(holds(f.org())).containsOnlyKeys("voided");
+        assertThat(holds(f.org()).get("voided")).isBetween(1L, 7L);
+        creditLeases.returnAll(java.time.Duration.ofSeconds(5));
         assertNothingCharged(f.tenant(), "100");
     }
 

@@ -316,7 +316,16 @@ class ThreeNodeLedgerTest {
                 }
                 return null;
             }));
-            Thread.sleep(Duration.ofSeconds(8));
+            // At least 8 s of the mix, and on until each kind of work has run enough (a loaded
+            // machine runs fewer admin changes in 8 s).
+            long mixStart = System.nanoTime();
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100))
+                    .until(() -> System.nanoTime() - mixStart
+                                    >= Duration.ofSeconds(8).toNanos()
+                            && answered.size() > 100
+                            && adminChanges.get() > 10
+                            && apiHolds.get() > 10);
             stop.set(true);
             for (Future<?> f : workers) f.get(60, TimeUnit.SECONDS);
         }

@@ -33,9 +33,10 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Chat completions: price and hold the maximum cost, forward, then settle what was consumed. A
- * provider error before any output voids the hold; a stream cut by the provider or by the client
- * captures the input plus the output actually delivered (counted here), never more than held.
+ * Chat completions: price and admit the maximum cost (from the node's credit lease, or with an
+ * exact hold), forward, then settle what was consumed. A provider error before any output gives
+ * back the whole admission; a stream cut by the provider or by the client is charged the input
+ * plus the output actually delivered (counted here), never more than admitted.
  */
 @Service
 public class ChatService {
@@ -106,14 +107,16 @@ public class ChatService {
         long prompt = Tokens.ofMessages(messages);
         boolean stream = body.path("stream").asBoolean(false);
         boolean includeUsage = body.path("stream_options").path("include_usage").asBoolean(false);
-        ObjectNode upstream = body.deepCopy();
+        // The body is this call's own (parsed for it): it becomes the upstream request in place, with
+        // the provider's name of the model and the output limit held for.
+        ObjectNode upstream = body;
         upstream.put("model", model.upstreamModel());
         // Before the hold: a foreign conversation id is refused without reserving anything.
         ChatHistory.@Nullable Pending conversation = history.begin(ctx, conversationHeader, messages);
         // The organization's provider endpoint and key are read while the hold is taken.
         var call = Background.supply(
                 "provider-call", () -> providers.call(ctx.org(), model.provider(), model.upstreamModel()));
-        Settlement.ChatHold held = settlement.reserveChat(ctx, model, prompt, outputCap, stream);
+        Settlement.ChatHold held = settlement.reserveChat(ctx, model, prompt, outputCap);
         // The hold covers the output it pays for: the model's cap, the client's own limit, or less
         // when the credits left pay for less; the provider is told that limit.
         long output = held.outputTokens();
@@ -156,7 +159,8 @@ public class ChatService {
                 response.path("choices").path(0).path("message").path("content"));
         Credits charged = settleAndRecord(p, outcome(p, in, out, "ok", started), reply, false);
         metrics.completed(p.model(), "chat", started, charged);
-        ObjectNode body = (ObjectNode) response.deepCopy();
+        // The response was parsed for this call alone: answered as it is, with the public model name.
+        ObjectNode body = (ObjectNode) response;
         body.put("model", p.model().id());
         return new Completed(body, charged);
     }
@@ -166,6 +170,14 @@ public class ChatService {
      * first chunk, so an upstream failure before it still answers with a proper error status.
      */
     public ChatOutcome stream(Prepared p, HttpServletResponse response) {
+        try {
+            return relay(p, response);
+        } finally {
+            settlement.streamEnded(p.admission());
+        }
+    }
+
+    private ChatOutcome relay(Prepared p, HttpServletResponse response) {
         Instant started = clock.instant();
         AiProvider provider = providers.get(p.model().provider());
         var state = new StreamState();
@@ -178,10 +190,10 @@ public class ChatService {
                 }
                 boolean usageOnly = chunk.path("choices").isEmpty() && usage != null && usage.isObject();
                 if (usageOnly && !p.includeUsage()) return;
-                ObjectNode out = chunk.deepCopy();
-                out.put("model", p.model().id());
-                if (!p.includeUsage()) out.remove("usage");
-                state.write(this, response, p, json.writeValueAsString(out));
+                // Each chunk is the provider's own, handed over once: changed in place before it is written.
+                chunk.put("model", p.model().id());
+                if (!p.includeUsage()) chunk.remove("usage");
+                state.write(this, response, p, json.writeValueAsString(chunk));
                 // Counted once written: a chunk the client never received is not charged.
                 for (JsonNode choice : chunk.path("choices")) {
                     // text, refusals and tool calls alike: all of it is output the client receives
@@ -271,22 +283,27 @@ public class ChatService {
     }
 
     /**
-     * Records on the hold, at most once per {@link #progressInterval} and never two writes at once
-     * for a stream, what it has relayed so far (the input and the output delivered), on a
-     * background thread: after a crash the sweeper charges that much at the hold's expiry.
+     * Records, at most once per {@link #progressInterval}, what a stream has relayed so far (the
+     * input and the output delivered), so that a crash before it settles still charges that much. A
+     * stream admitted from a lease appends it to the settlement journal, on this thread (the next
+     * start charges it); one with an exact hold writes it on the hold, on a background thread and
+     * never two writes at once (the sweeper charges it at the hold's expiry).
      */
     private void recordProgress(Prepared p, StreamState state, Instant started) {
         long now = clock.millis();
         if (now - state.progressAt < progressInterval.toMillis() || !state.progressIdle.compareAndSet(true, false))
             return;
         state.progressAt = now;
-        if (!(p.admission() instanceof Admission.Held held)) return;
         long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
-        settlement.recordProgress(
-                p.ctx(),
-                held.hold(),
-                outcome(p, in, state.deliveredTokens, "partial", started),
-                () -> state.progressIdle.set(true));
+        Settlement.Outcome soFar = outcome(p, in, state.deliveredTokens, "partial", started);
+        switch (p.admission()) {
+            case Admission.Leased leased -> {
+                settlement.recordProgress(p.ctx(), leased, soFar);
+                state.progressIdle.set(true);
+            }
+            case Admission.Held held ->
+                settlement.recordProgress(p.ctx(), held.hold(), soFar, () -> state.progressIdle.set(true));
+        }
     }
 
     private long since(Instant started) {

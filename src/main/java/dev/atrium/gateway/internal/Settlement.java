@@ -7,6 +7,7 @@ import dev.atrium.common.OrgId;
 import dev.atrium.common.RequestIds;
 import dev.atrium.gateway.GatewayException;
 import dev.atrium.gateway.settle.SettlementWriter;
+import dev.atrium.gateway.settle.StreamProgress;
 import dev.atrium.history.ChatTurn;
 import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Admission;
@@ -116,12 +117,11 @@ public class Settlement implements ExpiryCharges {
      * limits, the workspace's per-request cap) cannot pay for that but can pay for the prompt and at
      * least {@link #minimumOutputTokens} (or {@code outputCap}, if smaller) output tokens, admits
      * the prompt and as many output tokens as they pay for; otherwise refuses as {@link #reserve}
-     * does. A call that is not {@code streamed} is admitted from the node's credit lease where it
-     * can be ({@link CreditLeases}); a stream takes an exact hold, on which its progress is recorded
-     * while it runs.
+     * does. Streamed or not, the call is admitted from the node's credit lease where it can be
+     * ({@link CreditLeases}), else with an exact hold; a stream records its progress while it runs
+     * ({@link #recordProgress}).
      */
-    public ChatHold reserveChat(
-            GatewayContext ctx, PricedModel model, long promptTokens, long outputCap, boolean streamed) {
+    public ChatHold reserveChat(GatewayContext ctx, PricedModel model, long promptTokens, long outputCap) {
         long floor = Math.min(minimumOutputTokens, outputCap);
         long output = outputCap;
         Credits cap = ctx.policy().maxCreditsPerRequest();
@@ -133,9 +133,7 @@ public class Settlement implements ExpiryCharges {
         }
         try {
             return new ChatHold(
-                    admit(ctx, pricing.chatCost(model, promptTokens, output), model.id(), streamed),
-                    output,
-                    output < outputCap);
+                    admit(ctx, pricing.chatCost(model, promptTokens, output), model.id()), output, output < outputCap);
         } catch (InsufficientCredits refused) {
             // Only now (a refusal is rare) read what is left, and try once with what it pays for.
             Credits left = headroom.forHold(ctx.org(), ctx.workspace().id(), ctx.user());
@@ -143,16 +141,14 @@ public class Settlement implements ExpiryCharges {
             long fits = pricing.outputTokensWithin(model, promptTokens, left);
             if (fits < floor || fits >= output) throw GatewayException.insufficientCredits(refused.getMessage());
             try {
-                return new ChatHold(
-                        admit(ctx, pricing.chatCost(model, promptTokens, fits), model.id(), streamed), fits, true);
+                return new ChatHold(admit(ctx, pricing.chatCost(model, promptTokens, fits), model.id()), fits, true);
             } catch (InsufficientCredits again) {
                 throw GatewayException.insufficientCredits(again.getMessage());
             }
         }
     }
 
-    private Admission admit(GatewayContext ctx, Credits amount, String model, boolean streamed) {
-        if (streamed) return new Admission.Held(hold(ctx, amount, Category.CHAT, model), ctx.org());
+    private Admission admit(GatewayContext ctx, Credits amount, String model) {
         return leases.admit(request(ctx, amount, Category.CHAT, model));
     }
 
@@ -274,6 +270,34 @@ public class Settlement implements ExpiryCharges {
                 done.run();
             }
         });
+    }
+
+    /**
+     * Records what a stream admitted from a lease has consumed so far (its charge and a {@code
+     * partial} usage event), in the settlement journal: no database write. Should the process be
+     * killed before the stream settles, the next start charges that much, once. On the relaying
+     * thread (an append to the journal's mapped file); a failure (the writer is stopping) is only
+     * logged.
+     */
+    public void recordProgress(GatewayContext ctx, Admission.Leased a, Outcome o) {
+        Credits consumed = chargeable(a, o.cost());
+        try {
+            writer.progress(new StreamProgress(
+                    leases.chargeSoFar(a, consumed, actor(ctx)),
+                    event(ctx, a.reservation(), o, consumed),
+                    a.amount().micros()));
+        } catch (RuntimeException e) {
+            log.debug("could not journal the progress of stream {}", a.reservation(), e);
+        }
+    }
+
+    /**
+     * A stream ended (settled, or given back): its progress no longer needs keeping. For a leased
+     * one whose settlement never reached the journal (nothing was charged, or it was committed in
+     * the request).
+     */
+    public void streamEnded(Admission a) {
+        if (a instanceof Admission.Leased l) writer.streamEnded(l.reservation());
     }
 
     private String progressDetail(GatewayContext ctx, Outcome o) {

@@ -11,4 +11,4 @@ import org.jspecify.annotations.Nullable;
  * when the workspace keeps history, the chat turn.
  */
 public record Settlement(
-        LeaseCharge charge, UsageEvent event, @Nullable ChatTurn turn) {}
+        LeaseCharge charge, UsageEvent event, @Nullable ChatTurn turn) implements Journaled {}

@@ -24,9 +24,10 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** A settlement as a journal record: one JSON object, field by field (version 1). */
+/** A settlement, or a leased stream's progress, as a journal record: one JSON object, field by field (version 1). */
 @Component
 class SettlementCodec {
+    private static final String PROGRESS = "progress";
     private final JsonMapper json;
 
     SettlementCodec(JsonMapper json) {
@@ -36,37 +37,8 @@ class SettlementCodec {
     byte[] write(Settlement s) {
         ObjectNode o = json.createObjectNode();
         o.put("v", 1);
-        LeaseCharge c = s.charge();
-        ObjectNode charge = o.putObject("charge");
-        charge.put("org", c.org().value());
-        charge.put("workspace", c.workspace().value());
-        charge.put("user", c.user());
-        charge.put("category", c.category().wire());
-        charge.put("lease", c.lease());
-        charge.put("reservation", c.reservation());
-        charge.put("micros", c.micros());
-        charge.put("actor_type", c.actor().type());
-        charge.put("actor_id", c.actor().id());
-        UsageEvent e = s.event();
-        ObjectNode event = o.putObject("event");
-        event.put("id", e.id());
-        event.put("org", e.org().value());
-        event.put("workspace", e.workspace().value());
-        event.put("user", e.user() == null ? null : e.user().value());
-        event.put("key", e.key() == null ? null : e.key().value());
-        event.put("model", e.model());
-        event.put("provider", e.provider());
-        event.put("category", e.category());
-        event.put("operation", e.operation());
-        event.put("input", e.inputUnits());
-        event.put("output", e.outputUnits());
-        event.put("credits", e.credits().micros());
-        event.put("latency", e.latencyMs());
-        event.put("status", e.status());
-        event.put("hold", e.holdId());
-        event.put("request", e.requestId());
-        event.put("source", e.source());
-        event.put("at", e.occurredAt().toString());
+        writeCharge(o, s.charge());
+        writeEvent(o, s.event());
         ChatTurn t = s.turn();
         if (t != null) {
             ObjectNode turn = o.putObject("turn");
@@ -94,11 +66,68 @@ class SettlementCodec {
         return json.writeValueAsBytes(o);
     }
 
-    Settlement read(byte[] bytes) {
+    /** A leased stream's progress: a settlement's charge and event, marked {@code "kind": "progress"}. */
+    byte[] write(StreamProgress p) {
+        ObjectNode o = json.createObjectNode();
+        o.put("v", 1);
+        o.put("kind", PROGRESS);
+        o.put("admitted", p.admitted());
+        writeCharge(o, p.charge());
+        writeEvent(o, p.event());
+        return json.writeValueAsBytes(o);
+    }
+
+    private static void writeCharge(ObjectNode o, LeaseCharge c) {
+        ObjectNode charge = o.putObject("charge");
+        charge.put("org", c.org().value());
+        charge.put("workspace", c.workspace().value());
+        charge.put("user", c.user());
+        charge.put("category", c.category().wire());
+        charge.put("lease", c.lease());
+        charge.put("reservation", c.reservation());
+        charge.put("micros", c.micros());
+        charge.put("actor_type", c.actor().type());
+        charge.put("actor_id", c.actor().id());
+    }
+
+    private static void writeEvent(ObjectNode o, UsageEvent e) {
+        ObjectNode event = o.putObject("event");
+        event.put("id", e.id());
+        event.put("org", e.org().value());
+        event.put("workspace", e.workspace().value());
+        event.put("user", e.user() == null ? null : e.user().value());
+        event.put("key", e.key() == null ? null : e.key().value());
+        event.put("model", e.model());
+        event.put("provider", e.provider());
+        event.put("category", e.category());
+        event.put("operation", e.operation());
+        event.put("input", e.inputUnits());
+        event.put("output", e.outputUnits());
+        event.put("credits", e.credits().micros());
+        event.put("latency", e.latencyMs());
+        event.put("status", e.status());
+        event.put("hold", e.holdId());
+        event.put("request", e.requestId());
+        event.put("source", e.source());
+        event.put("at", e.occurredAt().toString());
+    }
+
+    /** A journal record: a settlement (no {@code kind}, as version 1 always wrote them) or a stream's progress. */
+    Journaled read(byte[] bytes) {
         JsonNode o = json.readTree(bytes);
         if (o.path("v").asInt() != 1) throw new IllegalArgumentException("unknown settlement record version");
-        JsonNode c = o.path("charge");
-        LeaseCharge charge = new LeaseCharge(
+        JsonNode kind = o.get("kind");
+        if (kind == null || kind.isNull()) return settlement(o);
+        if (!PROGRESS.equals(kind.asString()))
+            throw new IllegalArgumentException("unknown settlement record kind " + kind);
+        return new StreamProgress(
+                readCharge(o.path("charge")),
+                readEvent(o.path("event")),
+                o.path("admitted").asLong());
+    }
+
+    private static LeaseCharge readCharge(JsonNode c) {
+        return new LeaseCharge(
                 new OrgId(c.path("org").asString()),
                 new WorkspaceId(c.path("workspace").asString()),
                 text(c, "user"),
@@ -107,10 +136,12 @@ class SettlementCodec {
                 c.path("reservation").asString(),
                 c.path("micros").asLong(),
                 new Actor(c.path("actor_type").asString(), c.path("actor_id").asString()));
-        JsonNode e = o.path("event");
+    }
+
+    private static UsageEvent readEvent(JsonNode e) {
         String user = text(e, "user");
         String key = text(e, "key");
-        UsageEvent event = new UsageEvent(
+        return new UsageEvent(
                 e.path("id").asString(),
                 new OrgId(e.path("org").asString()),
                 new WorkspaceId(e.path("workspace").asString()),
@@ -129,6 +160,11 @@ class SettlementCodec {
                 text(e, "request"),
                 e.path("source").asString(),
                 Instant.parse(e.path("at").asString()));
+    }
+
+    private static Settlement settlement(JsonNode o) {
+        LeaseCharge charge = readCharge(o.path("charge"));
+        UsageEvent event = readEvent(o.path("event"));
         ChatTurn turn = null;
         JsonNode t = o.get("turn");
         if (t != null && t.isObject()) {

@@ -13,8 +13,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -46,6 +50,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  *   <li>At start, before the node takes calls, what the journal holds past its checkpoint is
  *       applied the same way: after a kill -9 no settlement is lost, and none is applied twice.
  *   <li>A graceful shutdown drains the queue before the node's leases are returned.
+ *   <li>A leased stream journals its progress while it relays ({@link #progress}: nothing to
+ *       commit); the journal is not checkpointed past a relaying stream's last progress record, so
+ *       that a start after a kill charges the streams it cut what they last recorded, once.
  * </ol>
  *
  * <p>A whole-machine crash can lose what was appended since the journal's last periodic sync
@@ -85,6 +92,18 @@ public class SettlementWriter implements SmartLifecycle {
     private volatile @Nullable Thread writer;
 
     private record Queued(long sequence, Settlement settlement) {}
+
+    /**
+     * Leased streams still relaying, by reservation id. The journal is never checkpointed past the
+     * {@code kept} record of one: its progress record before the last (its only one, at first). The
+     * last is in the page cache (a kill loses nothing), the one before it was appended a progress
+     * interval (a second) earlier, so the journal's periodic sync (every 200 ms) has made it
+     * durable: a machine crash too leaves the stream a record to be charged by. The stream's own
+     * settlement (or its end) removes it.
+     */
+    private final ConcurrentHashMap<String, Pin> streams = new ConcurrentHashMap<>();
+
+    private record Pin(long kept, long latest) {}
 
     SettlementWriter(
             SettlementCodec codec,
@@ -150,9 +169,43 @@ public class SettlementWriter implements SmartLifecycle {
             long seq = j.append(bytes);
             queue.add(new Queued(seq, s));
             submitted = seq;
+            streams.remove(s.charge().reservation()); // the settlement itself is journaled now
         } finally {
             submitLock.unlock();
         }
+    }
+
+    /**
+     * Journals a leased stream's progress; returns at once, nothing is committed. The journal keeps
+     * the stream's last two progress records until {@link #submit} journals its settlement or {@link
+     * #streamEnded} is called: after a kill, the next start charges the stream what the last one
+     * says (see {@link #replay}). Throws when the journal cannot take it.
+     */
+    public void progress(StreamProgress p) {
+        byte[] bytes = codec.write(p);
+        Journal j = journal;
+        if (j == null || !running) throw new IllegalStateException("the settlement writer is not running");
+        // Appended and pinned under the lock that numbers settlements: a batch committed after a
+        // settlement appended later than this record sees the pin when it checkpoints.
+        submitLock.lock();
+        try {
+            long seq = j.append(bytes);
+            streams.compute(p.reservation(), (r, before) -> new Pin(before == null ? seq : before.latest(), seq));
+        } finally {
+            submitLock.unlock();
+        }
+    }
+
+    /** A leased stream ended without a settlement to journal (nothing charged, or settled in the request). */
+    public void streamEnded(String reservation) {
+        streams.remove(reservation);
+    }
+
+    /** The highest sequence the journal may be checkpointed at once {@code committed} is: below every relaying stream's kept progress record. */
+    private long checkpointable(long committed) {
+        long at = committed;
+        for (Pin pin : streams.values()) at = Math.min(at, pin.kept() - 1);
+        return at;
     }
 
     /**
@@ -267,7 +320,7 @@ public class SettlementWriter implements SmartLifecycle {
         Journal j = journal;
         if (j != null) {
             try {
-                j.checkpoint(sequence);
+                j.checkpoint(checkpointable(sequence));
             } catch (IOException e) {
                 log.warn("could not checkpoint the settlement journal at {}: {}", sequence, e.toString());
             }
@@ -281,17 +334,38 @@ public class SettlementWriter implements SmartLifecycle {
         }
     }
 
+    /**
+     * Applies what the journal holds past its checkpoint: the settlements, in order, then, for each
+     * leased stream whose settlement is not among them, its last progress record (a stream the
+     * killed process was relaying: charged what it had delivered, as a {@code partial} call). All
+     * idempotent by reservation id: a settlement or stream already committed is skipped.
+     */
     private void replay(Journal j) {
         List<Settlement> found = new ArrayList<>();
+        Map<String, StreamProgress> unfinished = new LinkedHashMap<>();
+        Set<String> settled = new HashSet<>();
         long[] last = {0};
         j.replay((seq, bytes) -> {
             try {
-                found.add(codec.read(bytes));
+                switch (codec.read(bytes)) {
+                    case Settlement s -> {
+                        found.add(s);
+                        settled.add(s.charge().reservation());
+                        unfinished.remove(s.charge().reservation());
+                    }
+                    case StreamProgress p -> {
+                        if (!settled.contains(p.reservation())) unfinished.put(p.reservation(), p);
+                    }
+                }
             } catch (RuntimeException e) {
                 log.error("settlement journal record {} cannot be read; it is skipped", seq, e);
             }
             last[0] = seq;
         });
+        if (!unfinished.isEmpty()) {
+            log.info("charging {} streams cut by the stop of the node what they last recorded", unfinished.size());
+            for (StreamProgress p : unfinished.values()) found.add(p.asSettlement());
+        }
         if (found.isEmpty()) return;
         log.info("applying {} settlements from the journal (the node stopped before committing them)", found.size());
         for (int from = 0; from < found.size(); from += batch) {
@@ -330,6 +404,7 @@ public class SettlementWriter implements SmartLifecycle {
         try {
             Journal j = Journal.open(directory, Journal.Options.defaults().withSyncInterval(syncInterval));
             replay(j);
+            streams.clear(); // the streams replay found are charged; those of this run record anew
             journal = j;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the settlement journal in " + directory, e);

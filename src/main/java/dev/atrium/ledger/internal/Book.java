@@ -135,6 +135,19 @@ public class Book {
     }
 
     /** Whether credit leases drawing on the account are open. */
+    /**
+     * Whether a lease drawing on the account holds credits no running call has taken: open and not
+     * draining (a draining one holds only what the calls admitted from it reserved).
+     */
+    public boolean leasesUndrainedOn(OrgId org, String account) {
+        return jdbc.sql("SELECT EXISTS (SELECT 1 FROM credit_leases WHERE org_id = :org AND source_account = :acc "
+                        + "AND status = 'open' AND NOT draining)")
+                .param("org", org.value())
+                .param("acc", account)
+                .query(Boolean.class)
+                .single();
+    }
+
     public boolean leasesOpenOn(OrgId org, String account) {
         return jdbc.sql("SELECT EXISTS (SELECT 1 FROM credit_leases WHERE org_id = :org AND source_account = :acc "
                         + "AND status = 'open')")

@@ -226,6 +226,18 @@ public class LeaseBook {
         return of <= 0 ? 0 : (long) Math.floor(of * fraction);
     }
 
+    /**
+     * Marks a lease draining: its node gave back every credit no running call holds, and returns it
+     * once those calls settle. A recall no longer waits for it.
+     */
+    @Transactional
+    public void draining(OrgId org, String id) {
+        jdbc.sql("UPDATE credit_leases SET draining = true WHERE org_id = :org AND id = :id AND status = 'open'")
+                .param("org", org.value())
+                .param("id", id)
+                .update();
+    }
+
     /** Pushes the expiry of this node's open leases (they are alive). */
     @Transactional
     public void renew(String node, List<String> ids, Instant expiresAt) {

@@ -148,6 +148,9 @@ public class NodeLeases implements SmartLifecycle {
         final AtomicLong taken = new AtomicLong();
 
         volatile boolean closing;
+        /** Closing with calls still running, and marked so in the database. Keeper thread only. */
+        boolean draining;
+
         volatile long largestCall;
         volatile long lastUse;
         volatile double rate; // micro-credits per second, smoothed
@@ -256,8 +259,9 @@ public class NodeLeases implements SmartLifecycle {
      * Asks every node (this one included) to return its leases drawing on {@code account}, and
      * waits up to {@code wait} for them to be returned; for a refused hold (is anything still
      * leased that could pay for it?) and for an admin move that must see all of a budget. A lease
-     * with calls still running gives back its unreserved credits at once and closes when they
-     * settle; one being taken or grown at this very moment is returned at its node's next round
+     * with calls still running (a long stream) gives back its unreserved credits at once, is marked
+     * draining, and closes when they settle: the wait ends once it is draining, since what it still
+     * holds is those calls' own; one being taken or grown at this very moment is returned at its node's next round
      * (every {@code tick}), which the wait covers. For {@code recallCooldown} after a recall no node
      * takes a new lease on that account, so a recall within it only checks what is still open.
      * Returns true when a lease was open on the account meanwhile.
@@ -282,9 +286,12 @@ public class NodeLeases implements SmartLifecycle {
         return true;
     }
 
-    /** Whether a lease drawing on the account is open, read outside the caller's transaction. */
+    /**
+     * Whether a lease drawing on the account still holds credits no running call has taken (open,
+     * not draining), read outside the caller's transaction.
+     */
     private boolean leased(OrgId org, String account) {
-        return Boolean.TRUE.equals(fresh.execute(s -> ledger.leasesOpenOn(org, account)));
+        return Boolean.TRUE.equals(fresh.execute(s -> ledger.leasesUndrainedOn(org, account)));
     }
 
     private void fundingChanged(String key) {
@@ -400,6 +407,16 @@ public class NodeLeases implements SmartLifecycle {
                 return;
             }
             if (spare > 0) book.giveBack(l.path.org(), l.id(), spare, false, "open");
+            if (!l.draining) {
+                // All it holds now belongs to running calls: a recall need not wait for them.
+                book.draining(l.path.org(), l.id());
+                l.draining = true;
+            }
+            // Calls still running on it (a long stream) keep it alive: renewed until they settle.
+            if (now - l.renewedAt > ttl.toMillis() / 4) {
+                book.renew(node, List.of(l.id()), clock.instant().plus(ttl));
+                l.renewedAt = now;
+            }
             return;
         }
         // The spend rate, smoothed over about two seconds.
