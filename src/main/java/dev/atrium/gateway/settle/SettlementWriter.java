@@ -6,6 +6,8 @@ import dev.atrium.ledger.CreditLeases;
 import dev.atrium.ledger.LeaseCharge;
 import dev.atrium.usage.UsageEvent;
 import dev.atrium.usage.UsageRecorder;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -80,11 +82,16 @@ public class SettlementWriter implements SmartLifecycle {
     /** When the batch being committed now was started (System.nanoTime()), 0 when none is. */
     private volatile long attemptStarted;
 
+    /** The settlement lag timer (submit to commit); the product promises p99 ≤ 100 ms in normal operation. */
+    public static final String LAG_METRIC = "atrium.gateway.settlement.lag";
+
     private static final long STUCK_NANOS = 500_000_000L;
 
     private volatile @Nullable Thread writer;
+    private final Timer lag;
 
-    private record Queued(long sequence, Settlement settlement) {}
+    /** {@code submittedAt}: System.nanoTime() when the settlement was submitted, for its lag. */
+    private record Queued(long sequence, Settlement settlement, long submittedAt) {}
 
     SettlementWriter(
             SettlementCodec codec,
@@ -97,7 +104,15 @@ public class SettlementWriter implements SmartLifecycle {
             @Value("${atrium.database.embedded.ephemeral:false}") boolean ephemeralDatabase,
             @Value("${atrium.gateway.journal-sync-interval:PT0.2S}") Duration syncInterval,
             @Value("${atrium.gateway.settle-batch:512}") int batch,
-            @Value("${atrium.gateway.settle-max-pending:8192}") int maxPending) {
+            @Value("${atrium.gateway.settle-max-pending:8192}") int maxPending,
+            MeterRegistry metrics) {
+        this.lag = Timer.builder(LAG_METRIC)
+                .description("From a leased call's settlement being submitted to its commit")
+                .publishPercentiles(0.5, 0.99)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(10))
+                .register(metrics);
         this.maxPending = Math.max(1, maxPending);
         this.codec = codec;
         this.usage = usage;
@@ -148,7 +163,7 @@ public class SettlementWriter implements SmartLifecycle {
         submitLock.lock();
         try {
             long seq = j.append(bytes);
-            queue.add(new Queued(seq, s));
+            queue.add(new Queued(seq, s, System.nanoTime()));
             submitted = seq;
         } finally {
             submitLock.unlock();
@@ -214,6 +229,7 @@ public class SettlementWriter implements SmartLifecycle {
                 }
                 failing = false;
                 advance(taken.getLast().sequence());
+                recordLag(taken);
                 taken.clear();
                 backoff = 50;
             } catch (InterruptedException e) {
@@ -261,6 +277,12 @@ public class SettlementWriter implements SmartLifecycle {
             }
         });
         leases.committed(settlements.stream().map(Settlement::charge).toList());
+    }
+
+    /** Each settlement's lag: from its submit to the commit of its batch. */
+    private void recordLag(List<Queued> committedNow) {
+        long now = System.nanoTime();
+        for (Queued q : committedNow) lag.record(now - q.submittedAt(), TimeUnit.NANOSECONDS);
     }
 
     private void advance(long sequence) {
