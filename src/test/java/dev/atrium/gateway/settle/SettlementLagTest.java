@@ -32,15 +32,16 @@ import org.springframework.test.context.TestPropertySource;
 /**
  * SETTLEMENT-LAG: the product promises that in normal operation an answered call's settlement is
  * committed within 100 ms at p99. A steady, moderate load of calls admitted from a credit lease
- * (300 a second for 4 seconds) goes through the settlement writer into the embedded PostgreSQL;
- * the writer's own timer ({@value SettlementWriter#LAG_METRIC}, submit to commit, as the
- * Prometheus endpoint shows it) must then answer p99 ≤ 100 ms. A node of its own (its own meter
+ * (200 a second for 4 seconds, after a second of the same to warm up) goes through the settlement
+ * writer into the embedded PostgreSQL; the writer's own timer ({@value SettlementWriter#LAG_METRIC},
+ * submit to commit), as the Prometheus endpoint shows it, must then have at least 99 % of those
+ * settlements in its 100 ms bucket: p99 ≤ 100 ms. A node of its own (its own meter
  * registry and journal), so that no other test's settlements, or outages, are in the figure.
  */
 @IntegrationTest
 @TestPropertySource(properties = "atrium.gateway.journal-dir=target/test-journals/lag")
 class SettlementLagTest {
-    private static final int PER_SECOND = 300;
+    private static final int PER_SECOND = 200;
     private static final int SECONDS = 4;
 
     @Autowired
@@ -85,46 +86,76 @@ class SettlementLagTest {
                 failure.compareAndSet(null, e);
             }
         };
-        // The path becomes busy and gets its lease.
+        // The path becomes busy and gets its lease; then a second of the same load warms the writer up.
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             call.run();
             return leased.get() > 0;
         });
-        long before = snapshot().count();
+        run(call, leased, PER_SECOND);
+        assertThat(writer.awaitCommitted(Duration.ofSeconds(10))).isTrue();
+        Scrape before = scrape(owner);
 
+        int calls = run(call, leased, PER_SECOND * SECONDS);
+        assertThat(failure.get()).isNull();
+        assertThat(writer.awaitCommitted(Duration.ofSeconds(10))).isTrue();
+        Scrape after = scrape(owner);
+
+        long settled = after.count() - before.count();
+        long withinPromise = after.within100ms() - before.within100ms();
+        HistogramSnapshot lag = metrics.get(SettlementWriter.LAG_METRIC).timer().takeSnapshot();
+        System.out.printf(
+                "SETTLEMENT-LAG: %d leased calls at %d/s: %d settlements, %.2f%% committed within 100 ms;"
+                        + " timer (warm-up included) p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                calls,
+                PER_SECOND,
+                settled,
+                100.0 * withinPromise / Math.max(1, settled),
+                percentile(lag, 0.5),
+                percentile(lag, 0.99),
+                lag.max(TimeUnit.MILLISECONDS));
+        assertThat(settled).isGreaterThanOrEqualTo(calls);
+        // p99 ≤ 100 ms: at least 99 % of the settlements in the le="0.1" bucket.
+        assertThat((double) withinPromise / settled)
+                .as("share of settlements committed within 100 ms")
+                .isGreaterThanOrEqualTo(0.99);
+    }
+
+    /** Runs the load at {@link #PER_SECOND} until {@code n} more calls were admitted from the lease. */
+    private static int run(Runnable call, AtomicInteger leased, int n) throws InterruptedException {
+        int start = leased.get();
         ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
         try {
-            long periodMicros = 1_000_000L / PER_SECOND;
-            var load = clock.scheduleAtFixedRate(call, 0, periodMicros, TimeUnit.MICROSECONDS);
-            await().atMost(Duration.ofSeconds(SECONDS * 5L))
-                    .until(() -> leased.get() >= PER_SECOND * SECONDS * 9 / 10 || failure.get() != null);
+            var load = clock.scheduleAtFixedRate(call, 0, 1_000_000L / PER_SECOND, TimeUnit.MICROSECONDS);
+            await().atMost(Duration.ofSeconds(n / PER_SECOND * 5L + 10)).until(() -> leased.get() - start >= n);
             load.cancel(false);
         } finally {
             clock.shutdown();
             assertThat(clock.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         }
-        assertThat(failure.get()).isNull();
-        assertThat(writer.awaitCommitted(Duration.ofSeconds(10))).isTrue();
-
-        HistogramSnapshot lag = snapshot();
-        assertThat(lag.count() - before).isGreaterThanOrEqualTo(PER_SECOND * SECONDS * 9 / 10);
-        double p99 = 0;
-        for (var v : lag.percentileValues()) {
-            if (v.percentile() == 0.99) p99 = v.value(TimeUnit.MILLISECONDS);
-        }
-        System.out.printf(
-                "SETTLEMENT-LAG: %d leased calls at %d/s: lag p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-                lag.count() - before, PER_SECOND, percentile(lag, 0.5), p99, lag.max(TimeUnit.MILLISECONDS));
-        assertThat(p99).as("p99 settlement lag, ms").isPositive().isLessThanOrEqualTo(100.0);
-
-        // The same timer on the metrics endpoint the project exposes.
-        var scrape = owner.get("/actuator/prometheus");
-        assertThat(scrape.status()).isEqualTo(200);
-        assertThat(scrape.body()).contains("atrium_gateway_settlement_lag_seconds");
+        return leased.get() - start;
     }
 
-    private HistogramSnapshot snapshot() {
-        return metrics.get(SettlementWriter.LAG_METRIC).timer().takeSnapshot();
+    /** The lag timer as Prometheus scrapes it: settlements so far, and those committed within 100 ms. */
+    private record Scrape(long count, long within100ms) {}
+
+    private static Scrape scrape(dev.atrium.support.Api owner) {
+        var r = owner.get("/actuator/prometheus");
+        assertThat(r.status()).isEqualTo(200);
+        long count = -1, within = -1;
+        for (String line : r.body().lines().toList()) {
+            if (line.startsWith("atrium_gateway_settlement_lag_seconds_count")) count = value(line);
+            if (line.startsWith("atrium_gateway_settlement_lag_seconds_bucket") && line.contains("le=\"0.1\""))
+                within = value(line);
+        }
+        assertThat(count).as("atrium_gateway_settlement_lag_seconds_count").isNotNegative();
+        assertThat(within)
+                .as("atrium_gateway_settlement_lag_seconds_bucket{le=\"0.1\"}")
+                .isNotNegative();
+        return new Scrape(count, within);
+    }
+
+    private static long value(String line) {
+        return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
     }
 
     private static double percentile(HistogramSnapshot s, double p) {
