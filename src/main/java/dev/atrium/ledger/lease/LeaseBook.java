@@ -8,6 +8,7 @@ import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.HoldId;
+import dev.atrium.ledger.InsufficientCredits;
 import dev.atrium.ledger.internal.Account;
 import dev.atrium.ledger.internal.Book;
 import dev.atrium.ledger.internal.FundingRows;
@@ -27,6 +28,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -286,8 +288,8 @@ public class LeaseBook {
      * is decided by the ledger's rules ({@link Operation.CaptureFromLease}): from what its lease
      * holds while it is open and holds enough, else (the lease was returned or expired: its node
      * came back late) from the lease's source account as far as that has the credits; a
-     * reservation is captured once. Three statements whatever the batch holds: the leases locked,
-     * the accounts created and locked, then every balance, lease and transfer written at once.
+     * reservation is captured once. Two round trips whatever the batch holds: the leases and the
+     * accounts locked, then every balance, lease and transfer written at once.
      * Returns the charges that found nothing to take.
      */
     @Transactional(propagation = Propagation.MANDATORY)
@@ -295,28 +297,37 @@ public class LeaseBook {
         List<Charge> unpaid = new ArrayList<>();
         if (charges.isEmpty()) return unpaid;
         Instant now = clock.instant();
-        // 1. The leases, locked in (org, id) order (as holds are).
+        // 1. The leases, then the accounts the charges move credits between (their held and spent
+        // accounts, and the source of a closed lease), each set locked in (org, id) order: one round trip.
         Set<LeaseCaptureSql.LeaseKey> leaseKeys = new TreeSet<>(LEASE_ORDER);
-        for (Charge c : charges)
+        Set<AccountKey> accounts = new TreeSet<>();
+        for (Charge c : charges) {
             leaseKeys.add(new LeaseCaptureSql.LeaseKey(c.org().value(), c.lease()));
+            accounts.add(AccountKey.of(c.org(), Account.held(c.workspace())));
+            accounts.add(AccountKey.of(c.org(), Account.spent(c.workspace(), c.category())));
+        }
+        LeaseCaptureSql.Locked locked = captures.lock(leaseKeys, accounts);
         MapState state = new MapState();
         Map<LeaseCaptureSql.LeaseKey, Long> capturedBefore = new HashMap<>();
-        for (Row r : captures.lockLeases(leaseKeys)) {
+        Map<String, Long> charged = new HashMap<>();
+        for (Row r : locked.leases()) {
             state.putLease(r.decidable());
             capturedBefore.put(new LeaseCaptureSql.LeaseKey(r.org().value(), r.id()), r.captured());
         }
-        // 2. The accounts the charges may move credits between, locked in (org, id) order.
-        Set<AccountKey> accounts = new TreeSet<>();
+        // 2. Rarely, more: a new spent account, or the source of a lease unknown here or too small
+        // for this batch's charges (locked after the others; only after a node came back late).
+        Map<AccountKey, Long> balances = new HashMap<>(locked.balances());
         for (Charge c : charges) {
             var lease = state.lease(c.org(), c.lease());
-            accounts.add(AccountKey.of(c.org(), Account.held(c.workspace())));
-            accounts.add(AccountKey.of(c.org(), Account.spent(c.workspace(), c.category())));
-            accounts.add(
-                    lease == null
-                            ? AccountKey.of(c.org(), Account.POOL)
-                            : new AccountKey(c.org().value(), lease.sourceAccount()));
+            long wanted = charged.merge(c.org().value() + "/" + c.lease(), Math.max(0, c.amount()), Long::sum);
+            if (lease == null || !lease.open() || lease.uncaptured() < wanted) {
+                accounts.add(
+                        lease == null
+                                ? AccountKey.of(c.org(), Account.POOL)
+                                : new AccountKey(c.org().value(), lease.sourceAccount()));
+            }
         }
-        Map<AccountKey, Long> balances = captures.ensureAndLockAccounts(accounts);
+        if (!balances.keySet().containsAll(accounts)) balances = captures.ensureAndLockAccounts(accounts);
         for (AccountKey k : accounts) state.putAccount(k, balances.getOrDefault(k, 0L));
         // 3. Each charge decided in order against the locked rows.
         List<Transfer> transfers = new ArrayList<>(charges.size());
@@ -335,7 +346,7 @@ public class LeaseBook {
                 case Outcome.Decided d -> transfers.addAll(d.effects().transfers());
                 case Outcome.Refused r -> {
                     // 402: a late charge its lease's source cannot pay; 409: the same reservation twice.
-                    if (r.refusal() instanceof dev.atrium.ledger.InsufficientCredits) unpaid.add(c);
+                    if (r.refusal() instanceof InsufficientCredits) unpaid.add(c);
                 }
             }
         }
@@ -409,7 +420,7 @@ public class LeaseBook {
                     t.note(),
                     t.at());
         }
-        var after = java.util.Objects.requireNonNull(decided.effects().lease());
+        var after = Objects.requireNonNull(decided.effects().lease());
         long rest = after.returned() - lease.returned();
         jdbc.sql("UPDATE credit_leases SET returned = returned + :rest, status = :status, closed_at = :closed "
                         + "WHERE org_id = :org AND id = :id")

@@ -4,77 +4,131 @@ import dev.atrium.common.Ids;
 import dev.atrium.ledger.internal.Account;
 import dev.atrium.ledger.internal.decide.AccountKey;
 import dev.atrium.ledger.internal.decide.Transfer;
+import java.sql.Array;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.jdbc.core.ConnectionCallback;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
- * The statements of a batch of lease captures (the settlement writer's): three round trips
- * whatever the batch holds — lock its leases, lock its accounts (creating a new spent account
- * first), write everything —
+ * The statements of a batch of lease captures (the settlement writer's): two round trips
+ * whatever the batch holds — lock its leases and its accounts (two statements sent at once), then
+ * write everything —
  * each over arrays of keys, in the ledger's lock order (lease rows, then accounts by org and id).
  */
 @Component
 class LeaseCaptureSql {
     private final JdbcClient jdbc;
+    private final JdbcTemplate template;
 
     /** A lease by organization and id. */
     record LeaseKey(String org, String id) {}
 
-    LeaseCaptureSql(JdbcClient jdbc) {
+    LeaseCaptureSql(JdbcClient jdbc, JdbcTemplate template) {
         this.jdbc = jdbc;
+        this.template = template;
     }
 
-    /** The leases, locked in (org, id) order; absent ones are missing from the answer. */
-    List<LeaseBook.Row> lockLeases(Collection<LeaseKey> keys) {
-        String[] orgs = keys.stream().map(LeaseKey::org).toArray(String[]::new);
-        String[] ids = keys.stream().map(LeaseKey::id).toArray(String[]::new);
-        return jdbc.sql("SELECT " + LeaseBook.COLUMNS + " FROM credit_leases WHERE (org_id, id) IN "
-                        + "(SELECT o, i FROM unnest(CAST(:orgs AS text[]), CAST(:ids AS text[])) AS t(o, i)) "
-                        + "ORDER BY org_id COLLATE \"C\", id COLLATE \"C\" FOR UPDATE")
-                .param("orgs", orgs)
-                .param("ids", ids)
-                .query(LeaseBook::map)
-                .list();
+    /** What {@link #lock} locked: the leases found, and the balances of the accounts found. */
+    record Locked(List<LeaseBook.Row> leases, Map<AccountKey, Long> balances) {}
+
+    private static final String LOCK_LEASES = "SELECT " + LeaseBook.COLUMNS
+            + " FROM credit_leases WHERE (org_id, id) IN (SELECT o, i FROM unnest(?::text[], ?::text[]) AS t(o, i))"
+            + " ORDER BY org_id COLLATE \"C\", id COLLATE \"C\" FOR UPDATE";
+
+    // The accounts asked for, and the source accounts of those leases that are closed (their charges
+    // are taken from there): the leases are locked by the statement before, so their status holds.
+    private static final String LOCK_ACCOUNTS = """
+            SELECT org_id, id, balance FROM ledger_accounts
+            WHERE (org_id, id) IN (SELECT o, i FROM unnest(?::text[], ?::text[]) AS t(o, i)
+                                   UNION
+                                   SELECT l.org_id, l.source_account FROM credit_leases l
+                                   WHERE (l.org_id, l.id) IN (SELECT o, i FROM unnest(?::text[], ?::text[]) AS t(o, i))
+                                     AND l.status <> 'open')
+            ORDER BY org_id COLLATE "C", id COLLATE "C" FOR NO KEY UPDATE""";
+
+    /**
+     * Locks the leases {@code leases} (in (org, id) order, as holds are), then the accounts {@code
+     * accounts} with the source accounts of those leases already closed (in (org, id) order): both
+     * statements in one round trip.
+     */
+    Locked lock(Collection<LeaseKey> leases, Collection<AccountKey> accounts) {
+        Locked locked = template.execute((ConnectionCallback<Locked>) con -> {
+            try (PreparedStatement ps = con.prepareStatement(LOCK_LEASES + ";\n" + LOCK_ACCOUNTS)) {
+                Array leaseOrgs = con.createArrayOf(
+                        "text", leases.stream().map(LeaseKey::org).toArray());
+                Array leaseIds = con.createArrayOf(
+                        "text", leases.stream().map(LeaseKey::id).toArray());
+                ps.setArray(1, leaseOrgs);
+                ps.setArray(2, leaseIds);
+                ps.setArray(
+                        3,
+                        con.createArrayOf(
+                                "text", accounts.stream().map(AccountKey::org).toArray()));
+                ps.setArray(
+                        4,
+                        con.createArrayOf(
+                                "text", accounts.stream().map(AccountKey::id).toArray()));
+                ps.setArray(5, leaseOrgs);
+                ps.setArray(6, leaseIds);
+                List<LeaseBook.Row> rows = new ArrayList<>();
+                Map<AccountKey, Long> balances = new HashMap<>();
+                if (!ps.execute()) throw new IllegalStateException("the lease lock answered no rows");
+                try (ResultSet rs = ps.getResultSet()) {
+                    for (int n = 0; rs.next(); n++) rows.add(LeaseBook.map(rs, n));
+                }
+                if (!ps.getMoreResults()) throw new IllegalStateException("the account lock answered no rows");
+                try (ResultSet rs = ps.getResultSet()) {
+                    while (rs.next()) balances.put(new AccountKey(rs.getString(1), rs.getString(2)), rs.getLong(3));
+                }
+                return new Locked(rows, balances);
+            }
+        });
+        if (locked == null) throw new IllegalStateException("no connection");
+        return locked;
     }
 
     /**
-     * Locks the accounts {@code keys} in (org, id) order and answers their balances; a spent account
-     * that does not exist yet (a workspace's first charge in a category) is created first, and then
-     * all are locked again in order. One statement when all exist (nearly always).
+     * Locks accounts that {@link #lock} did not (a charge on a lease too small for it, or on an
+     * unknown lease, is taken from a source account), creating the spent accounts among {@code keys}
+     * that do not exist yet (a workspace's first charge in a category); answers the balances of
+     * {@code keys}. Rare: most batches need none of this.
      */
     Map<AccountKey, Long> ensureAndLockAccounts(Collection<AccountKey> keys) {
-        Map<AccountKey, Long> found = lockAccounts(keys);
         List<String> orgs = new ArrayList<>(),
                 ids = new ArrayList<>(),
                 wss = new ArrayList<>(),
                 cats = new ArrayList<>();
         for (AccountKey k : keys) {
-            if (found.containsKey(k) || !k.id().startsWith("spent:")) continue;
+            if (!k.id().startsWith("spent:")) continue;
             Account a = Account.of(k.id());
             orgs.add(k.org());
             ids.add(a.id());
             wss.add(a.workspaceId());
             cats.add(a.category());
         }
-        if (ids.isEmpty()) return found;
-        jdbc.sql("""
-                        INSERT INTO ledger_accounts (org_id, id, kind, workspace_id, category, balance)
-                        SELECT o, i, 'spent', w, c, 0
-                        FROM unnest(CAST(:orgs AS text[]), CAST(:ids AS text[]), CAST(:wss AS text[]),
-                                    CAST(:cats AS text[])) AS t(o, i, w, c)
-                        ON CONFLICT DO NOTHING
-                        """)
-                .param("orgs", orgs.toArray(String[]::new))
-                .param("ids", ids.toArray(String[]::new))
-                .param("wss", wss.toArray(String[]::new))
-                .param("cats", cats.toArray(String[]::new))
-                .update();
+        if (!ids.isEmpty()) {
+            jdbc.sql("""
+                            INSERT INTO ledger_accounts (org_id, id, kind, workspace_id, category, balance)
+                            SELECT o, i, 'spent', w, c, 0
+                            FROM unnest(CAST(:orgs AS text[]), CAST(:ids AS text[]), CAST(:wss AS text[]),
+                                        CAST(:cats AS text[])) AS t(o, i, w, c)
+                            ON CONFLICT DO NOTHING
+                            """)
+                    .param("orgs", orgs.toArray(String[]::new))
+                    .param("ids", ids.toArray(String[]::new))
+                    .param("wss", wss.toArray(String[]::new))
+                    .param("cats", cats.toArray(String[]::new))
+                    .update();
+        }
         return lockAccounts(keys);
     }
 

@@ -5,6 +5,7 @@ import dev.atrium.common.Credits;
 import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.Hold;
+import dev.atrium.ledger.InsufficientCredits;
 import dev.atrium.ledger.internal.Account;
 import dev.atrium.ledger.internal.Refusals;
 import dev.atrium.ledger.internal.decide.Operation.CaptureFromLease;
@@ -261,7 +262,7 @@ public final class Rules {
                     : new AccountKey(c.org().value(), lease.sourceAccount());
             note = "after lease " + c.lease();
             if (state.balance(debit) < c.amount()) {
-                return new Refused(new dev.atrium.ledger.InsufficientCredits(
+                return new Refused(new InsufficientCredits(
                         "The lease is closed and its source has not enough credits for the charge."));
             }
         }
