@@ -17,7 +17,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -42,7 +44,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  *       commits them in one transaction: their usage events first, with one multi-row insert that
  *       skips events already stored (by their reservation id, so a settlement applied twice is
  *       recognised), then the lease captures of those that were new ({@link CreditLeases#capture})
- *       and their history turns. Then it checkpoints the journal (at most once per sync interval).
+ *       and their history turns. The journal is checkpointed apart, once per sync interval.
  *   <li>A failed commit (the database is down) is retried, in order, until it succeeds; nothing is
  *       dropped, and the journal keeps everything meanwhile.
  *   <li>At start, before the node takes calls, what the journal holds past its checkpoint is
@@ -79,8 +81,13 @@ public class SettlementWriter implements SmartLifecycle {
     private volatile boolean running;
     /** The last attempt to commit failed; cleared by the next commit. */
     private volatile boolean failing;
-    /** When the journal was last checkpointed (System.nanoTime()). */
-    private long lastCheckpoint = System.nanoTime();
+    /**
+     * Checkpoints the journal at what is committed, once per sync interval, off the writer's thread:
+     * a checkpoint costs fsyncs (and waits for the journal's own sync), which would otherwise delay
+     * the next batch; replaying a few already committed settlements after a kill costs nothing
+     * (each is recognised by its reservation id).
+     */
+    private volatile @Nullable ScheduledExecutorService checkpointer;
     /** When the batch being committed now was started (System.nanoTime()), 0 when none is. */
     private volatile long attemptStarted;
 
@@ -289,11 +296,7 @@ public class SettlementWriter implements SmartLifecycle {
         for (Queued q : committedNow) lag.record(now - q.submittedAt(), TimeUnit.NANOSECONDS);
     }
 
-    /**
-     * Publishes a commit (waiting readers go on at once), then checkpoints the journal at most once
-     * per sync interval: a checkpoint costs two fsyncs, and replaying a few already committed
-     * settlements after a kill costs nothing (each is recognised by its reservation id).
-     */
+    /** Publishes a commit: waiting readers go on at once. The journal is checkpointed apart ({@link #checkpointer}). */
     private void advance(long sequence) {
         progress.lock();
         try {
@@ -302,11 +305,6 @@ public class SettlementWriter implements SmartLifecycle {
         } finally {
             progress.unlock();
         }
-        long now = System.nanoTime();
-        if (now - lastCheckpoint >= syncInterval.toNanos()) {
-            checkpoint(sequence);
-            lastCheckpoint = now;
-        }
     }
 
     private void checkpoint(long sequence) {
@@ -314,7 +312,7 @@ public class SettlementWriter implements SmartLifecycle {
         if (j == null) return;
         try {
             j.checkpoint(sequence);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             log.warn("could not checkpoint the settlement journal at {}: {}", sequence, e.toString());
         }
     }
@@ -374,6 +372,11 @@ public class SettlementWriter implements SmartLifecycle {
         }
         running = true;
         writer = Thread.ofPlatform().daemon().name("settlement-writer").start(this::write);
+        ScheduledExecutorService c = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("settlement-checkpoint").factory());
+        long every = Math.max(1, syncInterval.toMillis());
+        c.scheduleWithFixedDelay(() -> checkpoint(committed), every, every, TimeUnit.MILLISECONDS);
+        checkpointer = c;
     }
 
     @Override
@@ -384,6 +387,16 @@ public class SettlementWriter implements SmartLifecycle {
         if (t != null) {
             try {
                 t.join(30_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        ScheduledExecutorService c = checkpointer;
+        checkpointer = null;
+        if (c != null) {
+            c.shutdown();
+            try {
+                c.awaitTermination(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
