@@ -102,7 +102,7 @@ public final class LedgerHotPoolBench {
 
             CpuMeter meter = new CpuMeter(Path.of(dataDir).resolve("postgres"));
             PairLoop.Result atrium = null;
-            if (!only.equals("naive")) {
+            if (only.isEmpty() || only.equals("atrium")) {
                 atrium = atrium(ctx, jdbc, meter, threads, warmup, duration, holdAmount, captureAmount);
                 System.out.println(atrium.line());
                 System.out.println("  [load average after this phase: " + load() + "]");
@@ -226,6 +226,19 @@ public final class LedgerHotPoolBench {
         long events =
                 jdbc.sql("SELECT count(*) FROM usage_events").query(Long.class).single() - eventsBefore;
         leases.returnAll(java.time.Duration.ofSeconds(10));
+        var lag = ctx.getBean(io.micrometer.core.instrument.MeterRegistry.class)
+                .get(SettlementWriter.LAG_METRIC)
+                .timer()
+                .takeSnapshot();
+        double p50 = 0, p99 = 0;
+        for (var v : lag.percentileValues()) {
+            if (v.percentile() == 0.5) p50 = v.value(java.util.concurrent.TimeUnit.MILLISECONDS);
+            if (v.percentile() == 0.99) p99 = v.value(java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+        System.out.printf(
+                "  settlement lag (submit to commit, %d settlements, warm-up included, callers never waiting):"
+                        + " p50 %.1f ms  p99 %.1f ms  max %.1f ms%n",
+                lag.count(), p50, p99, lag.max(java.util.concurrent.TimeUnit.MILLISECONDS));
         var inv = reports.invariant(org);
         System.out.printf(
                 "  after the run: writer drained %s in %d ms; %d calls settled (usage events); invariant %s"

@@ -11,6 +11,7 @@ import dev.atrium.ledger.internal.decide.AccountKey;
 import dev.atrium.ledger.internal.decide.CounterKey;
 import dev.atrium.ledger.internal.decide.Effects;
 import dev.atrium.ledger.internal.decide.HoldRow;
+import dev.atrium.ledger.internal.decide.LeaseRow;
 import dev.atrium.ledger.internal.decide.MapState;
 import dev.atrium.ledger.internal.decide.Operation;
 import dev.atrium.ledger.internal.decide.Operation.Resolution;
@@ -36,10 +37,13 @@ import org.junit.jupiter.api.Test;
  * (pool or budget funded, with or without overflow, workspace and member spend limits), then runs
  * holds, captures, voids, expiries with and without recorded progress, second resolutions,
  * captures above the hold and negative ones, with time passing, limits changing, budgets moving
- * and workspaces archived and deleted between them. After every step: the same outcome (admitted,
+ * and workspaces archived and deleted between them; and credit leases: grown by holds decided for
+ * them, captured from by calls (within what they hold, beyond it, after they closed, twice under
+ * one reservation, for nothing, for a negative amount) and given back in parts or closed. After every step: the same outcome (admitted,
  * or refused with the same code), the same balances and spend counters, the journal entries the
  * rules promise, conservation (every account sums to zero with {@code grants}), no balance below
- * zero but grants', every limit a hold counted on within its cap, and a hold resolved once.
+ * zero but grants', every limit a hold counted on within its cap, a hold and a reservation
+ * resolved once, and no lease giving out more than it was granted.
  *
  * <p>{@code -Datrium.rules.sequences=N} runs N sequences; {@code -Datrium.rules.seed=S} starts
  * from seed S (a failure prints the seed of its sequence).
@@ -74,7 +78,16 @@ class DecisionRulesPropertyTest {
                         "expire ok",
                         "expire hold_open",
                         "expire hold_resolved",
-                        "deletion_return");
+                        "deletion_return",
+                        "lease grow ok",
+                        "lease capture ok",
+                        "lease capture after lease",
+                        "lease capture hold_resolved",
+                        "lease capture insufficient_credits",
+                        "lease capture validation_failed",
+                        "lease give-back ok",
+                        "lease give-back lease_closed",
+                        "lease deletion_return");
         assertThat(stats.get("hold ok")).isGreaterThan(SEQUENCES * 5);
     }
 
@@ -90,6 +103,8 @@ class DecisionRulesPropertyTest {
         private final List<String> workspaces = new ArrayList<>();
         private final List<UserId> users = new ArrayList<>();
         private final List<String> holdIds = new ArrayList<>();
+        private final List<String> leaseIds = new ArrayList<>();
+        private final List<String> reservations = new ArrayList<>();
         private int step;
         private String op = "setup";
 
@@ -126,6 +141,10 @@ class DecisionRulesPropertyTest {
             for (step = 1; step <= steps; step++) {
                 next();
                 compare();
+                if (random.nextInt(3) == 0) {
+                    leaseStep();
+                    compare();
+                }
             }
         }
 
@@ -315,6 +334,178 @@ class DecisionRulesPropertyTest {
             sync();
         }
 
+        // ---- credit leases ------------------------------------------------------------------------
+
+        private void leaseStep() {
+            int pick = random.nextInt(10);
+            if (pick < 3 || leaseIds.isEmpty()) growLease();
+            else if (pick < 8) captureFromLease();
+            else giveBack();
+        }
+
+        /** A hold decided for a lease on a workspace's path (no overflow: a lease draws on one account). */
+        private void growLease() {
+            String ws = anyWorkspace();
+            var w = model.workspaces.get(ws);
+            if (w.funding.overflowToPool()) return;
+            UserId user = random.nextInt(3) == 0 ? null : users.get(random.nextInt(users.size()));
+            long amount = holdAmount(ws, user);
+            Duration ttl = Duration.ofMinutes(2);
+            op = "grow a lease by " + amount + " in " + ws + " for " + user;
+            Operation.Standing standing = w.status.equals("deleted")
+                    ? Operation.Standing.MISSING
+                    : w.active() ? Operation.Standing.ACTIVE : Operation.Standing.ARCHIVED;
+            var reserve = Operation.Reserve.of(
+                    new HoldRequest(
+                            org, new WorkspaceId(ws), user, Credits.ofMicros(amount), Category.CHAT, null, ttl, ACTOR),
+                    new HoldId(id("hold_")),
+                    standing,
+                    w.funding,
+                    model.now,
+                    model.now.plus(ttl));
+            reserve.counters().forEach(k -> state.counters().putIfAbsent(k, 0L));
+            reserve.accounts().forEach(k -> state.balances().putIfAbsent(k, 0L));
+            Outcome outcome = Rules.decide(reserve, state);
+            String hold = outcome instanceof Outcome.Decided ? reserve.id().value() : null;
+            agree(
+                    "lease grow",
+                    model.hold(
+                            new ReferenceLedger.HoldAsk(
+                                    ws, user == null ? null : user.value(), amount, Category.CHAT, ttl),
+                            hold),
+                    outcome);
+            if (hold == null) return;
+            var h = model.holds.get(hold);
+            // Grows an open lease on the same path, else opens one.
+            String lease = leaseIds.stream()
+                    .filter(id -> {
+                        var l = model.leases.get(id);
+                        return l.open
+                                && l.ws == h.ws
+                                && Objects.equals(l.user, h.user)
+                                && l.source.equals(h.source)
+                                && Objects.equals(l.wsPeriod, h.wsPeriod)
+                                && Objects.equals(l.memberPeriod, h.memberPeriod);
+                    })
+                    .findFirst()
+                    .orElseGet(() -> {
+                        String id = id("lse_");
+                        leaseIds.add(id);
+                        return id;
+                    });
+            state.putLease(leaseRow(model.growLease(hold, lease)));
+        }
+
+        /** A call's charge on a lease: mostly within it, sometimes beyond, late, twice, nothing or negative. */
+        private void captureFromLease() {
+            String lease = random.nextInt(20) == 0 ? id("lse_") : leaseIds.get(random.nextInt(leaseIds.size()));
+            var l = model.leases.get(lease);
+            String ws = l == null ? anyWorkspace() : l.ws.id;
+            UserId user = l == null || l.user == null ? null : new UserId(l.user);
+            String reservation = !reservations.isEmpty() && random.nextInt(12) == 0
+                    ? reservations.get(random.nextInt(reservations.size()))
+                    : id("rsv_");
+            long left = l == null ? CREDIT : Math.max(0, l.uncaptured());
+            int shape = random.nextInt(40);
+            long amount = shape == 0
+                    ? -1L - random.nextInt(5)
+                    : shape < 3
+                            ? 0L
+                            : shape < 8
+                                    ? left + 1 + random.nextInt(1000)
+                                    : shape < 12 ? left : 1 + (long) (random.nextDouble() * Math.max(left, 1));
+            Category category = Category.values()[random.nextInt(3)];
+            op = "capture " + amount + " from lease " + lease + " under " + reservation;
+            boolean fromLease = l != null && l.open && l.uncaptured() >= amount;
+            String source = l == null ? "pool" : l.source;
+            state.balances().putIfAbsent(new AccountKey(org.value(), "held:" + ws), 0L);
+            state.balances().putIfAbsent(new AccountKey(org.value(), "spent:" + ws + ":" + category.wire()), 0L);
+            state.balances().putIfAbsent(new AccountKey(org.value(), source), 0L);
+            Outcome outcome = Rules.decide(
+                    new Operation.CaptureFromLease(
+                            org, lease, reservation, new WorkspaceId(ws), user, category, amount, ACTOR, model.now),
+                    state);
+            agree(
+                    "lease capture",
+                    model.captureFromLease(
+                            lease, reservation, ws, user == null ? null : user.value(), category, amount),
+                    outcome);
+            if (!(outcome instanceof Outcome.Decided d)) return;
+            reservations.add(reservation);
+            check(d.effects().hold() == null && !d.effects().created(), "a lease capture touches no hold");
+            List<String> expected = new ArrayList<>();
+            if (amount > 0) {
+                String spent = "spent:" + ws + ":" + category.wire();
+                if (fromLease) {
+                    expected.add(entry("held:" + ws, spent, amount, "capture", "lease " + lease));
+                } else {
+                    expected.add(entry(source, spent, amount, "capture", "after lease " + lease));
+                    count("lease capture after lease");
+                }
+            }
+            expectTransfers(d.effects(), expected);
+            check(d.effects().counterDeltas().isEmpty(), "a lease capture counts nothing anew");
+            if (l != null) sameLease(lease);
+            check(state.reservationResolved(org, reservation), "the reservation is resolved once decided");
+        }
+
+        /** A lease gives back a part of what it holds, or closes. */
+        private void giveBack() {
+            String lease = random.nextInt(20) == 0 ? id("lse_") : leaseIds.get(random.nextInt(leaseIds.size()));
+            var l = model.leases.get(lease);
+            boolean close = random.nextBoolean();
+            long amount = l == null ? CREDIT : (long) (random.nextDouble() * 1.5 * Math.max(l.uncaptured(), 1));
+            op = (close ? "close lease " : "give back " + amount + " of lease ") + lease;
+            var row = state.lease(org, lease);
+            if (row != null) {
+                row.counters().forEach(k -> state.counters().putIfAbsent(k, 0L));
+                state.balances()
+                        .putIfAbsent(
+                                new AccountKey(
+                                        org.value(), "held:" + row.workspace().value()),
+                                0L);
+                state.balances().putIfAbsent(new AccountKey(org.value(), row.sourceAccount()), 0L);
+                state.balances().putIfAbsent(AccountKey.of(org, Account.POOL), 0L);
+            }
+            long before = l == null ? 0 : l.uncaptured();
+            Outcome outcome = Rules.decide(new Operation.GiveBack(org, lease, amount, close, model.now), state);
+            agree("lease give-back", model.giveBack(lease, amount, close), outcome);
+            if (!(outcome instanceof Outcome.Decided d)) return;
+            long rest = close ? before : Math.min(amount, before);
+            String ws = l.ws.id;
+            List<String> expected = new ArrayList<>();
+            if (rest > 0) {
+                expected.add(entry("held:" + ws, l.source, rest, "release", "lease returned"));
+                if (l.source.startsWith("budget:") && l.ws.status.equals("deleted")) {
+                    expected.add(entry(l.source, "pool", rest, "deletion_return", "lease returned"));
+                    count("lease deletion_return");
+                }
+            }
+            expectTransfers(d.effects(), expected);
+            sameLease(lease);
+        }
+
+        private LeaseRow leaseRow(ReferenceLedger.MLease l) {
+            return new LeaseRow(
+                    org,
+                    l.id,
+                    new WorkspaceId(l.ws.id),
+                    l.user == null ? null : new UserId(l.user),
+                    l.source,
+                    l.amount,
+                    l.captured,
+                    l.returned,
+                    l.open,
+                    l.wsPeriod,
+                    l.memberPeriod);
+        }
+
+        private void sameLease(String id) {
+            LeaseRow row = Objects.requireNonNull(state.lease(org, id));
+            LeaseRow expected = leaseRow(model.leases.get(id));
+            check(row.equals(expected), "lease row " + row + ", model " + expected);
+        }
+
         // ---- the state the rules decide against, mirrored from the model -------------------------
 
         /**
@@ -327,6 +518,8 @@ class DecisionRulesPropertyTest {
             state.counters().clear();
             model.counters.forEach((key, used) -> state.putCounter(counterKey(key), used));
             for (var h : model.holds.values()) state.putHold(row(h));
+            for (var l : model.leases.values()) state.putLease(leaseRow(l));
+            for (String r : model.chargedReservations) state.markResolved(org, r);
             for (var w : model.workspaces.values()) {
                 if (w.status.equals("deleted")) state.markDeleted(org, new WorkspaceId(w.id));
             }
@@ -378,6 +571,10 @@ class DecisionRulesPropertyTest {
                 sum += e.getValue();
             }
             check(sum == 0, "credits created or lost: the accounts sum to " + sum);
+            for (var l : model.leases.values()) {
+                LeaseRow row = state.lease(org, l.id);
+                check(row != null && row.uncaptured() >= 0, "a lease gave out more than it was granted: " + row);
+            }
         }
 
         private void sameRow(String id) {

@@ -116,6 +116,41 @@ final class ReferenceLedger {
         }
     }
 
+    /** A credit lease: a hold that stays open, captured from by many calls, given back in parts. */
+    static final class MLease {
+        final String id;
+        final Ws ws;
+        final @Nullable String user;
+        final String source;
+
+        @Nullable
+        Instant wsPeriod;
+
+        @Nullable
+        Instant memberPeriod;
+
+        long amount;
+        long captured;
+        long returned;
+        boolean open = true;
+
+        MLease(String id, MHold grownFrom) {
+            this.id = id;
+            this.ws = grownFrom.ws;
+            this.user = grownFrom.user;
+            this.source = grownFrom.source;
+            this.wsPeriod = grownFrom.wsPeriod;
+            this.memberPeriod = grownFrom.memberPeriod;
+        }
+
+        long uncaptured() {
+            return amount - captured - returned;
+        }
+    }
+
+    /** A call's charge captured from a lease (or, late, from its source): what a recount counts. */
+    record LeaseCharge(Ws ws, @Nullable String user, long amount, Instant at) {}
+
     /** A grant lot: what is left of a grant, and what of it expired. */
     static final class Lot {
         final String id;
@@ -155,6 +190,9 @@ final class ReferenceLedger {
     final Map<String, Long> counters = new HashMap<>();
     final Map<String, Lot> lots = new LinkedHashMap<>();
     final Set<String> refillRuns = new HashSet<>();
+    final Map<String, MLease> leases = new LinkedHashMap<>();
+    final Set<String> chargedReservations = new HashSet<>();
+    final List<LeaseCharge> leaseCharges = new ArrayList<>();
 
     ReferenceLedger(Instant now) {
         this.now = now;
@@ -282,6 +320,78 @@ final class ReferenceLedger {
         h.resolvedAt = now;
     }
 
+    // ---- credit leases ------------------------------------------------------------------------
+
+    /**
+     * A lease takes or grows by a hold admitted for it (what growing a lease decides): the hold's
+     * credits stay in {@code held} and its counters keep counting them, now as the lease's.
+     */
+    MLease growLease(String holdId, String leaseId) {
+        MHold h = holds.remove(holdId);
+        if (h == null || !h.open()) throw new IllegalStateException("no open hold " + holdId);
+        MLease l = leases.computeIfAbsent(leaseId, id -> new MLease(id, h));
+        if (l.ws != h.ws || !l.source.equals(h.source) || !java.util.Objects.equals(l.user, h.user))
+            throw new IllegalStateException("a lease grows on its own path");
+        l.amount += h.amount;
+        return l;
+    }
+
+    /**
+     * A call's charge on a lease under its reservation id; the expected outcome. From what the lease
+     * holds while open and enough; else from the lease's source (the pool for an unknown lease) when
+     * that has the credits. A reservation is charged once.
+     */
+    @Nullable
+    String captureFromLease(
+            String leaseId, String reservation, String ws, @Nullable String user, Category c, long amount) {
+        if (amount < 0) return "validation_failed";
+        if (chargedReservations.contains(reservation)) return "hold_resolved";
+        MLease l = leases.get(leaseId);
+        Ws w = workspaces.get(ws);
+        if (amount > 0) {
+            if (l != null && l.open && l.uncaptured() >= amount) {
+                l.captured += amount;
+                w.held -= amount;
+            } else {
+                String source = l == null ? "pool" : l.source;
+                Ws budgetOf = source.equals("pool") ? null : workspaces.get(source.substring("budget:".length()));
+                long balance = budgetOf == null ? pool : budgetOf.budget;
+                if (balance < amount) return "insufficient_credits";
+                if (budgetOf == null) pool -= amount;
+                else budgetOf.budget -= amount;
+            }
+            w.spent.merge(c, amount, Long::sum);
+            consume(amount);
+            leaseCharges.add(new LeaseCharge(w, user, amount, now));
+        }
+        chargedReservations.add(reservation);
+        return null;
+    }
+
+    /** A lease gives back up to {@code amount} (all with {@code close}); the expected outcome. */
+    @Nullable
+    String giveBack(String leaseId, long amount, boolean close) {
+        MLease l = leases.get(leaseId);
+        if (l == null || !l.open) return "lease_closed";
+        long rest = close ? l.uncaptured() : Math.min(amount, l.uncaptured());
+        if (rest > 0) {
+            List<String> keys = new ArrayList<>(2);
+            if (l.wsPeriod != null) keys.add(counterKey("workspace", l.ws.id, "", l.wsPeriod));
+            if (l.memberPeriod != null && l.user != null)
+                keys.add(counterKey("member", l.ws.id, l.user, l.memberPeriod));
+            for (String key : keys) {
+                long back = Math.min(rest, Math.max(0, used(key)));
+                if (back > 0) counters.merge(key, -back, Long::sum);
+            }
+            l.ws.held -= rest;
+            if (l.source.equals("pool") || l.ws.status.equals("deleted")) pool += rest;
+            else l.ws.budget += rest;
+        }
+        l.returned += rest;
+        if (close) l.open = false;
+        return null;
+    }
+
     private List<Lot> consumptionOrder() {
         List<Lot> order = new ArrayList<>(lots.values());
         order.sort(CONSUMPTION);
@@ -365,7 +475,8 @@ final class ReferenceLedger {
         }
         if (w.budgetMode() && next.mode() == Funding.Mode.POOL) {
             String budget = "budget:" + w.id;
-            boolean open = holds.values().stream().anyMatch(h -> h.open() && h.source.equals(budget));
+            boolean open = holds.values().stream().anyMatch(h -> h.open() && h.source.equals(budget))
+                    || leases.values().stream().anyMatch(l -> l.open && l.source.equals(budget));
             if (open) return "open_holds";
             pool += w.budget;
             w.budget = 0;
@@ -379,9 +490,17 @@ final class ReferenceLedger {
             String prefix = "member/" + w.id + "/";
             String suffix = "/" + memberPeriod;
             counters.replaceAll((k, v) -> k.startsWith(prefix) && k.endsWith(suffix) ? 0L : v);
-            holds.values().stream()
-                    .filter(h -> h.ws == w && h.user != null)
-                    .map(h -> h.user)
+            java.util.stream.Stream.concat(
+                            holds.values().stream()
+                                    .filter(h -> h.ws == w && h.user != null)
+                                    .map(h -> h.user),
+                            java.util.stream.Stream.concat(
+                                    leases.values().stream()
+                                            .filter(l -> l.ws == w && l.user != null)
+                                            .map(l -> l.user),
+                                    leaseCharges.stream()
+                                            .filter(c -> c.ws() == w && c.user() != null)
+                                            .map(LeaseCharge::user)))
                     .distinct()
                     .forEach(user -> counters.put(
                             counterKey("member", w.id, user, memberPeriod), spentSince(w, user, memberPeriod)));
@@ -390,6 +509,11 @@ final class ReferenceLedger {
             if (h.ws != w || !h.open()) continue;
             if (wsPeriod != null) h.wsPeriod = wsPeriod;
             if (memberPeriod != null && h.user != null) h.memberPeriod = memberPeriod;
+        }
+        for (MLease l : leases.values()) {
+            if (l.ws != w || !l.open) continue;
+            if (wsPeriod != null) l.wsPeriod = wsPeriod;
+            if (memberPeriod != null && l.user != null) l.memberPeriod = memberPeriod;
         }
         w.funding = next;
         return null;
@@ -402,7 +526,10 @@ final class ReferenceLedger {
         return after.period().start(now);
     }
 
-    /** What the workspace (or one member of it) captured since {@code start}, plus what its open holds reserve. */
+    /**
+     * What the workspace (or one member of it) captured since {@code start}, plus what its open holds
+     * and open leases reserve.
+     */
     private long spentSince(Ws w, @Nullable String user, Instant start) {
         long sum = 0;
         for (MHold h : holds.values()) {
@@ -412,6 +539,12 @@ final class ReferenceLedger {
             } else if (h.captured != null && h.resolvedAt != null && !h.resolvedAt.isBefore(start)) {
                 sum += h.captured;
             }
+        }
+        for (MLease l : leases.values()) {
+            if (l.ws == w && (user == null || user.equals(l.user)) && l.open) sum += l.uncaptured();
+        }
+        for (LeaseCharge c : leaseCharges) {
+            if (c.ws() == w && (user == null || user.equals(c.user())) && !c.at().isBefore(start)) sum += c.amount();
         }
         return sum;
     }

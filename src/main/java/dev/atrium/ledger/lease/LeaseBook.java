@@ -8,11 +8,13 @@ import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Category;
 import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.HoldId;
+import dev.atrium.ledger.InsufficientCredits;
 import dev.atrium.ledger.internal.Account;
 import dev.atrium.ledger.internal.Book;
 import dev.atrium.ledger.internal.FundingRows;
 import dev.atrium.ledger.internal.decide.AccountKey;
 import dev.atrium.ledger.internal.decide.CounterKey;
+import dev.atrium.ledger.internal.decide.LeaseRow;
 import dev.atrium.ledger.internal.decide.MapState;
 import dev.atrium.ledger.internal.decide.Operation;
 import dev.atrium.ledger.internal.decide.Outcome;
@@ -22,11 +24,15 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.jspecify.annotations.Nullable;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -41,14 +47,16 @@ import org.springframework.transaction.annotation.Transactional;
  */
 @Repository
 public class LeaseBook {
-    private static final String COLUMNS = "org_id, id, workspace_id, user_id, node_id, source_account, amount, "
+    static final String COLUMNS = "org_id, id, workspace_id, user_id, node_id, source_account, amount, "
             + "captured, returned, ws_period_start, member_period_start, status, expires_at";
     private final JdbcClient jdbc;
     private final FundingRows funding;
     private final Clock clock;
     private final Book ledger;
+    private final LeaseCaptureSql captures;
 
-    LeaseBook(JdbcClient jdbc, FundingRows funding, Clock clock, Book ledger) {
+    LeaseBook(JdbcClient jdbc, FundingRows funding, Clock clock, Book ledger, LeaseCaptureSql captures) {
+        this.captures = captures;
         this.ledger = ledger;
         this.jdbc = jdbc;
         this.funding = funding;
@@ -73,6 +81,22 @@ public class LeaseBook {
         /** What the lease still holds: neither captured nor returned. */
         public long open() {
             return amount - captured - returned;
+        }
+
+        /** The lease as the ledger's rules decide its captures and give-backs. */
+        LeaseRow decidable() {
+            return new LeaseRow(
+                    org,
+                    id,
+                    workspace,
+                    user == null ? null : new UserId(user),
+                    source,
+                    amount,
+                    captured,
+                    returned,
+                    status.equals("open"),
+                    wsPeriod,
+                    memberPeriod);
         }
     }
 
@@ -272,134 +296,89 @@ public class LeaseBook {
 
     /**
      * Captures calls admitted from leases, in the caller's transaction (which also writes their
-     * usage events, so a replayed charge is recognised and skipped before it gets here). A charge
-     * on a lease that is still open is taken from what the lease holds; one on a lease already
-     * returned or expired (its node crashed and came back late) is taken from the lease's source
-     * account, as far as it has the credits; returns the charges that found nothing to take.
+     * usage events, so a replayed charge is recognised and skipped before it gets here). Each charge
+     * is decided by the ledger's rules ({@link Operation.CaptureFromLease}): from what its lease
+     * holds while it is open and holds enough, else (the lease was returned or expired: its node
+     * came back late) from the lease's source account as far as that has the credits; a
+     * reservation is captured once. Two round trips whatever the batch holds: the leases and the
+     * accounts locked, then every balance, lease and transfer written at once.
+     * Returns the charges that found nothing to take.
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public List<Charge> capture(List<Charge> charges) {
         List<Charge> unpaid = new ArrayList<>();
         if (charges.isEmpty()) return unpaid;
         Instant now = clock.instant();
-        // 1. The leases, locked in id order (as holds are).
-        TreeMap<String, Row> leases = new TreeMap<>();
-        for (Charge c : charges) leases.put(c.org().value() + "/" + c.lease(), null);
-        Map<String, Row> rows = new HashMap<>();
-        for (String key : leases.keySet()) {
-            String[] parts = key.split("/", 2);
-            lock(new OrgId(parts[0]), parts[1]).ifPresent(r -> rows.put(key, r));
-        }
-        // 2. What each lease pays, and where the rest comes from.
-        Map<String, Long> capturedBy = new HashMap<>();
-        TreeMap<String, Map<String, Long>> deltas = new TreeMap<>(); // org -> account -> delta
-        List<Object[]> transfers = new ArrayList<>();
+        // 1. The leases, then the accounts the charges move credits between (their held and spent
+        // accounts, and the source of a closed lease), each set locked in (org, id) order: one round trip.
+        Set<LeaseCaptureSql.LeaseKey> leaseKeys = new TreeSet<>(LEASE_ORDER);
+        Set<AccountKey> accounts = new TreeSet<>();
         for (Charge c : charges) {
-            if (c.amount() <= 0) continue;
-            Row lease = rows.get(c.org().value() + "/" + c.lease());
-            String org = c.org().value();
-            Account spent = Account.spent(c.workspace(), c.category());
-            String debit;
-            if (lease != null
-                    && lease.status().equals("open")
-                    && lease.open() - capturedBy.getOrDefault(lease.id(), 0L) >= c.amount()) {
-                capturedBy.merge(lease.id(), c.amount(), Long::sum);
-                debit = Account.held(c.workspace()).id();
-            } else {
-                // The lease is gone: the call was answered, so it is charged from the source if it can be.
-                debit = lease == null ? Account.POOL.id() : lease.source();
-            }
-            deltas.computeIfAbsent(org, k -> new TreeMap<>()).merge(debit, -c.amount(), Long::sum);
-            deltas.get(org).merge(spent.id(), c.amount(), Long::sum);
-            transfers.add(new Object[] {c, debit, spent});
+            leaseKeys.add(new LeaseCaptureSql.LeaseKey(c.org().value(), c.lease()));
+            accounts.add(AccountKey.of(c.org(), Account.held(c.workspace())));
+            accounts.add(AccountKey.of(c.org(), Account.spent(c.workspace(), c.category())));
         }
-        // 3. Accounts, locked in id order; a late charge the source cannot cover is not charged.
-        for (var e : deltas.entrySet()) {
-            OrgId org = new OrgId(e.getKey());
-            for (String id : e.getValue().keySet()) {
-                if (id.startsWith("spent:")) ledger.ensure(org, Account.of(id));
+        LeaseCaptureSql.Locked locked = captures.lock(leaseKeys, accounts);
+        MapState state = new MapState();
+        Map<LeaseCaptureSql.LeaseKey, Long> capturedBefore = new HashMap<>();
+        Map<String, Long> charged = new HashMap<>();
+        for (Row r : locked.leases()) {
+            state.putLease(r.decidable());
+            capturedBefore.put(new LeaseCaptureSql.LeaseKey(r.org().value(), r.id()), r.captured());
+        }
+        // 2. Rarely, more: a new spent account, or the source of a lease unknown here or too small
+        // for this batch's charges (locked after the others; only after a node came back late).
+        Map<AccountKey, Long> balances = new HashMap<>(locked.balances());
+        for (Charge c : charges) {
+            var lease = state.lease(c.org(), c.lease());
+            long wanted = charged.merge(c.org().value() + "/" + c.lease(), Math.max(0, c.amount()), Long::sum);
+            if (lease == null || !lease.open() || lease.uncaptured() < wanted) {
+                accounts.add(
+                        lease == null
+                                ? AccountKey.of(c.org(), Account.POOL)
+                                : new AccountKey(c.org().value(), lease.sourceAccount()));
             }
-            Map<String, Long> balances =
-                    lockAccounts(org, new ArrayList<>(e.getValue().keySet()));
-            for (var d : e.getValue().entrySet()) {
-                long after = balances.getOrDefault(d.getKey(), 0L) + d.getValue();
-                if (after < 0) {
-                    // Only a late charge can get here: drop late charges on this account until it fits.
-                    for (Object[] t : transfers) {
-                        Charge c = (Charge) t[0];
-                        if (after >= 0) break;
-                        if (c.org().equals(org) && t[1].equals(d.getKey()) && !unpaid.contains(c)) {
-                            unpaid.add(c);
-                            after += c.amount();
-                            d.setValue(d.getValue() + c.amount());
-                            e.getValue().merge(((Account) t[2]).id(), -c.amount(), Long::sum);
-                        }
-                    }
+        }
+        if (!balances.keySet().containsAll(accounts)) balances = captures.ensureAndLockAccounts(accounts);
+        for (AccountKey k : accounts) state.putAccount(k, balances.getOrDefault(k, 0L));
+        // 3. Each charge decided in order against the locked rows.
+        List<Transfer> transfers = new ArrayList<>(charges.size());
+        for (Charge c : charges) {
+            var op = new Operation.CaptureFromLease(
+                    c.org(),
+                    c.lease(),
+                    c.reservation(),
+                    c.workspace(),
+                    c.user() == null ? null : new UserId(c.user()),
+                    c.category(),
+                    c.amount(),
+                    c.actor(),
+                    now);
+            switch (Rules.decide(op, state)) {
+                case Outcome.Decided d -> transfers.addAll(d.effects().transfers());
+                case Outcome.Refused r -> {
+                    // 402: a late charge its lease's source cannot pay; 409: the same reservation twice.
+                    if (r.refusal() instanceof InsufficientCredits) unpaid.add(c);
                 }
             }
-            for (var d : e.getValue().entrySet()) {
-                if (d.getValue() != 0) adjust(org, d.getKey(), d.getValue());
-            }
         }
-        List<String> orgs = new ArrayList<>(), ids = new ArrayList<>(), debits = new ArrayList<>();
-        List<String> credits = new ArrayList<>(), wss = new ArrayList<>(), holds = new ArrayList<>();
-        List<@Nullable String> users = new ArrayList<>(), notes = new ArrayList<>();
-        List<String> actorTypes = new ArrayList<>(), actorIds = new ArrayList<>();
-        List<Long> amounts = new ArrayList<>();
-        for (Object[] t : transfers) {
-            Charge c = (Charge) t[0];
-            if (unpaid.contains(c)) continue;
-            orgs.add(c.org().value());
-            ids.add(Ids.next("trf_"));
-            debits.add((String) t[1]);
-            credits.add(((Account) t[2]).id());
-            amounts.add(c.amount());
-            wss.add(c.workspace().value());
-            holds.add(c.reservation());
-            users.add(c.user());
-            actorTypes.add(c.actor().type());
-            actorIds.add(c.actor().id());
-            notes.add(
-                    t[1].equals(Account.held(c.workspace()).id()) ? "lease " + c.lease() : "after lease " + c.lease());
+        // 4. Everything written in one statement.
+        Map<AccountKey, Long> deltas = new TreeMap<>();
+        for (AccountKey k : accounts) {
+            long d = state.balance(k) - balances.getOrDefault(k, 0L);
+            if (d != 0) deltas.put(k, d);
         }
-        if (!ids.isEmpty()) {
-            // One statement for the batch's transfers: one row per call, the call's reservation as its hold.
-            jdbc.sql("""
-                            INSERT INTO ledger_transfers (org_id, id, debit_account, credit_account, amount, kind,
-                                workspace_id, hold_id, grant_id, user_id, actor_type, actor_id, note, created_at)
-                            SELECT o, i, d, c, a, 'capture', w, h, NULL, u, at, ai, n, :now
-                            FROM unnest(CAST(:orgs AS text[]), CAST(:ids AS text[]), CAST(:debits AS text[]),
-                                        CAST(:credits AS text[]), CAST(:amounts AS bigint[]), CAST(:wss AS text[]),
-                                        CAST(:holds AS text[]), CAST(:users AS text[]), CAST(:actorTypes AS text[]),
-                                        CAST(:actorIds AS text[]), CAST(:notes AS text[]))
-                                 AS t(o, i, d, c, a, w, h, u, at, ai, n)
-                            """)
-                    .param("now", ts(now))
-                    .param("orgs", orgs.toArray(String[]::new))
-                    .param("ids", ids.toArray(String[]::new))
-                    .param("debits", debits.toArray(String[]::new))
-                    .param("credits", credits.toArray(String[]::new))
-                    .param("amounts", amounts.toArray(Long[]::new))
-                    .param("wss", wss.toArray(String[]::new))
-                    .param("holds", holds.toArray(String[]::new))
-                    .param("users", users.toArray(String[]::new))
-                    .param("actorTypes", actorTypes.toArray(String[]::new))
-                    .param("actorIds", actorIds.toArray(String[]::new))
-                    .param("notes", notes.toArray(String[]::new))
-                    .update();
-        }
-        Map<String, Row> byId = new HashMap<>();
-        for (Row r : rows.values()) byId.put(r.id(), r);
-        capturedBy.forEach((lease, amount) -> {
-            Row r = byId.get(lease);
-            jdbc.sql("UPDATE credit_leases SET captured = captured + :amount WHERE org_id = :org AND id = :id")
-                    .param("amount", amount)
-                    .param("org", r.org().value())
-                    .param("id", lease)
-                    .update();
+        Map<LeaseCaptureSql.LeaseKey, Long> captured = new TreeMap<>(LEASE_ORDER);
+        capturedBefore.forEach((k, before) -> {
+            var after = state.lease(new OrgId(k.org()), k.id());
+            if (after != null && after.captured() != before) captured.put(k, after.captured() - before);
         });
+        captures.write(deltas, captured, transfers, Timestamp.from(now));
         return unpaid;
     }
+
+    private static final Comparator<LeaseCaptureSql.LeaseKey> LEASE_ORDER =
+            Comparator.comparing(LeaseCaptureSql.LeaseKey::org).thenComparing(LeaseCaptureSql.LeaseKey::id);
 
     /**
      * Gives back up to {@code amount} of what an open lease holds (all of it with {@code close}, and
@@ -410,38 +389,51 @@ public class LeaseBook {
     public long giveBack(OrgId org, String id, long amount, boolean close, String status) {
         Row lease = lock(org, id).orElse(null);
         if (lease == null || !lease.status().equals("open")) return 0;
-        return giveBackLocked(lease, close ? lease.open() : Math.min(amount, lease.open()), close, status);
+        return giveBackLocked(lease, amount, close, status);
     }
 
-    private long giveBackLocked(Row lease, long rest, boolean close, String status) {
+    /** Decided by the ledger's rules ({@link Operation.GiveBack}) against the rows locked here, in lock order. */
+    private long giveBackLocked(Row lease, long amount, boolean close, String status) {
         OrgId org = lease.org();
         Instant now = clock.instant();
-        if (rest > 0) {
-            if (lease.wsPeriod() != null) release(org, "workspace", lease.workspace(), "", lease.wsPeriod(), rest);
-            if (lease.memberPeriod() != null && lease.user() != null)
-                release(org, "member", lease.workspace(), lease.user(), lease.memberPeriod(), rest);
-            Account held = Account.held(lease.workspace());
-            boolean deletedBudget = lease.source().startsWith("budget:")
-                    && funding.find(org, lease.workspace()).isEmpty();
-            List<String> accounts = new ArrayList<>(List.of(held.id(), lease.source()));
-            if (deletedBudget) accounts.add(Account.POOL.id());
-            lockAccounts(org, accounts);
-            move(org, held.id(), lease.source(), rest);
-            transfer(org, held.id(), lease.source(), rest, "release", lease, null, Actor.SYSTEM, "lease returned");
-            if (deletedBudget) {
-                move(org, lease.source(), Account.POOL.id(), rest);
-                transfer(
-                        org,
-                        lease.source(),
-                        Account.POOL.id(),
-                        rest,
-                        "deletion_return",
-                        lease,
-                        null,
-                        Actor.SYSTEM,
-                        "lease returned");
-            }
+        var row = lease.decidable();
+        MapState state = new MapState().putLease(row);
+        for (CounterKey k : row.counters()) {
+            state.putCounter(k, lockExistingCounter(org, k));
         }
+        Account held = Account.held(lease.workspace());
+        boolean deletedBudget =
+                row.fromBudget() && funding.find(org, lease.workspace()).isEmpty();
+        List<String> ids = new ArrayList<>(List.of(held.id(), lease.source()));
+        if (deletedBudget) {
+            ids.add(Account.POOL.id());
+            state.markDeleted(org, lease.workspace());
+        }
+        Map<String, Long> balances = lockAccounts(org, ids);
+        for (String a : ids) state.putAccount(new AccountKey(org.value(), a), balances.getOrDefault(a, 0L));
+        if (!(Rules.decide(new Operation.GiveBack(org, lease.id(), amount, close, now), state)
+                instanceof Outcome.Decided decided)) return 0;
+        for (var d : decided.effects().counterDeltas().entrySet()) {
+            CounterKey k = d.getKey();
+            addToCounter(org, k.scope(), lease.workspace(), k.user(), k.period(), d.getValue());
+        }
+        for (Transfer t : decided.effects().transfers()) {
+            move(org, t.debit().id(), t.credit().id(), t.amount());
+            insertTransfer(
+                    org,
+                    t.debit().id(),
+                    t.credit().id(),
+                    t.amount(),
+                    t.kind(),
+                    lease.workspace(),
+                    t.hold(),
+                    t.user(),
+                    t.actor(),
+                    t.note(),
+                    t.at());
+        }
+        var after = Objects.requireNonNull(decided.effects().lease());
+        long rest = after.returned() - lease.returned();
         jdbc.sql("UPDATE credit_leases SET returned = returned + :rest, status = :status, closed_at = :closed "
                         + "WHERE org_id = :org AND id = :id")
                 .param("rest", rest)
@@ -451,6 +443,22 @@ public class LeaseBook {
                 .param("id", lease.id())
                 .update();
         return rest;
+    }
+
+    /** A spend counter's value, locked; 0 when it has no row (nothing to give back to it). */
+    private long lockExistingCounter(OrgId org, CounterKey k) {
+        return jdbc.sql("""
+                        SELECT used FROM spend_counters WHERE org_id = :org AND scope = :scope AND workspace_id = :ws
+                          AND user_id = :user AND period_start = :start FOR NO KEY UPDATE
+                        """)
+                .param("org", org.value())
+                .param("scope", k.scope())
+                .param("ws", k.ws())
+                .param("user", k.user())
+                .param("start", ts(k.period()))
+                .query(Long.class)
+                .optional()
+                .orElse(0L);
     }
 
     /**
@@ -468,7 +476,7 @@ public class LeaseBook {
                         .query(LeaseBook::map)
                         .list();
                 if (due.isEmpty()) return false;
-                giveBackLocked(due.getFirst(), due.getFirst().open(), true, "expired");
+                giveBackLocked(due.getFirst(), 0, true, "expired");
                 return true;
             });
             if (!Boolean.TRUE.equals(one)) break;
@@ -511,10 +519,6 @@ public class LeaseBook {
 
     private void countOn(OrgId org, String scope, WorkspaceId ws, String user, Instant period, long amount) {
         addToCounter(org, scope, ws, user, period, amount);
-    }
-
-    private void release(OrgId org, String scope, WorkspaceId ws, String user, Instant period, long amount) {
-        addToCounter(org, scope, ws, user, period, -amount);
     }
 
     /**

@@ -273,6 +273,8 @@ class SettlementReplayTest {
                 .param("org", org)
                 .query(String.class)
                 .single();
+        // What the calls above submitted is committed before the counts are taken (the answers did not wait for it).
+        assertThat(writer.awaitCommitted(Duration.ofSeconds(10))).isTrue();
         String committed = jdbc.sql("SELECT hold_id FROM usage_events WHERE org_id = :org ORDER BY occurred_at LIMIT 1")
                 .param("org", org)
                 .query(String.class)

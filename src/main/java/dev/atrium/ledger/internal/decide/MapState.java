@@ -11,7 +11,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link State} on maps the caller fills (and reads back after deciding): balances, counters,
- * holds and deleted workspaces. It refuses to answer for an account or counter that was not
+ * holds, leases, captured reservations and deleted workspaces. It refuses to answer for an account or counter that was not
  * loaded, so a path that forgot to lock a row fails loudly instead of deciding against a guess.
  */
 public final class MapState implements State {
@@ -19,6 +19,8 @@ public final class MapState implements State {
     private final Map<CounterKey, Long> used;
     private final Map<String, HoldRow> holds = new HashMap<>();
     private final Set<String> deleted = new HashSet<>();
+    private final Map<String, LeaseRow> leases = new HashMap<>();
+    private final Set<String> reservations = new HashSet<>();
 
     /** A state over these maps: deciding changes them in place. */
     public MapState(Map<AccountKey, Long> balances, Map<CounterKey, Long> used) {
@@ -43,6 +45,17 @@ public final class MapState implements State {
 
     public MapState putHold(HoldRow row) {
         holds.put(key(row.org(), row.hold().id()), row);
+        return this;
+    }
+
+    public MapState putLease(LeaseRow row) {
+        leases.put(row.org().value() + "/" + row.id(), row);
+        return this;
+    }
+
+    /** Records a reservation as already captured (found in the database before deciding). */
+    public MapState markResolved(OrgId org, String reservation) {
+        reservations.add(org.value() + "/" + reservation);
         return this;
     }
 
@@ -79,6 +92,16 @@ public final class MapState implements State {
     }
 
     @Override
+    public @Nullable LeaseRow lease(OrgId org, String id) {
+        return leases.get(org.value() + "/" + id);
+    }
+
+    @Override
+    public boolean reservationResolved(OrgId org, String reservation) {
+        return reservations.contains(org.value() + "/" + reservation);
+    }
+
+    @Override
     public boolean deleted(OrgId org, WorkspaceId workspace) {
         return deleted.contains(org.value() + "/" + workspace.value());
     }
@@ -87,7 +110,10 @@ public final class MapState implements State {
     public void apply(Effects effects) {
         effects.balanceDeltas().forEach((k, d) -> balances.put(k, Math.addExact(balance(k), d)));
         effects.counterDeltas().forEach((k, d) -> used.put(k, Math.addExact(used(k), d)));
-        putHold(effects.hold());
+        if (effects.hold() != null) putHold(effects.hold());
+        if (effects.lease() != null) putLease(effects.lease());
+        Effects.Charged charged = effects.charged();
+        if (charged != null) markResolved(charged.org(), charged.reservation());
     }
 
     private static String key(OrgId org, HoldId id) {

@@ -15,8 +15,12 @@ import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** What {@link Rules#decide} decides: a new hold, or the settlement of one. */
-public sealed interface Operation permits Operation.Reserve, Operation.Resolve {
+/**
+ * What {@link Rules#decide} decides: a new hold, the settlement of one, a call's capture from a
+ * credit lease, or a lease's give-back.
+ */
+public sealed interface Operation
+        permits Operation.Reserve, Operation.Resolve, Operation.CaptureFromLease, Operation.GiveBack {
 
     /** Where a hold's workspace stood when its funding was read. */
     enum Standing {
@@ -149,4 +153,27 @@ public sealed interface Operation permits Operation.Reserve, Operation.Resolve {
      */
     record Resolve(OrgId org, HoldId hold, Resolution resolution, long amount, Actor actor, Instant now)
             implements Operation {}
+
+    /**
+     * A call admitted from lease {@code lease} consumed {@code amount}: capture it under the call's
+     * own {@code reservation} id (a reservation resolves once) into the workspace's spent account of
+     * {@code category}.
+     */
+    record CaptureFromLease(
+            OrgId org,
+            String lease,
+            String reservation,
+            WorkspaceId workspace,
+            @Nullable UserId user,
+            Category category,
+            long amount,
+            Actor actor,
+            Instant now)
+            implements Operation {}
+
+    /**
+     * Lease {@code lease} gives back up to {@code amount} of what it holds ({@code close}: all of
+     * it, and it closes).
+     */
+    record GiveBack(OrgId org, String lease, long amount, boolean close, Instant now) implements Operation {}
 }

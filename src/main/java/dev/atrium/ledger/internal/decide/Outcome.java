@@ -10,7 +10,9 @@ public sealed interface Outcome permits Outcome.Decided, Outcome.Refused {
     record Decided(Effects effects) implements Outcome {
         /** The new hold, or the hold as settled: what the caller gets back. */
         public Hold hold() {
-            return effects.hold().hold();
+            HoldRow row = effects.hold();
+            if (row == null) throw new IllegalStateException("a lease's operation decides no hold");
+            return row.hold();
         }
     }
 

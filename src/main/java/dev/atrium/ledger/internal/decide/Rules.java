@@ -5,8 +5,11 @@ import dev.atrium.common.Credits;
 import dev.atrium.ledger.Actor;
 import dev.atrium.ledger.Funding;
 import dev.atrium.ledger.Hold;
+import dev.atrium.ledger.InsufficientCredits;
 import dev.atrium.ledger.internal.Account;
 import dev.atrium.ledger.internal.Refusals;
+import dev.atrium.ledger.internal.decide.Operation.CaptureFromLease;
+import dev.atrium.ledger.internal.decide.Operation.GiveBack;
 import dev.atrium.ledger.internal.decide.Operation.Reserve;
 import dev.atrium.ledger.internal.decide.Operation.Resolution;
 import dev.atrium.ledger.internal.decide.Operation.Resolve;
@@ -19,8 +22,8 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * How a hold and its settlement are decided: the ledger's rules for two-phase spending, in one
- * place. Every path calls {@link #decide} — a combined batch and a caller's own transaction
+ * How a hold and its settlement, and a credit lease's captures and give-backs, are decided: the
+ * ledger's rules for two-phase spending, in one place. Every path calls {@link #decide} — a combined batch and a caller's own transaction
  * (over rows they locked), the sweeper, a lease (over what it owns in memory) — and differs from
  * the others only in how it reads the {@link State} and writes the {@link Effects}.
  *
@@ -59,6 +62,29 @@ import org.jspecify.annotations.Nullable;
  * deletion sent the budget. An expiry charges the progress recorded on the hold (never above it)
  * and notes {@code hold expired} on its transfers.
  *
+ * <h2>A capture from a credit lease ({@link CaptureFromLease})</h2>
+ *
+ * A call admitted from a lease is charged under its own reservation id. Refused when the amount is
+ * negative (422) or the reservation was already captured (409 {@code hold_resolved}: a
+ * reservation resolves once, so a settlement applied twice is charged once). An amount of zero
+ * resolves the reservation and moves nothing. Otherwise, while the lease is open and its
+ * uncaptured part ({@code amount − captured − returned}) covers the charge, the charge moves from
+ * the workspace's {@code held} account to its {@code spent} account of the call's category (a
+ * {@code capture}, noted {@code lease <id>}) and counts as captured on the lease; a lease never
+ * captures more than it holds. A charge the lease cannot cover (it was returned or expired while
+ * the call's settlement waited: a node that came back late) is taken from the lease's source
+ * account instead (the pool when the lease is unknown), noted {@code after lease <id>}, when that
+ * account has the credits; else it is refused (402 {@code insufficient_credits}) and nothing moves.
+ * Spend counters do not change: the lease counted the credits when it took them.
+ *
+ * <h2>A lease's give-back ({@link GiveBack})</h2>
+ *
+ * Refused (409 {@code lease_closed}) when the lease is unknown or no longer open. Gives back
+ * {@code min(amount, uncaptured)}, or all that is uncaptured when it closes: from {@code held} to
+ * the lease's source (a {@code release}, noted {@code lease returned}; on to the pool as a {@code
+ * deletion_return} when the source is the budget of a workspace deleted since), and off each spend
+ * counter the lease counted on, never below zero (a recount may have counted the lease anew).
+ *
  * <h2>Always</h2>
  *
  * All or nothing per operation; no account below zero except {@code grants} (a settlement that
@@ -73,6 +99,8 @@ public final class Rules {
         Outcome outcome = switch (op) {
             case Reserve r -> reserve(r, state);
             case Resolve r -> resolve(r, state);
+            case CaptureFromLease c -> captureFromLease(c, state);
+            case GiveBack g -> giveBack(g, state);
         };
         if (outcome instanceof Decided d) {
             noneBelowZero(d.effects(), state);
@@ -208,6 +236,87 @@ public final class Rules {
             transfers.add(new Transfer(held, spent, captured, "capture", ws, id, user, actor, note, r.now()));
         }
         return new Decided(new Effects(settled, false, counters, transfers));
+    }
+
+    private static Outcome captureFromLease(CaptureFromLease c, State state) {
+        if (c.amount() < 0) return new Refused(ApiException.invalid("amount", "amount must not be negative."));
+        if (state.reservationResolved(c.org(), c.reservation())) {
+            return new Refused(ApiException.conflict("hold_resolved", "The reservation is already captured."));
+        }
+        LeaseRow lease = state.lease(c.org(), c.lease());
+        Effects.Charged charged = new Effects.Charged(c.org(), c.reservation());
+        if (c.amount() == 0) return new Decided(new Effects(null, false, Map.of(), List.of(), lease, charged));
+        AccountKey spent = AccountKey.of(c.org(), Account.spent(c.workspace(), c.category()));
+        String user = c.user() == null ? null : c.user().value();
+        AccountKey debit;
+        String note;
+        LeaseRow after = lease;
+        if (lease != null && lease.open() && lease.uncaptured() >= c.amount()) {
+            debit = AccountKey.of(c.org(), Account.held(c.workspace()));
+            note = "lease " + c.lease();
+            after = lease.withCaptured(c.amount());
+        } else {
+            // The call was answered: it is charged from where the lease drew, as far as that account can pay.
+            debit = lease == null
+                    ? AccountKey.of(c.org(), Account.POOL)
+                    : new AccountKey(c.org().value(), lease.sourceAccount());
+            note = "after lease " + c.lease();
+            if (state.balance(debit) < c.amount()) {
+                return new Refused(new InsufficientCredits(
+                        "The lease is closed and its source has not enough credits for the charge."));
+            }
+        }
+        Transfer t = new Transfer(
+                debit,
+                spent,
+                c.amount(),
+                "capture",
+                c.workspace().value(),
+                c.reservation(),
+                user,
+                c.actor(),
+                note,
+                c.now());
+        return new Decided(new Effects(null, false, Map.of(), List.of(t), after, charged));
+    }
+
+    private static Outcome giveBack(GiveBack g, State state) {
+        LeaseRow lease = state.lease(g.org(), g.lease());
+        if (lease == null || !lease.open()) {
+            return new Refused(ApiException.conflict("lease_closed", "The lease is no longer open."));
+        }
+        if (!g.close() && g.amount() < 0)
+            return new Refused(ApiException.invalid("amount", "amount must not be negative."));
+        long rest = g.close() ? lease.uncaptured() : Math.min(g.amount(), lease.uncaptured());
+        Map<CounterKey, Long> counters = new LinkedHashMap<>();
+        List<Transfer> transfers = new ArrayList<>(2);
+        if (rest > 0) {
+            for (CounterKey k : lease.counters()) {
+                long back = Math.min(rest, Math.max(0, state.used(k)));
+                if (back > 0) counters.put(k, -back);
+            }
+            String ws = lease.workspace().value();
+            AccountKey held = AccountKey.of(g.org(), Account.held(lease.workspace()));
+            AccountKey source = new AccountKey(g.org().value(), lease.sourceAccount());
+            transfers.add(new Transfer(
+                    held, source, rest, "release", ws, lease.id(), null, Actor.SYSTEM, "lease returned", g.now()));
+            if (lease.fromBudget() && state.deleted(g.org(), lease.workspace())) {
+                AccountKey pool = AccountKey.of(g.org(), Account.POOL);
+                transfers.add(new Transfer(
+                        source,
+                        pool,
+                        rest,
+                        "deletion_return",
+                        ws,
+                        lease.id(),
+                        null,
+                        Actor.SYSTEM,
+                        "lease returned",
+                        g.now()));
+            }
+        }
+        LeaseRow after = lease.withReturned(rest, !g.close());
+        return new Decided(new Effects(null, false, counters, transfers, after, null));
     }
 
     /** Why a capture or void cannot settle the hold now; null when it can. */

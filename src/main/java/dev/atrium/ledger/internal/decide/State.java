@@ -22,6 +22,13 @@ public interface State {
     @Nullable
     HoldRow hold(OrgId org, HoldId id);
 
+    /** The lease, as locked; null when there is no such lease. */
+    @Nullable
+    LeaseRow lease(OrgId org, String id);
+
+    /** True when a capture under this reservation id was already decided: a reservation resolves once. */
+    boolean reservationResolved(OrgId org, String reservation);
+
     /** True when the workspace was deleted (its budget went to the pool): what its holds return follows. */
     boolean deleted(OrgId org, WorkspaceId workspace);
 
