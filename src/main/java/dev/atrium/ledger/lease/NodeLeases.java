@@ -1,6 +1,7 @@
 package dev.atrium.ledger.lease;
 
 import dev.atrium.common.ChangeFeed;
+import dev.atrium.common.ExclusiveJobs;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.ledger.Funding;
@@ -89,6 +90,8 @@ public class NodeLeases implements SmartLifecycle {
     private volatile @Nullable Thread keeper;
     private long lastSweep;
 
+    private final ExclusiveJobs jobs;
+
     NodeLeases(
             LeaseBook book,
             Book ledger,
@@ -96,6 +99,7 @@ public class NodeLeases implements SmartLifecycle {
             ChangeFeed changes,
             Clock clock,
             PlatformTransactionManager transactions,
+            ExclusiveJobs jobs,
             @Value("${atrium.leases.enabled:true}") boolean enabled,
             @Value("${atrium.leases.ttl:PT2M}") Duration ttl,
             @Value("${atrium.leases.idle:PT15S}") Duration idle,
@@ -105,6 +109,7 @@ public class NodeLeases implements SmartLifecycle {
             @Value("${atrium.leases.recall-cooldown:PT10S}") Duration recallCooldown,
             @Value("${atrium.leases.open-after-calls:3}") int openAfter) {
         this.openAfter = Math.max(1, openAfter);
+        this.jobs = jobs;
         this.book = book;
         this.ledger = ledger;
         this.fundingRows = fundingRows;
@@ -354,7 +359,8 @@ public class NodeLeases implements SmartLifecycle {
         for (LocalLease l : List.copyOf(byId.values())) keep(l, now);
         if (now - lastSweep > 5_000) {
             lastSweep = now;
-            book.sweepExpired(100, tx);
+            // Expired leases of any node (one that died): one node at a time sweeps them.
+            jobs.run("ledger.sweep-leases", () -> book.sweepExpired(100, tx));
         }
     }
 
