@@ -74,7 +74,7 @@ class OpenApiContractTest {
         Fixtures.Person enrolling = fixtures.person("two-factor");
         Api enrollingApi = fixtures.api().as(enrolling.token());
         call(enrollingApi, "GET", "/api/v1/me/2fa", null, null);
-        var enrolment = call(enrollingApi, "POST", "/api/v1/me/2fa", null, Map.of());
+        var enrolment = call(enrollingApi, "POST", "/api/v1/me/2fa", null, null);
         String totpSecret = enrolment.text("secret");
         long totpStep = dev.atrium.support.TotpGenerator.step(java.time.Instant.now());
         call(

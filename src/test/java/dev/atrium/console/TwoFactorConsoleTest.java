@@ -80,7 +80,8 @@ class TwoFactorConsoleTest {
                 "/sign-in", Map.of("email", "", "password", "", "code", TotpGenerator.code(secret, step + 1)));
         assertThat(again.redirectPath()).isEqualTo("/sign-in?step=code&error=code");
         var byRecovery = other.post("/sign-in", Map.of("email", "", "password", "", "code", recovery));
-        assertThat(byRecovery.redirectPath()).isEqualTo("/");
+        assertThat(byRecovery.redirectPath()).isEqualTo("/?continue");
+        assertThat(other.get("/account/2fa").body()).contains("9</span> recovery codes left");
 
         var third = new ConsoleClient(fixtures.baseUrl());
         third.signIn(p.email(), Fixtures.PASSWORD);
