@@ -145,6 +145,19 @@ class TwoFactorTest {
     }
 
     @Test
+    void wrongCodesAreThrottledEvenThoughThePasswordIsRight() {
+        var e = enrol("guess");
+        String wrong = TotpGenerator.code(e.secret(), e.step() + 9);
+        // The account's free failures (5): each answers 401, the right password resets nothing.
+        for (int i = 0; i < 5; i++) {
+            assertThat(token(e.person(), Map.of("totp_code", wrong)).status()).isEqualTo(401);
+        }
+        var delayed = token(e.person(), Map.of("totp_code", TotpGenerator.code(e.secret(), e.step() + 1)));
+        assertThat(delayed.status()).as(delayed.toString()).isEqualTo(429);
+        assertThat(delayed.header("Retry-After")).isNotNull();
+    }
+
+    @Test
     void aRecoveryCodeWorksOnceAndTurnsTheSecondFactorOff() {
         var e = enrol("recovery");
         String code = e.recoveryCodes().get(3);
