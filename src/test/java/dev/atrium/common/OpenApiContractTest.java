@@ -71,6 +71,24 @@ class OpenApiContractTest {
         var tokens = call(owner, "GET", "/api/v1/auth/tokens", null, null);
         String tokenId = tokens.json().path("data").path(0).path("id").asString();
         call(owner, "GET", "/api/v1/me", null, null);
+        Fixtures.Person enrolling = fixtures.person("two-factor");
+        Api enrollingApi = fixtures.api().as(enrolling.token());
+        call(enrollingApi, "GET", "/api/v1/me/2fa", null, null);
+        var enrolment = call(enrollingApi, "POST", "/api/v1/me/2fa", null, null);
+        String totpSecret = enrolment.text("secret");
+        long totpStep = dev.atrium.support.TotpGenerator.step(java.time.Instant.now());
+        call(
+                enrollingApi,
+                "POST",
+                "/api/v1/me/2fa/confirm",
+                null,
+                Map.of("code", dev.atrium.support.TotpGenerator.code(totpSecret, totpStep)));
+        call(
+                enrollingApi,
+                "DELETE",
+                "/api/v1/me/2fa",
+                null,
+                Map.of("code", dev.atrium.support.TotpGenerator.code(totpSecret, totpStep + 1)));
         Fixtures.Person changing = fixtures.person("password");
         call(
                 fixtures.api().as(changing.token()),

@@ -25,16 +25,18 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 @IntegrationTest
 class SchemaDistributionTest {
     /** Tables that belong to no one organization (reference tables when distributed). */
-    private static final Map<String, String> GLOBAL_TABLES = Map.of(
-            "organizations", "the distribution root: its primary key `id` is the organization id itself",
-            "users", "a person may belong to several organizations",
-            "personal_tokens", "a person's own sign-in tokens, across organizations",
-            "known_devices", "a person's devices, across organizations",
-            "login_throttle", "sign-in throttling by address and e-mail, before any organization is known",
-            "media_blob_sweeps", "content-addressed media shared by hash, swept across organizations",
-            "spring_session", "console sessions belong to a person, who may belong to several organizations",
-            "spring_session_attributes", "the attributes of those sessions",
-            "flyway_schema_history", "the migration log");
+    private static final Map<String, String> GLOBAL_TABLES = Map.ofEntries(
+            Map.entry("organizations", "the distribution root: its primary key `id` is the organization id itself"),
+            Map.entry("users", "a person may belong to several organizations"),
+            Map.entry("personal_tokens", "a person's own sign-in tokens, across organizations"),
+            Map.entry("known_devices", "a person's devices, across organizations"),
+            Map.entry("user_two_factor", "a person's second sign-in factor, across organizations"),
+            Map.entry("user_recovery_codes", "a person's two-factor recovery codes, across organizations"),
+            Map.entry("login_throttle", "sign-in throttling by address and e-mail, before any organization is known"),
+            Map.entry("media_blob_sweeps", "content-addressed media shared by hash, swept across organizations"),
+            Map.entry("spring_session", "console sessions belong to a person, who may belong to several organizations"),
+            Map.entry("spring_session_attributes", "the attributes of those sessions"),
+            Map.entry("flyway_schema_history", "the migration log"));
 
     @Autowired
     JdbcClient jdbc;

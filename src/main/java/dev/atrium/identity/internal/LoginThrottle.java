@@ -56,6 +56,11 @@ public class LoginThrottle {
         public static Subject device(String device) {
             return new Subject("device", device);
         }
+
+        /** A person's second-factor codes (by user id): not reset by a right password. */
+        public static Subject secondFactor(String userId) {
+            return new Subject("second_factor", userId);
+        }
     }
 
     /** A subject's count once this attempt is counted, and the delay it imposes if it fails. */

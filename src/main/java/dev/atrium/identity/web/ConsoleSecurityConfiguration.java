@@ -1,6 +1,11 @@
 package dev.atrium.identity.web;
 
 import dev.atrium.identity.Identity;
+import dev.atrium.identity.TwoFactor;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpSession;
+import java.time.Clock;
+import org.jspecify.annotations.Nullable;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
@@ -26,14 +31,15 @@ class ConsoleSecurityConfiguration {
 
     @Bean
     @Order(2)
-    SecurityFilterChain consoleSecurity(HttpSecurity http, Identity identity, ClientAddress addresses)
+    SecurityFilterChain consoleSecurity(
+            HttpSecurity http, Identity identity, TwoFactor twoFactor, ClientAddress addresses, Clock clock)
             throws Exception {
         var signIn = new LoginUrlAuthenticationEntryPoint(SIGN_IN);
         var success = new SavedRequestAwareAuthenticationSuccessHandler();
         success.setDefaultTargetUrl("/");
         http.securityMatcher("/**")
                 // A manager of its own, with no parent: the form signs in through Identity only.
-                .authenticationManager(new ProviderManager(new ConsoleAuthentication(identity)))
+                .authenticationManager(new ProviderManager(new ConsoleAuthentication(identity, twoFactor, clock)))
                 .authorizeHttpRequests(auth -> auth.requestMatchers(
                                 SIGN_IN,
                                 "/setup",
@@ -49,9 +55,11 @@ class ConsoleSecurityConfiguration {
                         .loginProcessingUrl(SIGN_IN)
                         .usernameParameter("email")
                         .passwordParameter("password")
-                        .authenticationDetailsSource(
-                                req -> new ConsoleAuthentication.Client(addresses.of(req), DeviceCookie.read(req)))
+                        .authenticationDetailsSource(req -> new ConsoleAuthentication.Client(
+                                addresses.of(req), DeviceCookie.read(req), req.getParameter("code"), pending(req)))
                         .successHandler((req, res, auth) -> {
+                            HttpSession session = req.getSession(false);
+                            if (session != null) session.removeAttribute(ConsoleAuthentication.PENDING);
                             if (auth.getDetails() instanceof ConsoleAuthentication.SignedIn signedIn
                                     && auth instanceof BearerAuthentication.CallerAuthentication a) {
                                 DeviceCookie.write(req, res, signedIn.deviceToken());
@@ -61,7 +69,12 @@ class ConsoleSecurityConfiguration {
                         })
                         .failureHandler((req, res, ex) -> {
                             String to = SIGN_IN + "?error=invalid";
-                            if (ex instanceof ConsoleAuthentication.Throttled t) {
+                            if (ex instanceof ConsoleAuthentication.SecondFactorNeeded needed) {
+                                req.getSession().setAttribute(ConsoleAuthentication.PENDING, needed.pending());
+                                to = SIGN_IN + "?step=code";
+                            } else if (ex instanceof ConsoleAuthentication.SecondFactorWrong) {
+                                to = SIGN_IN + "?step=code&error=code";
+                            } else if (ex instanceof ConsoleAuthentication.Throttled t) {
                                 long seconds = t.retryAfter().toSeconds();
                                 res.setHeader("Retry-After", Long.toString(seconds));
                                 to = SIGN_IN + "?error=locked&retry-after=" + seconds;
@@ -88,5 +101,15 @@ class ConsoleSecurityConfiguration {
                                 new RequestHeaderRequestMatcher("HX-Request", "true"))
                         .defaultAuthenticationEntryPointFor(signIn, req -> true));
         return http.build();
+    }
+
+    /** The sign-in waiting for its second factor in this request's session, if any. */
+    static ConsoleAuthentication.@Nullable PendingSecondFactor pending(HttpServletRequest req) {
+        HttpSession session = req.getSession(false);
+        return session != null
+                        && session.getAttribute(ConsoleAuthentication.PENDING)
+                                instanceof ConsoleAuthentication.PendingSecondFactor p
+                ? p
+                : null;
     }
 }

@@ -3,6 +3,7 @@ package dev.atrium.identity.web;
 import dev.atrium.console.ConsoleController;
 import dev.atrium.identity.Caller;
 import dev.atrium.identity.Identity;
+import jakarta.servlet.http.HttpServletRequest;
 import org.jspecify.annotations.Nullable;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.ui.Model;
@@ -24,9 +25,17 @@ class SignInPage {
             @RequestParam(required = false) @Nullable String error,
             @RequestParam(name = "signed-out", required = false) @Nullable String signedOut,
             @RequestParam(name = "retry-after", required = false) @Nullable String retryAfter,
+            @RequestParam(required = false) @Nullable String step,
+            HttpServletRequest request,
             Model model) {
         if (caller != null) return "redirect:/";
         if (!identity.anyUser()) return "redirect:/setup";
+        if ("code".equals(step) && ConsoleSecurityConfiguration.pending(request) != null) {
+            // The password was right; the session is not signed in until the code is.
+            model.addAttribute("step", "code");
+            if ("code".equals(error)) model.addAttribute("error", "The code is wrong or was used already.");
+            return "identity/sign-in";
+        }
         if ("locked".equals(error)) {
             model.addAttribute(
                     "error",

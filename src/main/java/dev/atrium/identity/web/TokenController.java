@@ -9,6 +9,7 @@ import dev.atrium.identity.IssuedToken;
 import dev.atrium.identity.KeyInfo;
 import dev.atrium.identity.SignIn;
 import dev.atrium.identity.SignInThrottled;
+import dev.atrium.identity.TwoFactor;
 import io.swagger.v3.oas.annotations.media.Schema;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -30,10 +31,12 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 class TokenController {
     private final Identity identity;
+    private final TwoFactor twoFactor;
     private final ClientAddress addresses;
 
-    TokenController(Identity identity, ClientAddress addresses) {
+    TokenController(Identity identity, TwoFactor twoFactor, ClientAddress addresses) {
         this.identity = identity;
+        this.twoFactor = twoFactor;
         this.addresses = addresses;
     }
 
@@ -45,7 +48,14 @@ class TokenController {
             String password,
 
             @Nullable String name,
-            @Nullable Instant expiresAt) {}
+            @Nullable Instant expiresAt,
+
+            @Schema(description = "the current code of the authenticator app, when the user has two-factor sign-in")
+            @Nullable
+            String totpCode,
+
+            @Schema(description = "one of the user's recovery codes, instead of totp_code") @Nullable
+            String recoveryCode) {}
 
     record TokenResponse(
             String id,
@@ -57,7 +67,8 @@ class TokenController {
     /**
      * Signs in and issues a token. Throttled sign-ins answer 429 with {@code Retry-After}; a
      * successful one also sets the device cookie, which exempts the client's later sign-ins from
-     * the account's and address's delays.
+     * the account's and address's delays. A user with two-factor sign-in also gives {@code
+     * totp_code} (or {@code recovery_code}); without it the answer is 401 {@code totp_required}.
      */
     @PostMapping("/api/v1/auth/tokens")
     @ResponseStatus(HttpStatus.CREATED)
@@ -69,6 +80,7 @@ class TokenController {
                     body.password() == null ? "" : body.password(),
                     addresses.of(request),
                     DeviceCookie.read(request));
+            twoFactor.verify(signIn.user().id(), body.totpCode(), body.recoveryCode());
         } catch (SignInThrottled e) {
             response.setHeader("Retry-After", Long.toString(e.retryAfter().toSeconds()));
             throw e;
