@@ -1,10 +1,10 @@
 package dev.atrium.identity;
 
 import dev.atrium.common.ApiException;
+import dev.atrium.common.SecretBox;
 import dev.atrium.common.UserId;
 import dev.atrium.identity.internal.LoginThrottle;
 import dev.atrium.identity.internal.Totp;
-import dev.atrium.identity.internal.TwoFactorSecrets;
 import dev.atrium.identity.internal.TwoFactors;
 import dev.atrium.identity.internal.Users;
 import java.net.URLEncoder;
@@ -35,7 +35,7 @@ public class TwoFactor {
     private static final String ISSUER = "Atrium";
 
     private final TwoFactors store;
-    private final TwoFactorSecrets secrets;
+    private final SecretBox secrets;
     private final Users users;
     private final LoginThrottle throttle;
     private final TransactionTemplate transactions;
@@ -43,7 +43,7 @@ public class TwoFactor {
 
     TwoFactor(
             TwoFactors store,
-            TwoFactorSecrets secrets,
+            SecretBox secrets,
             Users users,
             LoginThrottle throttle,
             PlatformTransactionManager transactionManager,

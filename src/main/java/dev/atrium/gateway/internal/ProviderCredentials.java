@@ -4,6 +4,7 @@ import dev.atrium.common.ChangeFeed;
 import dev.atrium.common.NodeCache;
 import dev.atrium.common.NodeCaches;
 import dev.atrium.common.OrgId;
+import dev.atrium.common.SecretBox;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;

@@ -1,11 +1,12 @@
-package dev.atrium.gateway.internal;
+package dev.atrium.common;
 
-import dev.atrium.common.DataDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -17,12 +18,14 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 /**
- * Encrypts stored provider keys with AES-256-GCM. The key is {@code ATRIUM_SECRET_KEY} (base64 of
- * 32 bytes) or, when unset, one generated once into {@code data/secret-key} (mode 600). Every
- * node of a deployment must share it. The associated data binds a ciphertext to its row.
+ * Seals secrets stored in the database (organizations' provider keys, people's TOTP secrets) with
+ * AES-256-GCM under the deployment's secret key: {@code ATRIUM_SECRET_KEY} (base64 of 32 bytes)
+ * or, when unset, one generated once into {@code data/secret-key} (mode 600, created atomically).
+ * Every node of a deployment must share it. The associated data ({@code context}) binds a
+ * ciphertext to its row, so a sealed value copied to another row does not open.
  */
 @Component
-class SecretBox {
+public class SecretBox {
     private static final SecureRandom RANDOM = new SecureRandom();
     private final SecretKeySpec key;
 
@@ -31,7 +34,7 @@ class SecretBox {
                 configured.isBlank() ? fileKey(data.resolve("secret-key")) : decode(configured), "AES");
     }
 
-    byte[] seal(String plaintext, String context) {
+    public byte[] seal(String plaintext, String context) {
         try {
             byte[] nonce = new byte[12];
             RANDOM.nextBytes(nonce);
@@ -47,7 +50,7 @@ class SecretBox {
         }
     }
 
-    String open(byte[] box, String context) {
+    public String open(byte[] box, String context) {
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, box, 0, 12));
@@ -55,7 +58,7 @@ class SecretBox {
             return new String(cipher.doFinal(box, 12, box.length - 12), StandardCharsets.UTF_8);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(
-                    "a stored provider key cannot be decrypted: is ATRIUM_SECRET_KEY the one it was stored with?", e);
+                    "a stored secret cannot be decrypted: is ATRIUM_SECRET_KEY the one it was stored with?", e);
         }
     }
 
@@ -65,18 +68,30 @@ class SecretBox {
         return bytes;
     }
 
+    /** Reads the key file, or creates it atomically (whoever creates it first wins). */
     private static synchronized byte[] fileKey(Path file) {
         try {
             if (Files.exists(file)) return decode(Files.readString(file));
             byte[] bytes = new byte[32];
             RANDOM.nextBytes(bytes);
-            Files.writeString(file, Base64.getEncoder().encodeToString(bytes) + "\n");
+            Path temp = Files.createTempFile(file.getParent(), "secret-key", ".tmp");
             try {
                 Files.setPosixFilePermissions(
-                        file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                        temp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             } catch (UnsupportedOperationException ignored) {
                 // not a POSIX file system
             }
+            Files.writeString(temp, Base64.getEncoder().encodeToString(bytes) + "\n");
+            try {
+                Files.createLink(file, temp);
+            } catch (FileAlreadyExistsException e) {
+                Files.deleteIfExists(temp);
+                return decode(Files.readString(file));
+            } catch (UnsupportedOperationException e) {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE);
+                return bytes;
+            }
+            Files.deleteIfExists(temp);
             return bytes;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or create " + file, e);
