@@ -34,14 +34,4 @@ public class ConsoleSessions {
                         WHERE principal_name = :user AND (CAST(:keep AS text) IS NULL OR session_id <> :keep)
                         """).param("user", user.value()).param("keep", keep).update();
     }
-
-    /** How many unexpired console sessions {@code user} has, on all nodes together. */
-    @Transactional(readOnly = true)
-    public int count(UserId user) {
-        return jdbc.sql("""
-                        SELECT count(*) FROM spring_session
-                        WHERE principal_name = :user
-                          AND expiry_time > (extract(epoch FROM clock_timestamp()) * 1000)::bigint
-                        """).param("user", user.value()).query(Integer.class).single();
-    }
 }

@@ -3,8 +3,6 @@ package dev.atrium.console;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.atrium.common.UserId;
-import dev.atrium.identity.ConsoleSessions;
 import dev.atrium.support.Fixtures;
 import dev.atrium.support.Nodes;
 import java.net.CookieManager;
@@ -74,9 +72,11 @@ class ConsoleSessionsAcrossNodesTest {
         assertThat(signedIn(browser.node0()))
                 .as("signed out on node 1 → ended on node 0")
                 .isFalse();
-        assertThat(nodes.node(0)
-                        .bean(ConsoleSessions.class)
-                        .count(new UserId(owner.person().userId())))
+        assertThat(org.springframework.jdbc.core.simple.JdbcClient.create(nodes.database())
+                        .sql("SELECT count(*) FROM spring_session WHERE principal_name = :u")
+                        .param("u", owner.person().userId())
+                        .query(Integer.class)
+                        .single())
                 .isZero();
     }
 
