@@ -268,13 +268,58 @@ public class Identity {
 
     @Transactional
     public IssuedToken issueAdminKey(OrgId org, String name, Caller createdBy) {
-        return issueOrgKey(org, "admin", null, null, name, createdBy, TokenCodec.ADMIN);
+        return issueOrgKey(org, "admin", null, null, name, createdBy, TokenCodec.ADMIN, KeySettings.NONE);
     }
 
     @Transactional
     public IssuedToken issueWorkspaceKey(
             OrgId org, WorkspaceId workspace, String name, @Nullable UserId boundUser, Caller createdBy) {
-        return issueOrgKey(org, "workspace", workspace, boundUser, name, createdBy, TokenCodec.WORKSPACE);
+        return issueWorkspaceKey(org, workspace, name, boundUser, createdBy, KeySettings.NONE);
+    }
+
+    @Transactional
+    public IssuedToken issueWorkspaceKey(
+            OrgId org,
+            WorkspaceId workspace,
+            String name,
+            @Nullable UserId boundUser,
+            Caller createdBy,
+            KeySettings settings) {
+        return issueOrgKey(org, "workspace", workspace, boundUser, name, createdBy, TokenCodec.WORKSPACE, settings);
+    }
+
+    /** One workspace key as it is now (revoked ones too); 404 when the workspace has no such key. */
+    @Transactional(readOnly = true)
+    public KeyInfo workspaceKey(OrgId org, WorkspaceId workspace, KeyId id) {
+        return keys.findOrgKey(org, id, "workspace", workspace).orElseThrow(() -> ApiException.notFound("key"));
+    }
+
+    /** Replaces a workspace key's name and settings; 404 when there is no such key, 409 when it is revoked. */
+    @Transactional
+    public KeyInfo updateWorkspaceKey(OrgId org, WorkspaceId workspace, KeyId id, String name, KeySettings settings) {
+        KeyInfo key = workspaceKey(org, workspace, id);
+        if (key.revokedAt() != null) throw ApiException.conflict("key_revoked", "The key is revoked.");
+        keys.updateWorkspaceKey(org, workspace, id, requireName(name, "name"), settings);
+        return workspaceKey(org, workspace, id);
+    }
+
+    /** A new secret for a workspace key, with the same id and settings; the old secret stops working at once. */
+    @Transactional
+    public IssuedToken rotateWorkspaceKey(OrgId org, WorkspaceId workspace, KeyId id) {
+        KeyInfo key = workspaceKey(org, workspace, id);
+        Instant now = clock.instant();
+        if (key.revokedAt() != null) throw ApiException.conflict("key_revoked", "The key is revoked.");
+        if (key.expiresAt() != null && !key.expiresAt().isAfter(now))
+            throw ApiException.conflict("key_expired", "The key has expired: issue a new one.");
+        String secret = TokenCodec.generate(TokenCodec.WORKSPACE);
+        String prefix = TokenCodec.displayPrefix(secret, TokenCodec.WORKSPACE);
+        keys.rotateWorkspaceKey(org, workspace, id, prefix, TokenCodec.sha256(secret), now);
+        return new IssuedToken(id, secret, prefix, now, key.expiresAt());
+    }
+
+    /** A workspace key's settings, as this node last read them (dropped on every node when they change). */
+    public KeySettings workspaceKeySettings(KeyId id) {
+        return credentials.settings(id, () -> keys.settings(id).orElse(KeySettings.NONE));
     }
 
     private IssuedToken issueOrgKey(
@@ -284,7 +329,8 @@ public class Identity {
             @Nullable UserId user,
             String name,
             Caller by,
-            String type) {
+            String type,
+            KeySettings settings) {
         String secret = TokenCodec.generate(type);
         KeyId id = KeyId.next();
         Instant now = clock.instant();
@@ -299,8 +345,9 @@ public class Identity {
                 prefix,
                 TokenCodec.sha256(secret),
                 by.actorId(),
-                now);
-        return new IssuedToken(id, secret, prefix, now, null);
+                now,
+                settings);
+        return new IssuedToken(id, secret, prefix, now, settings.expiresAt());
     }
 
     @Transactional(readOnly = true)

@@ -16,4 +16,6 @@ public record KeyInfo(
         Instant createdAt,
         @Nullable Instant expiresAt,
         @Nullable Instant revokedAt,
-        @Nullable Instant lastUsedAt) {}
+        @Nullable Instant lastUsedAt,
+        @Nullable String createdBy,
+        KeySettings settings) {}

@@ -93,12 +93,13 @@ public class WorkspaceService {
     public java.util.Optional<CallView> forCall(WorkspaceId id, @Nullable UserId user) {
         return workspaces
                 .findForCall(id, user)
-                .map(r -> new CallView(r.workspace(), r.policy() == null ? Policy.DEFAULT : r.policy(), r.role()));
+                .map(r -> new CallView(
+                        r.workspace(), r.policy() == null ? Policy.DEFAULT : r.policy(), r.role(), r.memberLimits()));
     }
 
     /** A workspace as a gateway call sees it. */
     public record CallView(
-            Workspace workspace, Policy policy, @Nullable WorkspaceRole role) {}
+            Workspace workspace, Policy policy, @Nullable WorkspaceRole role, RateLimits memberLimits) {}
 
     /** The user's role in the workspace, if assigned. */
     @Transactional(readOnly = true)

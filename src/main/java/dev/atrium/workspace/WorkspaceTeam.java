@@ -9,6 +9,7 @@ import dev.atrium.common.UserId;
 import dev.atrium.identity.Identity;
 import dev.atrium.identity.IssuedToken;
 import dev.atrium.identity.KeyInfo;
+import dev.atrium.identity.KeySettings;
 import dev.atrium.organization.Member;
 import dev.atrium.organization.OrganizationService;
 import dev.atrium.workspace.internal.WorkspaceMembers;
@@ -95,6 +96,26 @@ public class WorkspaceTeam {
         return after;
     }
 
+    /** Sets a member's own rate limits in the workspace (workspace admins). */
+    @Transactional
+    public WorkspaceMember setRateLimits(WorkspaceAccess access, UserId user, RateLimits limits) {
+        access.requireManage();
+        var ws = access.workspace();
+        WorkspaceMember before =
+                members.find(ws.org(), ws.id(), user).orElseThrow(() -> ApiException.notFound("member"));
+        members.setRateLimits(ws.org(), ws.id(), user, limits);
+        WorkspaceMember after = members.find(ws.org(), ws.id(), user).orElseThrow();
+        audit.record(
+                ws.org(),
+                access.org().caller(),
+                "workspace_member.rate_limits_updated",
+                "workspace",
+                ws.id().value(),
+                Map.of("user_id", user.value(), "rate_limits", before.rateLimits()),
+                Map.of("user_id", user.value(), "rate_limits", after.rateLimits()));
+        return after;
+    }
+
     /**
      * Unassigns a member (admins, or the member themselves) and revokes the workspace's keys bound to
      * them. Not while it is their default workspace.
@@ -129,6 +150,12 @@ public class WorkspaceTeam {
     /** Issues a workspace key. Admins may bind it to any member of the workspace; members only to themselves. */
     @Transactional
     public IssuedToken issueKey(WorkspaceAccess access, String name, @Nullable UserId boundUser) {
+        return issueKey(access, name, boundUser, KeySettings.NONE);
+    }
+
+    /** Issues a workspace key with its own limits (checked by the caller against the workspace's policy). */
+    @Transactional
+    public IssuedToken issueKey(WorkspaceAccess access, String name, @Nullable UserId boundUser, KeySettings settings) {
         access.requireActive();
         if (!access.canManage()) {
             if (!access.canUse()
@@ -149,7 +176,7 @@ public class WorkspaceTeam {
             }
         }
         IssuedToken key = identity.issueWorkspaceKey(
-                ws.org(), ws.id(), name, boundUser, access.org().caller());
+                ws.org(), ws.id(), name, boundUser, access.org().caller(), settings);
         audit.record(
                 ws.org(),
                 access.org().caller(),
@@ -163,8 +190,81 @@ public class WorkspaceTeam {
                         "prefix",
                         key.prefix(),
                         "user_id",
-                        boundUser == null ? "" : boundUser.value()));
+                        boundUser == null ? "" : boundUser.value(),
+                        "settings",
+                        describe(settings)));
         return key;
+    }
+
+    /** One key of the workspace, for its admins and for the member it acts for; 404 otherwise. */
+    @Transactional(readOnly = true)
+    public KeyInfo key(WorkspaceAccess access, KeyId id) {
+        requirePerson(access);
+        KeyInfo key = identity.workspaceKey(
+                access.workspace().org(), access.workspace().id(), id);
+        boolean own = key.userId() != null && key.userId().equals(access.org().user());
+        if (!own && !access.canManage() && !access.org().seesAllWorkspaces()) throw ApiException.notFound("key");
+        return key;
+    }
+
+    /** Changes a key's name and settings: workspace admins, or the member the key acts for. */
+    @Transactional
+    public KeyInfo updateKey(WorkspaceAccess access, KeyId id, String name, KeySettings settings) {
+        access.requireActive();
+        KeyInfo before = key(access, id);
+        requireKeyManager(access, before);
+        var ws = access.workspace();
+        KeyInfo after = identity.updateWorkspaceKey(ws.org(), ws.id(), id, name, settings);
+        audit.record(
+                ws.org(),
+                access.org().caller(),
+                "workspace_key.updated",
+                "key",
+                id.value(),
+                Map.of("name", before.name(), "settings", describe(before.settings())),
+                Map.of("name", after.name(), "settings", describe(after.settings())));
+        return after;
+    }
+
+    /** A new secret for a key, same id and settings: workspace admins, or the member the key acts for. */
+    @Transactional
+    public IssuedToken rotateKey(WorkspaceAccess access, KeyId id) {
+        access.requireActive();
+        KeyInfo before = key(access, id);
+        requireKeyManager(access, before);
+        var ws = access.workspace();
+        IssuedToken rotated = identity.rotateWorkspaceKey(ws.org(), ws.id(), id);
+        audit.record(
+                ws.org(),
+                access.org().caller(),
+                "workspace_key.rotated",
+                "key",
+                id.value(),
+                Map.of("prefix", before.prefix()),
+                Map.of("prefix", rotated.prefix()));
+        return rotated;
+    }
+
+    private static void requireKeyManager(WorkspaceAccess access, KeyInfo key) {
+        boolean own = key.userId() != null && key.userId().equals(access.org().user());
+        if (!access.canManage() && !own) throw ApiException.forbidden("This action needs the workspace admin role.");
+    }
+
+    /** A key's settings for the audit log. */
+    private static Map<String, Object> describe(KeySettings s) {
+        var m = new java.util.LinkedHashMap<String, Object>();
+        if (s.spendLimitMicros() != null) {
+            m.put(
+                    "spend_limit",
+                    dev.atrium.common.Credits.ofMicros(s.spendLimitMicros()).toDecimal());
+            m.put("spend_period", s.spendPeriod());
+        }
+        if (s.allowedModels() != null) m.put("allowed_models", s.allowedModels());
+        if (s.requestsPerMinute() != null) m.put("requests_per_minute", s.requestsPerMinute());
+        if (s.tokensPerMinute() != null) m.put("tokens_per_minute", s.tokensPerMinute());
+        if (s.concurrent() != null) m.put("concurrent", s.concurrent());
+        if (s.expiresAt() != null) m.put("expires_at", s.expiresAt().toString());
+        return m;
     }
 
     /** Keys of the workspace: all of them for admins, a member's own for members. */

@@ -6,9 +6,14 @@ import dev.atrium.common.NodeCaches;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.gateway.GatewayException;
+import dev.atrium.gateway.limits.CallLimits;
+import dev.atrium.gateway.limits.RateLimiter;
 import dev.atrium.identity.Caller;
+import dev.atrium.identity.Identity;
+import dev.atrium.identity.KeySettings;
 import dev.atrium.organization.Membership;
 import dev.atrium.organization.OrganizationService;
+import dev.atrium.workspace.Policy;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceRole;
 import dev.atrium.workspace.WorkspaceService;
@@ -45,7 +50,17 @@ public class ContextResolver {
         }
     }
 
-    ContextResolver(WorkspaceService workspaces, OrganizationService organizations, NodeCaches caches) {
+    private final Identity identity;
+    private final RateLimiter limiter;
+
+    ContextResolver(
+            WorkspaceService workspaces,
+            OrganizationService organizations,
+            NodeCaches caches,
+            Identity identity,
+            RateLimiter limiter) {
+        this.identity = identity;
+        this.limiter = limiter;
         this.workspaces = workspaces;
         this.organizations = organizations;
         this.views = caches.create("call-contexts");
@@ -84,7 +99,7 @@ public class ContextResolver {
                 // A bound key acts with its member's current role there, read by the same statement.
                 var view = view(k.workspace(), k.boundUser()).orElseThrow(ContextResolver::notFound);
                 if (k.boundUser() != null) requireRunner(view.role());
-                yield context(view, k.boundUser(), k);
+                yield context(view, k.boundUser(), k, identity.workspaceKeySettings(k.credential()));
             }
             case Caller.User u -> {
                 WorkspaceId id = null; // the member's default workspace (of their first organization)
@@ -95,7 +110,7 @@ public class ContextResolver {
                 var view = view(id, u.user()).orElseThrow(ContextResolver::notFound);
                 if (view.role() == null) throw notFound();
                 requireRunner(view.role());
-                yield context(view, u.user(), u);
+                yield context(view, u.user(), u, null);
             }
             case Caller.AdminKey k ->
                 throw new GatewayException(
@@ -117,10 +132,24 @@ public class ContextResolver {
         }
     }
 
-    private static GatewayContext context(WorkspaceService.CallView view, @Nullable UserId user, Caller caller) {
+    /**
+     * The call's context: a key's own model list narrows the workspace's policy, and the call takes a
+     * request (and a concurrent call) of every rate limit that applies (429 when one has none left).
+     */
+    private GatewayContext context(
+            WorkspaceService.CallView view, @Nullable UserId user, Caller caller, @Nullable KeySettings key) {
         Workspace ws = view.workspace();
         if (!ws.active()) throw GatewayException.archived();
-        return new GatewayContext(ws.org(), ws, user, caller.credential(), caller.actorType(), view.policy());
+        Policy policy = key == null ? view.policy() : view.policy().narrowedTo(key.allowedModels());
+        CallLimits limits = limiter.admit(
+                ws.org(),
+                ws.id(),
+                key == null ? null : caller.credential(),
+                user,
+                view.policy().rateLimits(),
+                key,
+                view.memberLimits());
+        return new GatewayContext(ws.org(), ws, user, caller.credential(), caller.actorType(), policy, limits);
     }
 
     private static GatewayException notFound() {

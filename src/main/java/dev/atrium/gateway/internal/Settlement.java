@@ -101,10 +101,15 @@ public class Settlement implements ExpiryCharges {
     /** Reserves {@code amount}; 402 {@code insufficient_credits} (OpenAI shape) when refused. */
     public Hold reserve(GatewayContext ctx, Credits amount, Category category, String model) {
         if (overPerRequestCap(ctx, amount)) throw perRequestCapExceeded(ctx, amount);
+        ctx.limits().takeCredits(amount);
         try {
             return hold(ctx, amount, category, model);
         } catch (InsufficientCredits e) {
+            ctx.limits().abandon();
             throw GatewayException.insufficientCredits(e.getMessage());
+        } catch (RuntimeException e) {
+            ctx.limits().abandon();
+            throw e;
         }
     }
 
@@ -122,6 +127,22 @@ public class Settlement implements ExpiryCharges {
      * ({@link #recordProgress}).
      */
     public ChatHold reserveChat(GatewayContext ctx, PricedModel model, long promptTokens, long outputCap) {
+        // Rate limits first (in memory): the call's tokens at most, and its cost at most for a key's spend limit.
+        long capped = outputCap;
+        Credits ceiling = ctx.policy().maxCreditsPerRequest();
+        if (ceiling != null && overPerRequestCap(ctx, pricing.chatCost(model, promptTokens, outputCap)))
+            capped = Math.max(0, Math.min(outputCap, pricing.outputTokensWithin(model, promptTokens, ceiling)));
+        ctx.limits().takeTokens(promptTokens + capped);
+        ctx.limits().takeCredits(pricing.chatCost(model, promptTokens, capped));
+        try {
+            return reserveChatWithin(ctx, model, promptTokens, outputCap);
+        } catch (RuntimeException e) {
+            ctx.limits().abandon();
+            throw e;
+        }
+    }
+
+    private ChatHold reserveChatWithin(GatewayContext ctx, PricedModel model, long promptTokens, long outputCap) {
         long floor = Math.min(minimumOutputTokens, outputCap);
         long output = outputCap;
         Credits cap = ctx.policy().maxCreditsPerRequest();
@@ -203,6 +224,7 @@ public class Settlement implements ExpiryCharges {
      */
     public Credits settle(GatewayContext ctx, Hold hold, Outcome o) {
         Credits charged = chargeable(hold, o.cost());
+        settleLimits(ctx, o, charged);
         UsageEvent event = event(ctx, hold, o, charged);
         ledger.capture(ctx.org(), hold.id(), charged, actor(ctx), new Companion<>(events, event));
         return charged;
@@ -218,6 +240,7 @@ public class Settlement implements ExpiryCharges {
      */
     public Credits settleDelivered(GatewayContext ctx, Hold hold, Outcome o) {
         Credits charged = chargeable(hold, o.cost());
+        settleLimits(ctx, o, charged);
         UsageEvent event = event(ctx, hold, o, charged);
         try {
             ledger.capture(ctx.org(), hold.id(), charged, actor(ctx), new Companion<>(events, event));
@@ -391,6 +414,7 @@ public class Settlement implements ExpiryCharges {
      */
     public Credits settleLeased(GatewayContext ctx, Admission.Leased a, Outcome o, @Nullable ChatTurn turn) {
         Credits charged = chargeable(a, o.cost());
+        settleLimits(ctx, o, charged);
         LeaseCharge charge = leases.charge(a, charged, actor(ctx));
         UsageEvent event = event(ctx, a.reservation(), o, charged);
         var settlement = new dev.atrium.gateway.settle.Settlement(charge, event, turn);
@@ -403,8 +427,15 @@ public class Settlement implements ExpiryCharges {
         return charged;
     }
 
+    /** The rate and spend limits learn what the call consumed: tokens (of text models) and credits. */
+    private static void settleLimits(GatewayContext ctx, Outcome o, Credits charged) {
+        ctx.limits().settleTokens("chat".equals(o.category()) ? o.inputUnits() + o.outputUnits() : 0);
+        ctx.limits().settleCredits(charged);
+    }
+
     /** Gives back everything an admission reserved: the operation produced nothing billable. */
     public void abandon(GatewayContext ctx, Admission a) {
+        ctx.limits().abandon();
         switch (a) {
             case Admission.Held h -> abandon(ctx, h.hold());
             case Admission.Leased l -> leases.release(l);
@@ -418,6 +449,7 @@ public class Settlement implements ExpiryCharges {
 
     /** Returns the whole hold: the operation failed before producing anything billable. */
     public void abandon(GatewayContext ctx, Hold hold) {
+        ctx.limits().abandon();
         try {
             ledger.release(ctx.org(), hold.id(), actor(ctx));
         } catch (RuntimeException e) {

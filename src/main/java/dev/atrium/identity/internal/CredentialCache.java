@@ -1,8 +1,10 @@
 package dev.atrium.identity.internal;
 
+import dev.atrium.common.KeyId;
 import dev.atrium.common.NodeCache;
 import dev.atrium.common.NodeCaches;
 import dev.atrium.identity.Caller;
+import dev.atrium.identity.KeySettings;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -46,10 +48,22 @@ public class CredentialCache {
         }
     }
 
+    /** Workspace keys' settings by key id; any change to credentials drops them all (changes are rare). */
+    private final NodeCache<KeyId, KeySettings> settings;
+
     CredentialCache(NodeCaches caches, Keys keys) {
         this.cache = caches.create("credentials");
+        this.settings = caches.create("key-settings");
         this.keys = keys;
-        caches.feed().subscribeAtCommit(TOPIC, id -> cache.invalidate((digest, known) -> known.involves(id)));
+        caches.feed().subscribeAtCommit(TOPIC, id -> {
+            cache.invalidate((digest, known) -> known.involves(id));
+            settings.invalidate((key, value) -> true);
+        });
+    }
+
+    /** A key's settings from this node's cache, else {@code load}ed. */
+    public KeySettings settings(KeyId id, java.util.function.Supplier<KeySettings> load) {
+        return settings.get(id, k -> load.get());
     }
 
     /** The caller of a digest, if the credential is known, unrevoked and unexpired at {@code now}. */

@@ -7,6 +7,7 @@ import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
 import dev.atrium.identity.KeyInfo;
+import dev.atrium.identity.KeySettings;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -25,7 +26,8 @@ import org.springframework.stereotype.Repository;
 @Repository
 public class Keys {
     private static final String ORG_KEY_COLUMNS =
-            "id, name, prefix, workspace_id, user_id, created_at, expires_at, revoked_at, last_used_at";
+            "id, name, prefix, workspace_id, user_id, created_at, expires_at, revoked_at, last_used_at, created_by,"
+                    + " spend_limit, spend_period, allowed_models, requests_per_minute, tokens_per_minute, concurrent_calls";
     private static final long TOUCH_INTERVAL_SECONDS = 60;
     private final JdbcClient jdbc;
     private final ChangeFeed changes;
@@ -61,10 +63,14 @@ public class Keys {
             String prefix,
             byte[] hash,
             @Nullable String createdBy,
-            Instant at) {
+            Instant at,
+            KeySettings settings) {
         jdbc.sql("""
-                        INSERT INTO org_keys (org_id, id, kind, workspace_id, user_id, name, prefix, secret_hash, created_by, created_at)
-                        VALUES (:org, :id, :kind, :ws, :user, :name, :prefix, :hash, :by, :at)
+                        INSERT INTO org_keys (org_id, id, kind, workspace_id, user_id, name, prefix, secret_hash, created_by,
+                                              created_at, expires_at, spend_limit, spend_period, allowed_models,
+                                              requests_per_minute, tokens_per_minute, concurrent_calls)
+                        VALUES (:org, :id, :kind, :ws, :user, :name, :prefix, :hash, :by, :at, :expires, :limit, :period,
+                                CAST(:models AS text[]), :rpm, :tpm, :concurrent)
                         """)
                 .param("org", org.value())
                 .param("id", id.value())
@@ -76,7 +82,77 @@ public class Keys {
                 .param("hash", hash)
                 .param("by", createdBy)
                 .param("at", Timestamp.from(at))
+                .param("expires", settings.expiresAt() == null ? null : Timestamp.from(settings.expiresAt()))
+                .param("limit", settings.spendLimitMicros())
+                .param("period", settings.spendPeriod())
+                .param("models", arrayLiteral(settings.allowedModels()))
+                .param("rpm", settings.requestsPerMinute())
+                .param("tpm", settings.tokensPerMinute())
+                .param("concurrent", settings.concurrent())
                 .update();
+    }
+
+    /** Replaces a workspace key's name and settings; false when it has no such (unrevoked) key. */
+    public boolean updateWorkspaceKey(OrgId org, WorkspaceId ws, KeyId id, String name, KeySettings settings) {
+        int n = jdbc.sql("""
+                        UPDATE org_keys SET name = :name, expires_at = :expires, spend_limit = :limit, spend_period = :period,
+                          allowed_models = CAST(:models AS text[]), requests_per_minute = :rpm, tokens_per_minute = :tpm,
+                          concurrent_calls = :concurrent
+                        WHERE org_id = :org AND workspace_id = :ws AND id = :id AND kind = 'workspace' AND revoked_at IS NULL
+                        """)
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("id", id.value())
+                .param("name", name)
+                .param("expires", settings.expiresAt() == null ? null : Timestamp.from(settings.expiresAt()))
+                .param("limit", settings.spendLimitMicros())
+                .param("period", settings.spendPeriod())
+                .param("models", arrayLiteral(settings.allowedModels()))
+                .param("rpm", settings.requestsPerMinute())
+                .param("tpm", settings.tokensPerMinute())
+                .param("concurrent", settings.concurrent())
+                .update();
+        changes.publish(CredentialCache.TOPIC, id.value());
+        return n == 1;
+    }
+
+    /** Gives a workspace key a new secret (the old one stops working at once); false when there is no such key. */
+    public boolean rotateWorkspaceKey(OrgId org, WorkspaceId ws, KeyId id, String prefix, byte[] hash, Instant now) {
+        int n = jdbc.sql("""
+                        UPDATE org_keys SET secret_hash = :hash, prefix = :prefix, rotated_at = :now
+                        WHERE org_id = :org AND workspace_id = :ws AND id = :id AND kind = 'workspace' AND revoked_at IS NULL
+                          AND (expires_at IS NULL OR expires_at > :now)
+                        """)
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("id", id.value())
+                .param("hash", hash)
+                .param("prefix", prefix)
+                .param("now", Timestamp.from(now))
+                .update();
+        changes.publish(CredentialCache.TOPIC, id.value());
+        return n == 1;
+    }
+
+    /** A workspace key's settings, for the gateway (any state: the credential check comes first). */
+    public Optional<KeySettings> settings(KeyId id) {
+        return jdbc.sql("SELECT " + ORG_KEY_COLUMNS + " FROM org_keys WHERE id = :id AND kind = 'workspace'")
+                .param("id", id.value())
+                .query((rs, n) -> mapOrgKey(rs, n).settings())
+                .optional();
+    }
+
+    /** A PostgreSQL array literal; elements are quoted and escaped. */
+    private static @Nullable String arrayLiteral(@Nullable List<String> values) {
+        if (values == null) return null;
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) sb.append(',');
+            sb.append('"')
+                    .append(values.get(i).replace("\\", "\\\\").replace("\"", "\\\""))
+                    .append('"');
+        }
+        return sb.append('}').toString();
     }
 
     /** A caller, when its credential expires (null: never) and was last recorded as used (null: never). */
@@ -165,7 +241,9 @@ public class Keys {
                         rs.getTimestamp("created_at").toInstant(),
                         Users.instant(rs, "expires_at"),
                         Users.instant(rs, "revoked_at"),
-                        Users.instant(rs, "last_used_at")))
+                        Users.instant(rs, "last_used_at"),
+                        null,
+                        KeySettings.NONE))
                 .list();
     }
 
@@ -269,6 +347,28 @@ public class Keys {
                 rs.getTimestamp("created_at").toInstant(),
                 Users.instant(rs, "expires_at"),
                 Users.instant(rs, "revoked_at"),
-                Users.instant(rs, "last_used_at"));
+                Users.instant(rs, "last_used_at"),
+                rs.getString("created_by"),
+                settings(rs));
+    }
+
+    private static KeySettings settings(ResultSet rs) throws SQLException {
+        long limit = rs.getLong("spend_limit");
+        Long spend = rs.wasNull() ? null : limit;
+        int rpm = rs.getInt("requests_per_minute");
+        Integer requests = rs.wasNull() ? null : rpm;
+        long tpm = rs.getLong("tokens_per_minute");
+        Long tokens = rs.wasNull() ? null : tpm;
+        int c = rs.getInt("concurrent_calls");
+        Integer concurrent = rs.wasNull() ? null : c;
+        java.sql.Array models = rs.getArray("allowed_models");
+        return new KeySettings(
+                spend,
+                rs.getString("spend_period"),
+                models == null ? null : List.of((String[]) models.getArray()),
+                requests,
+                tokens,
+                concurrent,
+                Users.instant(rs, "expires_at"));
     }
 }

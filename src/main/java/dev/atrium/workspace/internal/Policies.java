@@ -31,7 +31,8 @@ public class Policies {
 
     public Optional<Policy> find(OrgId org, WorkspaceId ws) {
         return jdbc.sql("""
-                        SELECT allowed_models, denied_models, record_history, retention_days, max_credits_per_request
+                        SELECT allowed_models, denied_models, record_history, retention_days, max_credits_per_request,
+                               requests_per_minute, tokens_per_minute, concurrent_calls
                         FROM workspace_policies WHERE org_id = :org AND workspace_id = :ws
                         """)
                 .param("org", org.value())
@@ -55,12 +56,16 @@ public class Policies {
     public void upsert(OrgId org, WorkspaceId ws, Policy policy, Instant at) {
         jdbc.sql("""
                         INSERT INTO workspace_policies (org_id, workspace_id, allowed_models, denied_models, record_history,
-                                                        retention_days, max_credits_per_request, updated_at)
-                        VALUES (:org, :ws, CAST(:allowed AS text[]), CAST(:denied AS text[]), :record, :retention, :max, :at)
+                                                        retention_days, max_credits_per_request, requests_per_minute,
+                                                        tokens_per_minute, concurrent_calls, updated_at)
+                        VALUES (:org, :ws, CAST(:allowed AS text[]), CAST(:denied AS text[]), :record, :retention, :max,
+                                :rpm, :tpm, :concurrent, :at)
                         ON CONFLICT (org_id, workspace_id) DO UPDATE SET
                           allowed_models = EXCLUDED.allowed_models, denied_models = EXCLUDED.denied_models,
                           record_history = EXCLUDED.record_history, retention_days = EXCLUDED.retention_days,
-                          max_credits_per_request = EXCLUDED.max_credits_per_request, updated_at = EXCLUDED.updated_at
+                          max_credits_per_request = EXCLUDED.max_credits_per_request,
+                          requests_per_minute = EXCLUDED.requests_per_minute, tokens_per_minute = EXCLUDED.tokens_per_minute,
+                          concurrent_calls = EXCLUDED.concurrent_calls, updated_at = EXCLUDED.updated_at
                         """)
                 .param("org", org.value())
                 .param("ws", ws.value())
@@ -73,13 +78,16 @@ public class Policies {
                         policy.maxCreditsPerRequest() == null
                                 ? null
                                 : policy.maxCreditsPerRequest().micros())
+                .param("rpm", policy.rateLimits().requestsPerMinute())
+                .param("tpm", policy.rateLimits().tokensPerMinute())
+                .param("concurrent", policy.rateLimits().concurrent())
                 .param("at", Timestamp.from(at))
                 .update();
         changes.publish(WorkspaceService.CHANGES_TOPIC, org.value());
     }
 
     /** A PostgreSQL array literal; elements are quoted and escaped. */
-    private static @Nullable String literal(@Nullable List<String> values) {
+    public static @Nullable String literal(@Nullable List<String> values) {
         if (values == null) return null;
         StringBuilder sb = new StringBuilder("{");
         for (int i = 0; i < values.size(); i++) {
@@ -101,7 +109,8 @@ public class Policies {
                 list(rs.getArray("denied_models")),
                 rs.getBoolean("record_history"),
                 retentionNull ? null : retention,
-                maxNull ? null : Credits.ofMicros(max));
+                maxNull ? null : Credits.ofMicros(max),
+                dev.atrium.workspace.RateLimits.read(rs));
     }
 
     private static @Nullable List<String> list(@Nullable Array array) throws SQLException {

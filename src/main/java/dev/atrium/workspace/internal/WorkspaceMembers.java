@@ -5,6 +5,7 @@ import dev.atrium.common.OrgId;
 import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
+import dev.atrium.workspace.RateLimits;
 import dev.atrium.workspace.WorkspaceMember;
 import dev.atrium.workspace.WorkspaceRole;
 import dev.atrium.workspace.WorkspaceService;
@@ -62,7 +63,7 @@ public class WorkspaceMembers {
 
     public Optional<WorkspaceMember> find(OrgId org, WorkspaceId ws, UserId user) {
         return jdbc.sql("""
-                        SELECT m.user_id, u.email, u.name, m.role, m.added_at
+                        SELECT m.user_id, u.email, u.name, m.role, m.added_at, m.requests_per_minute, m.tokens_per_minute, m.concurrent_calls
                         FROM workspace_members m JOIN users u ON u.id = m.user_id
                         WHERE m.org_id = :org AND m.workspace_id = :ws AND m.user_id = :user
                         """)
@@ -75,7 +76,7 @@ public class WorkspaceMembers {
 
     public List<WorkspaceMember> list(OrgId org, WorkspaceId ws, PageRequest page) {
         return jdbc.sql("""
-                        SELECT m.user_id, u.email, u.name, m.role, m.added_at
+                        SELECT m.user_id, u.email, u.name, m.role, m.added_at, m.requests_per_minute, m.tokens_per_minute, m.concurrent_calls
                         FROM workspace_members m JOIN users u ON u.id = m.user_id
                         WHERE m.org_id = :org AND m.workspace_id = :ws
                           AND (CAST(:after AS text) IS NULL OR m.user_id > :after)
@@ -96,6 +97,21 @@ public class WorkspaceMembers {
                 .param("ws", ws.value())
                 .param("user", user.value())
                 .param("role", role.wire())
+                .update();
+        changed(org);
+    }
+
+    public void setRateLimits(OrgId org, WorkspaceId ws, UserId user, RateLimits limits) {
+        jdbc.sql("""
+                        UPDATE workspace_members SET requests_per_minute = :rpm, tokens_per_minute = :tpm, concurrent_calls = :concurrent
+                        WHERE org_id = :org AND workspace_id = :ws AND user_id = :user
+                        """)
+                .param("org", org.value())
+                .param("ws", ws.value())
+                .param("user", user.value())
+                .param("rpm", limits.requestsPerMinute())
+                .param("tpm", limits.tokensPerMinute())
+                .param("concurrent", limits.concurrent())
                 .update();
         changed(org);
     }
@@ -131,6 +147,7 @@ public class WorkspaceMembers {
                 rs.getString("email"),
                 rs.getString("name"),
                 WorkspaceRole.parse(rs.getString("role")),
-                rs.getTimestamp("added_at").toInstant());
+                rs.getTimestamp("added_at").toInstant(),
+                RateLimits.read(rs));
     }
 }

@@ -7,6 +7,7 @@ import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.workspace.Policy;
+import dev.atrium.workspace.RateLimits;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceKind;
 import dev.atrium.workspace.WorkspaceRole;
@@ -83,7 +84,9 @@ public class Workspaces {
     public Optional<CallRow> findForCall(WorkspaceId id, @Nullable UserId user) {
         return jdbc.sql("SELECT w.org_id, w.id, w.name, w.kind, w.description, w.is_primary, w.status, w.created_by,"
                         + " w.created_at, w.archived_at, p.workspace_id AS policy_of, p.allowed_models, p.denied_models,"
-                        + " p.record_history, p.retention_days, p.max_credits_per_request, m.role"
+                        + " p.record_history, p.retention_days, p.max_credits_per_request, p.requests_per_minute,"
+                        + " p.tokens_per_minute, p.concurrent_calls, m.role, m.requests_per_minute AS m_requests_per_minute,"
+                        + " m.tokens_per_minute AS m_tokens_per_minute, m.concurrent_calls AS m_concurrent_calls"
                         + " FROM workspaces w"
                         + " LEFT JOIN workspace_policies p ON p.org_id = w.org_id AND p.workspace_id = w.id"
                         + " LEFT JOIN workspace_members m ON m.org_id = w.org_id AND m.workspace_id = w.id"
@@ -94,15 +97,17 @@ public class Workspaces {
                 .query((rs, n) -> new CallRow(
                         map(rs, n),
                         rs.getString("policy_of") == null ? null : Policies.map(rs, n),
-                        rs.getString("role") == null ? null : WorkspaceRole.parse(rs.getString("role"))))
+                        rs.getString("role") == null ? null : WorkspaceRole.parse(rs.getString("role")),
+                        RateLimits.read(rs, "m_")))
                 .optional();
     }
 
-    /** A workspace, its policy if it has one, and a user's role there if any. */
+    /** A workspace, its policy if it has one, and a user's role there if any, with that member's rate limits. */
     public record CallRow(
             Workspace workspace,
             @Nullable Policy policy,
-            @Nullable WorkspaceRole role) {}
+            @Nullable WorkspaceRole role,
+            RateLimits memberLimits) {}
 
     public Optional<Workspace> findForUpdate(OrgId org, WorkspaceId id) {
         return jdbc.sql("SELECT " + COLUMNS

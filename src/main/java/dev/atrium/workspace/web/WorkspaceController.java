@@ -10,6 +10,7 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
 import dev.atrium.organization.Access;
 import dev.atrium.workspace.Policy;
+import dev.atrium.workspace.RateLimits;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceKind;
@@ -53,7 +54,8 @@ class WorkspaceController {
             @Nullable List<String> deniedModels,
             @Nullable Boolean recordHistory,
             @Nullable Integer retentionDays,
-            @Amount @Nullable String maxCreditsPerRequest) {
+            @Amount @Nullable String maxCreditsPerRequest,
+            @Nullable RateLimits rateLimits) {
 
         static PolicyBody of(Policy p) {
             return new PolicyBody(
@@ -63,7 +65,8 @@ class WorkspaceController {
                     p.retentionDays(),
                     p.maxCreditsPerRequest() == null
                             ? null
-                            : p.maxCreditsPerRequest().toDecimal());
+                            : p.maxCreditsPerRequest().toDecimal(),
+                    p.rateLimits());
         }
     }
 
@@ -161,7 +164,8 @@ class WorkspaceController {
                 models(body.deniedModels(), "denied_models"),
                 body.recordHistory() == null || body.recordHistory(),
                 body.retentionDays(),
-                max);
+                max,
+                RateLimits.checked(body.rateLimits(), "rate_limits"));
     }
 
     private static @Nullable List<String> models(@Nullable List<String> models, String field) {

@@ -2,25 +2,19 @@ package dev.atrium.workspace.web;
 
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Ids;
-import dev.atrium.common.KeyId;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.Page;
 import dev.atrium.common.PageRequest;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
-import dev.atrium.identity.IssuedToken;
-import dev.atrium.identity.KeyInfo;
 import dev.atrium.organization.Access;
+import dev.atrium.workspace.RateLimits;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceMember;
 import dev.atrium.workspace.WorkspaceRole;
 import dev.atrium.workspace.WorkspaceService;
 import dev.atrium.workspace.WorkspaceTeam;
-import io.swagger.v3.oas.annotations.media.Schema;
-import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -35,7 +29,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
-/** A workspace's members and API keys. */
+/** A workspace's members (its API keys: the gateway's {@code ApiKeysController}). */
 @RestController
 @RequestMapping("/api/v1/organizations/{org}/workspaces/{ws}")
 class WorkspaceMemberController {
@@ -43,48 +37,23 @@ class WorkspaceMemberController {
     private final WorkspaceService workspaces;
     private final WorkspaceTeam team;
 
-    WorkspaceMemberController(Access access, WorkspaceService workspaces, WorkspaceTeam team) {
+    private final tools.jackson.databind.json.JsonMapper json;
+
+    WorkspaceMemberController(
+            Access access,
+            WorkspaceService workspaces,
+            WorkspaceTeam team,
+            tools.jackson.databind.json.JsonMapper json) {
+        this.json = json;
         this.access = access;
         this.workspaces = workspaces;
         this.team = team;
     }
 
-    record MemberRequest(@Nullable String userId, @Nullable WorkspaceRole role) {}
-
-    @Schema(name = "WorkspaceKeyRequest")
-    record KeyRequest(@Nullable String name, @Nullable String userId) {}
-
-    @Schema(name = "IssuedWorkspaceKey")
-    record IssuedKey(
-            String id,
-            String key,
-            String prefix,
-            String workspaceId,
+    record MemberRequest(
             @Nullable String userId,
-            Instant createdAt) {}
-
-    @Schema(name = "WorkspaceKeyView")
-    record KeyView(
-            String id,
-            String name,
-            String prefix,
-            @Nullable String userId,
-            Instant createdAt,
-            @Nullable Instant lastUsedAt,
-            @Nullable Instant revokedAt,
-            String status) {
-        static KeyView of(KeyInfo k) {
-            return new KeyView(
-                    k.id().value(),
-                    k.name(),
-                    k.prefix(),
-                    k.userId() == null ? null : k.userId().value(),
-                    k.createdAt(),
-                    k.lastUsedAt(),
-                    k.revokedAt(),
-                    k.revokedAt() == null ? "active" : "revoked");
-        }
-    }
+            @Nullable WorkspaceRole role,
+            @Nullable RateLimits rateLimits) {}
 
     @GetMapping("/members")
     Page<WorkspaceMember> members(
@@ -113,10 +82,35 @@ class WorkspaceMemberController {
             @PathVariable String org,
             @PathVariable String ws,
             @PathVariable String user,
-            @RequestBody MemberRequest body) {
+            @RequestBody tools.jackson.databind.node.ObjectNode body) {
         WorkspaceAccess a = resolve(caller, org, ws);
-        if (body.role() == null) throw ApiException.invalid("role", "role is required.");
-        return team.changeRole(a, UserId.parse(user), body.role());
+        // Either or both: the role, and the member's own rate limits (null clears them).
+        boolean role = body.has("role") && !body.get("role").isNull();
+        if (!role && !body.has("rate_limits")) throw ApiException.invalid("role", "role or rate_limits is required.");
+        UserId id = UserId.parse(user);
+        WorkspaceMember result = null;
+        if (body.has("rate_limits")) {
+            RateLimits limits;
+            try {
+                limits = body.get("rate_limits").isNull()
+                        ? null
+                        : json.treeToValue(body.get("rate_limits"), RateLimits.class);
+            } catch (tools.jackson.core.JacksonException e) {
+                throw ApiException.invalid(
+                        "rate_limits", "rate_limits must be {requests_per_minute?, tokens_per_minute?, concurrent?}.");
+            }
+            result = team.setRateLimits(a, id, RateLimits.checked(limits, "rate_limits"));
+        }
+        if (role) {
+            WorkspaceRole parsed;
+            try {
+                parsed = json.treeToValue(body.get("role"), WorkspaceRole.class);
+            } catch (tools.jackson.core.JacksonException e) {
+                throw ApiException.invalid("role", "role must be admin, member or viewer.");
+            }
+            result = team.changeRole(a, id, parsed);
+        }
+        return result;
     }
 
     @DeleteMapping("/members/{user}")
@@ -127,46 +121,6 @@ class WorkspaceMemberController {
             @PathVariable String ws,
             @PathVariable String user) {
         team.remove(resolve(caller, org, ws), UserId.parse(user));
-    }
-
-    @PostMapping("/api-keys")
-    @ResponseStatus(HttpStatus.CREATED)
-    IssuedKey issueKey(
-            @AuthenticationPrincipal Caller caller,
-            @PathVariable String org,
-            @PathVariable String ws,
-            @RequestBody KeyRequest body) {
-        WorkspaceAccess a = resolve(caller, org, ws);
-        if (a.org().keyWorkspace() != null) throw ApiException.forbidden("Workspace keys are for the gateway.");
-        UserId bound = body.userId() == null ? null : userId(body.userId(), false);
-        IssuedToken key = team.issueKey(a, body.name() == null ? "" : body.name(), bound);
-        return new IssuedKey(
-                key.id().value(),
-                key.secret(),
-                key.prefix(),
-                a.workspace().id().value(),
-                bound == null ? (a.canManage() ? null : a.org().user().value()) : bound.value(),
-                key.createdAt());
-    }
-
-    @GetMapping("/api-keys")
-    Map<String, List<KeyView>> keys(
-            @AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws) {
-        return Map.of(
-                "data",
-                team.keys(resolve(caller, org, ws)).stream().map(KeyView::of).toList());
-    }
-
-    @DeleteMapping("/api-keys/{id}")
-    @ResponseStatus(HttpStatus.NO_CONTENT)
-    void revokeKey(
-            @AuthenticationPrincipal Caller caller,
-            @PathVariable String org,
-            @PathVariable String ws,
-            @PathVariable String id) {
-        WorkspaceAccess a = resolve(caller, org, ws);
-        if (a.org().keyWorkspace() != null) throw ApiException.forbidden("Workspace keys are for the gateway.");
-        team.revokeKey(a, KeyId.parse(id));
     }
 
     private WorkspaceAccess resolve(Caller caller, String org, String ws) {

@@ -9,6 +9,7 @@ import dev.atrium.console.Forms;
 import dev.atrium.identity.Caller;
 import dev.atrium.organization.Access;
 import dev.atrium.workspace.Policy;
+import dev.atrium.workspace.RateLimits;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceKind;
@@ -47,7 +48,10 @@ class WorkspaceSettingsPages {
             @Nullable String deniedModels,
             @Nullable Boolean recordHistory,
             @Nullable String retentionDays,
-            @Nullable String maxCreditsPerRequest)
+            @Nullable String maxCreditsPerRequest,
+            @Nullable String requestsPerMinute,
+            @Nullable String tokensPerMinute,
+            @Nullable String concurrentCalls)
             implements java.io.Serializable {
 
         static PolicyForm of(Policy p) {
@@ -58,7 +62,10 @@ class WorkspaceSettingsPages {
                     p.retentionDays() == null ? "" : p.retentionDays().toString(),
                     p.maxCreditsPerRequest() == null
                             ? ""
-                            : p.maxCreditsPerRequest().toDecimal());
+                            : p.maxCreditsPerRequest().toDecimal(),
+                    text(p.rateLimits().requestsPerMinute()),
+                    text(p.rateLimits().tokensPerMinute()),
+                    text(p.rateLimits().concurrent()));
         }
 
         /** The policy through the API's own validation. */
@@ -75,7 +82,12 @@ class WorkspaceSettingsPages {
                     ? null
                     : maxCreditsPerRequest.strip();
             return WorkspaceController.validate(new WorkspaceController.PolicyBody(
-                    models(allowedModels), models(deniedModels), Boolean.TRUE.equals(recordHistory), days, max));
+                    models(allowedModels),
+                    models(deniedModels),
+                    Boolean.TRUE.equals(recordHistory),
+                    days,
+                    max,
+                    rateLimits(requestsPerMinute, tokensPerMinute, concurrentCalls, "rate_limits")));
         }
 
         private static @Nullable List<String> models(@Nullable String text) {
@@ -85,6 +97,35 @@ class WorkspaceSettingsPages {
                     .filter(s -> !s.isEmpty())
                     .toList();
             return list.isEmpty() ? null : list;
+        }
+    }
+
+    static String text(@Nullable Number n) {
+        return n == null ? "" : n.toString();
+    }
+
+    /** Rate limits typed in a console form: empty fields are no limit. */
+    static RateLimits rateLimits(
+            @Nullable String rpm, @Nullable String tpm, @Nullable String concurrent, String field) {
+        return new RateLimits(
+                number(rpm, field + ".requests_per_minute") == null
+                        ? null
+                        : number(rpm, field + ".requests_per_minute").intValue(),
+                number(tpm, field + ".tokens_per_minute"),
+                number(concurrent, field + ".concurrent") == null
+                        ? null
+                        : number(concurrent, field + ".concurrent").intValue());
+    }
+
+    private static @Nullable Long number(@Nullable String text, String field) {
+        if (text == null || text.isBlank()) return null;
+        try {
+            long n = Long.parseLong(text.strip().replace("_", "").replace(",", ""));
+            if (n < 1 || n > Integer.MAX_VALUE && !field.endsWith("tokens_per_minute"))
+                throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.invalid(field, field + " must be a positive whole number, or empty for no limit.");
         }
     }
 
