@@ -127,15 +127,22 @@ public class Settlement implements ExpiryCharges {
      * ({@link #recordProgress}).
      */
     public ChatHold reserveChat(GatewayContext ctx, PricedModel model, long promptTokens, long outputCap) {
-        // Rate limits first (in memory): the call's tokens at most, and its cost at most for a key's spend limit.
+        // Rate limits first (in memory): the call's tokens at most, and its cost at most for a key's
+        // spend limit; when what the key has left pays for less output, the call is clamped to it.
         long capped = outputCap;
         Credits ceiling = ctx.policy().maxCreditsPerRequest();
         if (ceiling != null && overPerRequestCap(ctx, pricing.chatCost(model, promptTokens, outputCap)))
             capped = Math.max(0, Math.min(outputCap, pricing.outputTokensWithin(model, promptTokens, ceiling)));
         ctx.limits().takeTokens(promptTokens + capped);
-        ctx.limits().takeCredits(pricing.chatCost(model, promptTokens, capped));
+        long floor = Math.min(minimumOutputTokens, capped);
+        Credits most = pricing.chatCost(model, promptTokens, capped);
+        Credits taken = ctx.limits().takeCreditsUpTo(most, pricing.chatCost(model, promptTokens, floor));
+        long within = taken.compareTo(most) >= 0
+                ? outputCap
+                : Math.max(floor, Math.min(capped, pricing.outputTokensWithin(model, promptTokens, taken)));
         try {
-            return reserveChatWithin(ctx, model, promptTokens, outputCap);
+            ChatHold held = reserveChatWithin(ctx, model, promptTokens, within);
+            return within < outputCap ? new ChatHold(held.admission(), held.outputTokens(), true) : held;
         } catch (RuntimeException e) {
             ctx.limits().abandon();
             throw e;

@@ -141,10 +141,24 @@ public final class CallLimits {
 
     /** Takes the call's maximum cost of the key's spend limit; 402 {@code key_spend_limit_reached} when it cannot pay it. */
     public void takeCredits(Credits maximum) {
+        takeCreditsUpTo(maximum, maximum);
+    }
+
+    /**
+     * Takes as much of {@code maximum} as the key's spend limit has left, at least {@code minimum};
+     * returns what was taken ({@code maximum} when the key has no spend limit), or 402 {@code
+     * key_spend_limit_reached}.
+     */
+    public Credits takeCreditsUpTo(Credits maximum, Credits minimum) {
         Quotas q = quotas;
-        if (q == null || spend == null) return;
+        if (q == null || spend == null) return maximum;
         long micros = Math.max(1, maximum.micros());
-        if (!q.take(spend, spendLimit, micros)) {
+        long taken = q.takeUpTo(spend, spendLimit, micros, Math.max(1, Math.min(micros, minimum.micros())));
+        if (taken > 0) {
+            credits += taken;
+            return Credits.ofMicros(taken);
+        }
+        {
             if (refusals != null) refusals.count(org, workspace, "key_spend_limit");
             throw new GatewayException(
                     402,
@@ -154,7 +168,6 @@ public final class CallLimits {
                             + " credits for this period (it may cost up to " + maximum
                             + "); it resets at " + spend.end() + ".");
         }
-        credits += micros;
     }
 
     /** What the call cost: the rest of its maximum goes back to the key's spend limit. */

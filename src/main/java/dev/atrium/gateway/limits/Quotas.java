@@ -105,6 +105,33 @@ class Quotas {
         }
     }
 
+    /**
+     * Takes as much of {@code max} as the window has left, if that is at least {@code min}; returns
+     * what was taken, or -1 when less than {@code min} is left.
+     */
+    long takeUpTo(Window w, long limit, long max, long min) {
+        Bucket b = buckets.computeIfAbsent(w, k -> new Bucket());
+        synchronized (b) {
+            b.lastTake = clock.millis();
+            long free = b.granted - b.used;
+            if (free < max) {
+                QuotaStore.Grant g = store.claim(
+                        w,
+                        Math.max(max - free, chunk(w.metric(), limit)),
+                        limit,
+                        node,
+                        clock.instant().plus(slotTtl));
+                b.granted += g.granted();
+                b.seenClaimed = g.claimed();
+                free = b.granted - b.used;
+            }
+            if (free < min) return -1;
+            long taken = Math.min(free, max);
+            b.used += taken;
+            return taken;
+        }
+    }
+
     /** Takes {@code n} whatever is left (what a call consumed above its estimate). */
     void add(Window w, long n) {
         Bucket b = buckets.computeIfAbsent(w, k -> new Bucket());

@@ -51,7 +51,15 @@ class UsageController {
     private final OrganizationService organizations;
     private final JsonMapper json;
 
-    UsageController(Scope scope, UsageReports reports, OrganizationService organizations, JsonMapper json) {
+    private final dev.atrium.usage.RefusalCounts refusals;
+
+    UsageController(
+            Scope scope,
+            UsageReports reports,
+            OrganizationService organizations,
+            JsonMapper json,
+            dev.atrium.usage.RefusalCounts refusals) {
+        this.refusals = refusals;
         this.scope = scope;
         this.reports = reports;
         this.organizations = organizations;
@@ -282,7 +290,9 @@ class UsageController {
             long count,
             double errorRate,
             long latencyMsP50,
-            long latencyMsP95) {}
+            long latencyMsP95,
+            long rateLimited,
+            Map<String, Long> rateLimitedByReason) {}
 
     @GetMapping("/performance")
     Report<PerformanceRow> performance(
@@ -301,18 +311,37 @@ class UsageController {
         Dimension by = groupBy == null || groupBy.isBlank()
                 ? Dimension.MODEL
                 : Params.dimension(groupBy, "group_by", "model, workspace");
-        var rows = reports.performance(a.org(), from, to, by, scope.visible(a, Params.workspaces(workspaceIds)));
-        return new Report<>(
-                from,
-                to,
-                rows.stream()
-                        .map(p -> new PerformanceRow(
-                                by == Dimension.MODEL ? p.key() : null,
-                                by == Dimension.WORKSPACE ? p.key() : null,
-                                p.count(),
-                                p.errorRate(),
-                                p.latencyMsP50(),
-                                p.latencyMsP95()))
-                        .toList());
+        var visible = scope.visible(a, Params.workspaces(workspaceIds));
+        var rows = reports.performance(a.org(), from, to, by, visible);
+        // Calls refused by rate limits never reach a model: counted per workspace (and in total per model row: 0).
+        Map<String, Map<String, Long>> refused =
+                by == Dimension.WORKSPACE ? refusals.byWorkspace(a.org(), from, to, visible) : Map.of();
+        var out = new java.util.ArrayList<PerformanceRow>();
+        for (var p : rows) {
+            Map<String, Long> reasons = by == Dimension.WORKSPACE ? refused.getOrDefault(p.key(), Map.of()) : Map.of();
+            out.add(new PerformanceRow(
+                    by == Dimension.MODEL ? p.key() : null,
+                    by == Dimension.WORKSPACE ? p.key() : null,
+                    p.count(),
+                    p.errorRate(),
+                    p.latencyMsP50(),
+                    p.latencyMsP95(),
+                    reasons.values().stream().mapToLong(Long::longValue).sum(),
+                    reasons));
+        }
+        var seen = rows.stream().map(UsageReports.Performance::key).collect(java.util.stream.Collectors.toSet());
+        refused.forEach((ws, reasons) -> {
+            if (!seen.contains(ws))
+                out.add(new PerformanceRow(
+                        null,
+                        ws,
+                        0,
+                        0,
+                        0,
+                        0,
+                        reasons.values().stream().mapToLong(Long::longValue).sum(),
+                        reasons));
+        });
+        return new Report<>(from, to, out);
     }
 }

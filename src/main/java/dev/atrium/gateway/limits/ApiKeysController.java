@@ -1,4 +1,4 @@
-package dev.atrium.gateway.web;
+package dev.atrium.gateway.limits;
 
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Credits;
@@ -7,7 +7,6 @@ import dev.atrium.common.KeyId;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
-import dev.atrium.gateway.limits.KeyPolicy;
 import dev.atrium.identity.Caller;
 import dev.atrium.identity.IssuedToken;
 import dev.atrium.identity.KeyInfo;
