@@ -219,6 +219,28 @@ class RateLimitsTest {
         assertThat(chat(key(Map.of()), 5).status()).isEqualTo(200);
     }
 
+    @Autowired
+    QuotaStore store;
+
+    @Test
+    void theSlotsOfANodeThatStoppedComeBackWhenItsClaimsExpire() throws Exception {
+        var created = owner.post(
+                tenant.ws(tenant.primaryWorkspaceId()) + "/api-keys",
+                Map.of("name", "k", "rate_limits", Map.of("concurrent", 1)));
+        String key = created.text("key");
+        // Another node took the key's only slot and stopped without giving it back.
+        Instant expires = Instant.now().plusSeconds(1);
+        var grant =
+                store.claim(Quotas.slots(tenant.orgId(), "key:" + created.text("id")), 1, 1, "node_stopped", expires);
+        assertThat(grant.granted()).isEqualTo(1);
+        Api.Response refused = chat(key, 5);
+        assertThat(refused.status()).isEqualTo(429);
+        assertThat(refused.json().path("error").path("type").asString()).isEqualTo("concurrent");
+        Thread.sleep(1100);
+        assertThat(store.sweep(Instant.now(), Instant.now().minusSeconds(300))).isPositive();
+        assertThat(chat(key, 5).status()).isEqualTo(200);
+    }
+
     @Test
     void aMembersOwnLimitAppliesToThemOnly() throws Exception {
         var member = fixtures.addMember(tenant, "member", null);
