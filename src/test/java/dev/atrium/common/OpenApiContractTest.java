@@ -324,6 +324,12 @@ class OpenApiContractTest {
         call(
                 gateway,
                 "POST",
+                "/v1/embeddings",
+                null,
+                Map.of("model", "demo/embed", "input", List.of("a", "lighthouse")));
+        call(
+                gateway,
+                "POST",
                 "/v1/audio/speech",
                 null,
                 Map.of("model", "demo/speech", "input", "Hello there", "voice", "alloy"));
