@@ -268,6 +268,48 @@ class GatewayEmbeddingsTest extends UpstreamGatewayTest {
     }
 
     @Test
+    void anOrganizationsOwnEmbeddingModelIsPricedAndRoutedUpstream() {
+        Funded f = funded("Own Embeddings Co", "10");
+        var owner = fixtures.api().as(f.tenant().owner().token());
+        String path = f.tenant().path() + "/pricing/models/team-embed";
+        var refused = owner.put(
+                path,
+                Map.of(
+                        "kind", "embedding",
+                        "upstream_model", "nomic-embed-text",
+                        "input_per_million", "1",
+                        "output_per_million", "1"));
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(422);
+        assertThat(refused.text("detail")).contains("output_per_million does not apply to a embedding model");
+        assertThat(owner.put(path, Map.of("kind", "embedding", "upstream_model", "nomic-embed-text"))
+                        .status())
+                .isEqualTo(422);
+        var put = owner.put(
+                path, Map.of("kind", "embedding", "upstream_model", "nomic-embed-text", "input_per_million", "1.5"));
+        assertThat(put.status()).as(put.toString()).isEqualTo(200);
+        assertThat(put.json().path("kind").asString()).isEqualTo("embedding");
+
+        String tag = tag();
+        OPENAI.script(tag, openAiEmbeddings(List.of(List.of(1f, 0f)), false, 1000));
+        var response = f.client()
+                .embeddings()
+                .create(EmbeddingCreateParams.builder()
+                        .model("team-embed")
+                        .input("own model " + tag)
+                        .build());
+        assertThat(response.model()).isEqualTo("team-embed");
+        assertThat(OPENAI.requestsWith(tag).getFirst().json().path("model").asString())
+                .isEqualTo("nomic-embed-text");
+        Event e = onlyEvent(f.org());
+        assertThat(e.model()).isEqualTo("team-embed");
+        // 1,000 tokens reported, but the input ("own model tag-<uuid>", 50 bytes, + 8) bounds the charge
+        long bound = ("own model " + tag).length() + 8;
+        assertThat(e.inputUnits()).isEqualTo(1000);
+        assertThat(e.credits()).isEqualTo(Math.min(1000, bound) * 3 / 2);
+        assertSettled(f.tenant());
+    }
+
+    @Test
     void withoutReportedUsageTheEstimateIsChargedAndTheClientsEncodingIsKept() {
         Funded f = funded("Embed Estimate Co", "10");
         String tag = tag();
