@@ -363,6 +363,31 @@ class GatewayEmbeddingsTest extends UpstreamGatewayTest {
     }
 
     @Test
+    void aBusyPathIsAdmittedFromTheCreditLeaseAndEachCallIsChargedOnce() {
+        Funded f = funded("Embed Lease Co", "10");
+        long tokens = 0;
+        for (int i = 0; i < 20; i++) {
+            var r = f.client()
+                    .embeddings()
+                    .create(EmbeddingCreateParams.builder()
+                            .model("demo/embed")
+                            .input("lease call number " + i)
+                            .build());
+            tokens += r.usage().promptTokens();
+        }
+        List<Event> events = events(f.org());
+        assertThat(events).hasSize(20);
+        assertThat(events).extracting(Event::holdId).doesNotHaveDuplicates();
+        assertThat(events.stream().mapToLong(Event::inputUnits).sum()).isEqualTo(tokens);
+        assertThat(captured(f.org())).isEqualTo(tokens * MICROS_PER_TOKEN);
+        // the first calls took exact holds; once the path was busy, calls came from the lease
+        long held = holds(f.org()).values().stream().mapToLong(Long::longValue).sum();
+        assertThat(leaseCaptures(f.org())).isPositive().isEqualTo(20 - held);
+        assertThat(creditLeases.returnAll(java.time.Duration.ofSeconds(5))).isPositive();
+        assertSettled(f.tenant());
+    }
+
+    @Test
     void aModelTheWorkspacePolicyDoesNotAllowIs403() {
         Funded f = funded("Embed Policy Co", "10");
         var owner = fixtures.api().as(f.tenant().owner().token());
