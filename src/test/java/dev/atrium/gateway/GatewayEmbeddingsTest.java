@@ -406,6 +406,35 @@ class GatewayEmbeddingsTest extends UpstreamGatewayTest {
                         e -> assertThat(((PermissionDeniedException) e).code()).contains("model_not_allowed"));
         assertThat(events(f.org())).isEmpty();
         assertThat(holds(f.org())).isEmpty();
+
+        // the per-request cap holds against the most the input can cost (its bound on tokens)
+        put = owner.put(
+                f.tenant().ws(f.ws()) + "/policy",
+                Map.of("max_credits_per_request", "0.00002", "record_history", false)); // 10 tokens
+        assertThat(put.status()).as(put.toString()).isEqualTo(200);
+        assertThatThrownBy(() -> f.client()
+                        .embeddings()
+                        .create(EmbeddingCreateParams.builder()
+                                .model("demo/embed")
+                                .input("far too long for the cap")
+                                .build()))
+                .isInstanceOf(PermissionDeniedException.class)
+                .satisfies(e -> assertThat(((PermissionDeniedException) e).code())
+                        .contains("max_credits_per_request_exceeded"));
+        assertThat(events(f.org())).isEmpty();
+        // a short one fits: "ok" is 2 bytes, + 8
+        var fits = f.client()
+                .embeddings()
+                .create(EmbeddingCreateParams.builder()
+                        .model("demo/embed")
+                        .input("ok")
+                        .build());
+        assertThat(fits.usage().promptTokens()).isEqualTo(1);
+        assertThat(events(f.org())).hasSize(1);
+        // charged, but not recorded: the workspace records no history now
+        assertThat(owner.get(f.tenant().ws(f.ws()) + "/activities").json().path("data"))
+                .isEmpty();
+        assertSettled(f.tenant());
     }
 
     @Test
