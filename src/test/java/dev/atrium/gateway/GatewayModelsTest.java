@@ -74,6 +74,7 @@ class GatewayModelsTest extends UpstreamGatewayTest {
         JsonNode image = models.get("dall-e-3");
         assertThat(image.path("atrium_kind").asString()).isEqualTo("image");
         JsonNode first = image.path("atrium_price").path("image_prices").get(0);
+        assertThat(first.propertyNames()).containsExactly("size", "quality", "price");
         assertThat(first.path("size").asString()).isEqualTo("1024x1024");
         assertThat(first.path("quality").asString()).isEqualTo("standard");
         assertThat(first.path("price").asString()).isEqualTo("4");

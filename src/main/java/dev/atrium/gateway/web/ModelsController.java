@@ -6,6 +6,7 @@ import dev.atrium.gateway.internal.ContextResolver;
 import dev.atrium.gateway.internal.GatewayContext;
 import dev.atrium.gateway.internal.Models;
 import dev.atrium.identity.Caller;
+import dev.atrium.pricing.ImagePrice;
 import dev.atrium.pricing.PricedModel;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -82,13 +83,7 @@ class ModelsController {
                 price.put(
                         "image_prices",
                         m.imagePrices().stream()
-                                .map(p -> Map.of(
-                                        "size",
-                                        p.size(),
-                                        "quality",
-                                        p.quality(),
-                                        "price",
-                                        p.price().toDecimal()))
+                                .map(ModelsController::imagePrice)
                                 .toList());
             case SPEECH -> putPrice(price, "per_thousand_chars", m.perThousandChars());
             case TRANSCRIPTION -> putPrice(price, "per_audio_minute", m.perAudioMinute());
@@ -96,6 +91,14 @@ class ModelsController {
         out.put("atrium_price", price);
         if (m.contextWindow() != null) out.put("atrium_context_window", m.contextWindow());
         if (m.maxOutputTokens() != null) out.put("atrium_max_output_tokens", m.maxOutputTokens());
+        return out;
+    }
+
+    private static Map<String, String> imagePrice(ImagePrice p) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("size", p.size());
+        out.put("quality", p.quality());
+        out.put("price", p.price().toDecimal());
         return out;
     }
 
