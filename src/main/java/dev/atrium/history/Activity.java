@@ -4,7 +4,7 @@ import dev.atrium.common.Credits;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
-/** A settled AI operation of any kind (chat, image, speech, transcription) and the media it produced. */
+/** A settled AI operation of any kind (chat, image, speech, transcription, embedding) and the media it produced. */
 public record Activity(
         HistoryScope scope,
         String operation,

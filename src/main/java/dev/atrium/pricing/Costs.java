@@ -39,6 +39,12 @@ public final class Costs {
         return up(micros.divide(MILLION, 0, RoundingMode.UP));
     }
 
+    /** Embeddings: input tokens at the model's price per 1M input tokens. */
+    public static Credits embedding(PricedModel m, long inputTokens) {
+        require(m, ModelKind.EMBEDDING);
+        return chat(price(m.inputPerMillion(), m), Credits.ZERO, inputTokens, 0);
+    }
+
     /**
      * The most output tokens that {@code budget} pays for after {@code inputTokens} of input: the
      * largest {@code out} with {@code chat(m, inputTokens, out) <= budget}; 0 when the input alone

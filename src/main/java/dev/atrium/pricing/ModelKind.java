@@ -7,13 +7,14 @@ import java.util.Optional;
 /**
  * What a model does, which decides how it is priced: {@code chat} per 1M input and output tokens,
  * {@code image} per image by size and quality, {@code speech} (text to speech) per 1,000 characters,
- * {@code transcription} per minute of audio.
+ * {@code transcription} per minute of audio, {@code embedding} per 1M input tokens.
  */
 public enum ModelKind {
     CHAT,
     IMAGE,
     SPEECH,
-    TRANSCRIPTION;
+    TRANSCRIPTION,
+    EMBEDDING;
 
     @JsonValue
     public String wire() {
@@ -22,11 +23,13 @@ public enum ModelKind {
 
     /**
      * The spending category of reports and the ledger (docs/domain.md, categories): {@code chat}, or {@code image} and
-     * {@code speech}, under which transcription is counted too.
+     * {@code speech}, under which transcription is counted too. Embeddings are token-priced text
+     * operations and count as {@code chat}, so that a report's image &amp; speech and chatbot columns
+     * still add up to its total.
      */
     public String category() {
         return switch (this) {
-            case CHAT -> "chat";
+            case CHAT, EMBEDDING -> "chat";
             case IMAGE -> "image";
             case SPEECH, TRANSCRIPTION -> "speech";
         };

@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  * ({@link #imagePrices} is empty): a chat model has {@code inputPerMillion}, {@code
  * outputPerMillion}, {@code maxOutputTokens} and {@code contextWindow}; an image model has {@code
  * imagePrices}, the first entry of which is its default size and quality; a speech model has
- * {@code perThousandChars}; a transcription model has {@code perAudioMinute}.
+ * {@code perThousandChars}; a transcription model has {@code perAudioMinute}; an embedding model
+ * has {@code inputPerMillion} (it produces no output tokens).
  *
  * @param id the id clients send as {@code model}, e.g. {@code gpt-4o-mini} or {@code demo/chat}
  * @param provider {@code openai}, {@code anthropic} or {@code demo}

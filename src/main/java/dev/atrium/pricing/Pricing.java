@@ -113,6 +113,11 @@ public class Pricing {
         return Costs.chat(m, inputTokens, outputTokens);
     }
 
+    /** Input tokens of an embedding model; rounded up to the micro-credit. */
+    public Credits embeddingCost(PricedModel m, long inputTokens) {
+        return Costs.embedding(m, inputTokens);
+    }
+
     /** The most output tokens {@code budget} pays for after the input (see {@link Costs#outputTokensWithin}). */
     public long outputTokensWithin(PricedModel m, long inputTokens, Credits budget) {
         return Costs.outputTokensWithin(m, inputTokens, budget);

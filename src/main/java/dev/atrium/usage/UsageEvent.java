@@ -10,8 +10,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One settled AI operation (docs/domain.md, usage events). {@code category} is {@code chat}, {@code image} or
- * {@code speech}; {@code operation} says which endpoint (chat, image, speech, transcription);
- * units are tokens for chat, images for image, characters or seconds for speech.
+ * {@code speech}; {@code operation} says which endpoint (chat, image, speech, transcription, embedding: the
+ * last counted in category {@code chat}); units are tokens for chat and embeddings (input only), images for
+ * image, characters or seconds for speech.
  */
 public record UsageEvent(
         String id,

@@ -124,9 +124,10 @@ public class UsageIngestion {
                 // Units beyond any price's range, or a catalog entry without the price its kind needs.
                 throw ApiException.invalid("credits", "The event cannot be priced from the catalog; send credits.");
             }
-            String operation = model != null && model.kind() == ModelKind.TRANSCRIPTION
-                    ? "transcription"
-                    : e.category().wire();
+            String operation =
+                    model != null && (model.kind() == ModelKind.TRANSCRIPTION || model.kind() == ModelKind.EMBEDDING)
+                            ? model.kind().wire()
+                            : e.category().wire();
             return new Prepared(index, e, credits, model == null ? "external" : model.provider(), operation);
         }
     }
@@ -350,7 +351,7 @@ public class UsageIngestion {
                     "model");
         }
         boolean fits = switch (e.category()) {
-            case CHAT -> m.kind() == ModelKind.CHAT;
+            case CHAT -> m.kind() == ModelKind.CHAT || m.kind() == ModelKind.EMBEDDING;
             case IMAGE -> m.kind() == ModelKind.IMAGE;
             case SPEECH -> m.kind() == ModelKind.SPEECH || m.kind() == ModelKind.TRANSCRIPTION;
         };
@@ -370,6 +371,7 @@ public class UsageIngestion {
             }
             case SPEECH -> pricing.speechCost(m, e.inputUnits());
             case TRANSCRIPTION -> pricing.transcriptionCost(m, e.inputUnits());
+            case EMBEDDING -> pricing.embeddingCost(m, e.inputUnits());
         };
     }
 }

@@ -209,7 +209,7 @@ class OpenApiContractTest {
                         "retention_days",
                         30,
                         "allowed_models",
-                        List.of("demo/chat", "demo/image", "demo/speech")));
+                        List.of("demo/chat", "demo/image", "demo/speech", "demo/embed")));
 
         // Credits
         String credits = "/api/v1/organizations/{org}/credits";
@@ -321,6 +321,13 @@ class OpenApiContractTest {
                 "/v1/images/generations",
                 null,
                 Map.of("model", "demo/image", "prompt", "a lighthouse", "size", "256x256"));
+        var embedded = call(
+                gateway,
+                "POST",
+                "/v1/embeddings",
+                null,
+                Map.of("model", "demo/embed", "input", List.of("a", "lighthouse")));
+        assertThat(embedded.status()).as(embedded.toString()).isEqualTo(200);
         call(
                 gateway,
                 "POST",

@@ -40,6 +40,13 @@ class CatalogTest {
         assertThat(models.get("claude-sonnet-4-5").provider()).isEqualTo("anthropic");
         assertThat(models.get("demo/transcribe").kind()).isEqualTo(ModelKind.TRANSCRIPTION);
         assertThat(models.get("demo/transcribe").kind().category()).isEqualTo("speech");
+        assertThat(models)
+                .containsKeys(
+                        "demo/embed", "text-embedding-3-small", "text-embedding-3-large", "text-embedding-ada-002");
+        assertThat(models.get("demo/embed").provider()).isEqualTo("demo");
+        assertThat(models.get("demo/embed").kind()).isEqualTo(ModelKind.EMBEDDING);
+        // embeddings are token-priced text: the chatbot column of reports, beside chat
+        assertThat(models.get("text-embedding-3-small").kind().category()).isEqualTo("chat");
     }
 
     @Test
@@ -55,13 +62,35 @@ class CatalogTest {
         assertThat(models.get("gpt-image-1").imagePrice("1536x1024", "high")).contains(Credits.parse("25"));
         assertThat(models.get("tts-1").perThousandChars()).isEqualTo(Credits.parse("1.5"));
         assertThat(models.get("whisper-1").perAudioMinute()).isEqualTo(Credits.parse("0.6"));
+        // $0.02, $0.13 and $0.10 per 1M input tokens
+        assertThat(models.get("text-embedding-3-small").inputPerMillion()).isEqualTo(Credits.parse("2"));
+        assertThat(models.get("text-embedding-3-large").inputPerMillion()).isEqualTo(Credits.parse("13"));
+        assertThat(models.get("text-embedding-ada-002").inputPerMillion()).isEqualTo(Credits.parse("10"));
+    }
+
+    @Test
+    void anEmbeddingModelHasAnInputPriceOnly() {
+        var models = read("""
+                {'models': [
+                  {'id': 'x/embed', 'provider': 'openai', 'upstream_model': 'nomic-embed-text', 'kind': 'embedding',
+                   'input_per_million': '0.5'}
+                ]}""");
+        assertThat(models.get("x/embed").kind()).isEqualTo(ModelKind.EMBEDDING);
+        assertThat(models.get("x/embed").inputPerMillion()).isEqualTo(Credits.parse("0.5"));
+        assertRefused(
+                "{'models': [{'id': 'e', 'provider': 'openai', 'upstream_model': 'm', 'kind': 'embedding', "
+                        + "'input_per_million': '1', 'output_per_million': '1'}]}",
+                "field \"output_per_million\" does not belong to a embedding model");
+        assertRefused(
+                "{'models': [{'id': 'e', 'provider': 'openai', 'upstream_model': 'm', 'kind': 'embedding'}]}",
+                "input_per_million must be a decimal string");
     }
 
     @Test
     void everyShippedModelHasThePricesOfItsKindAndNoOthers() throws IOException {
         for (PricedModel m : shipped().values()) {
             boolean chat = m.kind() == ModelKind.CHAT;
-            assertThat(m.inputPerMillion() != null).as(m.id()).isEqualTo(chat);
+            assertThat(m.inputPerMillion() != null).as(m.id()).isEqualTo(chat || m.kind() == ModelKind.EMBEDDING);
             assertThat(m.outputPerMillion() != null).as(m.id()).isEqualTo(chat);
             assertThat(m.maxOutputTokens() != null).as(m.id()).isEqualTo(chat);
             assertThat(m.contextWindow() != null).as(m.id()).isEqualTo(chat);

@@ -114,6 +114,25 @@ class CostsTest {
     }
 
     @Test
+    void embeddingCostIsInputTokensTimesPricePerMillionRoundedUp() {
+        PricedModel small = Models.embedding("2"); // text-embedding-3-small: $0.02 per 1M tokens
+        assertThat(Costs.embedding(small, 1_000_000)).isEqualTo(Credits.parse("2"));
+        assertThat(Costs.embedding(small, 11).micros()).isEqualTo(22);
+        assertThat(Costs.embedding(small, 0)).isEqualTo(Credits.ZERO);
+        PricedModel cheap = Models.embedding("0.3"); // 0.3 µcr per token
+        assertThat(Costs.embedding(cheap, 1).micros()).isEqualTo(1);
+        assertThat(Costs.embedding(cheap, 10).micros()).isEqualTo(3);
+        assertThat(Costs.embedding(cheap, 11).micros()).isEqualTo(4); // 3.3 -> 4
+        assertThatThrownBy(() -> Costs.embedding(small, -1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Costs.embedding(Models.chat("1", "1"), 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not embedding");
+        assertThatThrownBy(() -> Costs.chat(small, 1, 1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not chat");
+    }
+
+    @Test
     void speechCostIsPerThousandCharactersRoundedUp() {
         PricedModel tts = Models.speech("1.5"); // tts-1: $15 per 1M characters
         assertThat(Costs.speech(tts, 1_000)).isEqualTo(Credits.parse("1.5"));

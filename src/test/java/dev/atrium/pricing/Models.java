@@ -23,6 +23,22 @@ final class Models {
                 PricedModel.Origin.CATALOG);
     }
 
+    static PricedModel embedding(String inputPerMillion) {
+        return new PricedModel(
+                "test/embed",
+                "demo",
+                "embed",
+                ModelKind.EMBEDDING,
+                Credits.parse(inputPerMillion),
+                null,
+                null,
+                null,
+                List.of(),
+                null,
+                null,
+                PricedModel.Origin.CATALOG);
+    }
+
     static PricedModel image(ImagePrice... prices) {
         return new PricedModel(
                 "test/image",

@@ -50,6 +50,40 @@ class UsageIngestionTest {
     }
 
     @Test
+    void anEmbeddingModelIsPricedByItsInputTokensUnderChatWithOperationEmbedding() {
+        var t = fixtures.tenant("Ingest Embeddings Co");
+        Api owner = fixtures.api().as(t.owner().token());
+        assertThat(owner.post(t.path() + "/credits/grants", Map.of("amount", "10"))
+                        .status())
+                .isEqualTo(201);
+        String ws = t.primaryWorkspaceId();
+        JsonNode results = ingest(
+                owner,
+                t,
+                List.of(
+                        UsageTestSupport.event(
+                                "emb-1",
+                                ws,
+                                "text-embedding-3-large",
+                                "chat",
+                                null,
+                                250_000,
+                                0,
+                                "2025-03-01T10:15:00Z"),
+                        UsageTestSupport.event(
+                                "emb-2", ws, "text-embedding-3-large", "image", null, 10, 0, "2025-03-01T10:15:00Z")));
+        assertThat(statuses(results)).containsExactly("created", "error");
+        // 13 credits per 1M input tokens
+        assertThat(results.get(0).path("credits").asString()).isEqualTo("3.25");
+        assertThat(jdbc.sql("SELECT category || ' ' || operation || ' ' || input_units FROM usage_events"
+                                + " WHERE org_id = :org")
+                        .param("org", t.orgId())
+                        .query(String.class)
+                        .list())
+                .containsExactly("chat embedding 250000");
+    }
+
+    @Test
     void eachEventIsValidatedPricedDebitedOnceAndAReplayChangesNothing() {
         var t = fixtures.tenant("Ingest Co");
         Api owner = fixtures.api().as(t.owner().token());

@@ -176,6 +176,33 @@ public class Settlement implements ExpiryCharges {
         }
     }
 
+    /**
+     * Admits a non-streaming operation of at most {@code amount} (an embedding request): from the
+     * node's credit lease where it can be, else with an exact hold; refused as {@link #reserve}
+     * refuses (402, or 403 above the workspace's per-request cap). Settle it with {@link
+     * #settleAdmitted}, or give it back with {@link #abandon(GatewayContext, Admission)}.
+     */
+    public Admission admitOperation(GatewayContext ctx, Credits amount, Category category, String model) {
+        if (overPerRequestCap(ctx, amount)) throw perRequestCapExceeded(ctx, amount);
+        try {
+            return leases.admit(request(ctx, amount, category, model));
+        } catch (InsufficientCredits e) {
+            throw GatewayException.insufficientCredits(e.getMessage());
+        }
+    }
+
+    /**
+     * Settles an operation admitted by {@link #admitOperation}: through the settlement writer when
+     * it was leased (no history turn: the caller records its activity itself), else the hold's
+     * capture and the usage event in one transaction. Returns the amount charged.
+     */
+    public Credits settleAdmitted(GatewayContext ctx, Admission a, Outcome o) {
+        return switch (a) {
+            case Admission.Leased l -> settleLeased(ctx, l, o, null);
+            case Admission.Held h -> settle(ctx, h.hold(), o);
+        };
+    }
+
     private Admission admit(GatewayContext ctx, Credits amount, String model) {
         return leases.admit(request(ctx, amount, Category.CHAT, model));
     }

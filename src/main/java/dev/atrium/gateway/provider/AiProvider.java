@@ -1,6 +1,8 @@
 package dev.atrium.gateway.provider;
 
+import dev.atrium.common.ApiException;
 import java.util.Map;
+import org.springframework.http.HttpStatus;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -41,6 +43,19 @@ public interface AiProvider {
 
     /** Transcription of an uploaded file: an OpenAI transcription object ({@code text}, optionally {@code duration}). */
     JsonNode transcribe(ProviderCall call, Upload file, Map<String, String> fields);
+
+    /**
+     * Embeddings of the request's {@code input} (a string, strings, token ids or arrays of token
+     * ids, as the gateway checked them): an OpenAI {@code list} of {@code embedding} objects, floats
+     * or base64 as {@code encoding_format} asks, with {@code usage.prompt_tokens} when the provider
+     * reports it. A provider without embeddings answers 400 {@code unsupported_by_provider}.
+     */
+    default JsonNode embeddings(ProviderCall call, ObjectNode request) {
+        throw new ApiException(
+                HttpStatus.BAD_REQUEST,
+                "unsupported_by_provider",
+                "The provider " + id() + " does not offer embeddings.");
+    }
 
     /** Receives streamed chunks; throws when the client has gone away. */
     @FunctionalInterface

@@ -25,7 +25,8 @@ public final class CatalogReader {
             ModelKind.CHAT, Set.of("input_per_million", "output_per_million", "max_output_tokens", "context_window"),
             ModelKind.IMAGE, Set.of("image_prices"),
             ModelKind.SPEECH, Set.of("per_thousand_chars"),
-            ModelKind.TRANSCRIPTION, Set.of("per_audio_minute"));
+            ModelKind.TRANSCRIPTION, Set.of("per_audio_minute"),
+            ModelKind.EMBEDDING, Set.of("input_per_million"));
 
     private final List<String> problems = new ArrayList<>();
 
@@ -82,7 +83,7 @@ public final class CatalogReader {
         String kindName = text(node, "kind", at);
         ModelKind kind = kindName == null ? null : ModelKind.parse(kindName).orElse(null);
         if (kindName != null && kind == null) {
-            problems.add(at + ": kind must be one of chat, image, speech, transcription");
+            problems.add(at + ": kind must be one of chat, image, speech, transcription, embedding");
         }
         if (kind == null) return null;
         for (String name : node.propertyNames()) {
@@ -106,6 +107,7 @@ public final class CatalogReader {
             case IMAGE -> images = images(node.path("image_prices"), at);
             case SPEECH -> perK = price(node, "per_thousand_chars", at);
             case TRANSCRIPTION -> perMinute = price(node, "per_audio_minute", at);
+            case EMBEDDING -> input = price(node, "input_per_million", at);
         }
         if (problems.size() > before || id == null || provider == null || upstream == null) return null;
         return new PricedModel(

@@ -62,11 +62,11 @@ public final class OverrideBuilder {
         }
         if (c.kind() == null) {
             throw ApiException.invalid(
-                    "kind", "kind is required for a custom model: chat, image, speech or transcription.");
+                    "kind", "kind is required for a custom model: chat, image, speech, transcription or embedding.");
         }
         ModelKind kind = ModelKind.parse(c.kind())
-                .orElseThrow(
-                        () -> ApiException.invalid("kind", "kind must be one of chat, image, speech, transcription."));
+                .orElseThrow(() -> ApiException.invalid(
+                        "kind", "kind must be one of chat, image, speech, transcription, embedding."));
         onlyForKind(kind, c);
         Credits input = null, output = null, perK = null, perMinute = null;
         Integer maxOutput = null, context = null;
@@ -92,6 +92,8 @@ public final class OverrideBuilder {
                 perK = required(price(c.perThousandChars(), "per_thousand_chars"), "per_thousand_chars", kind);
             case TRANSCRIPTION ->
                 perMinute = required(price(c.perAudioMinute(), "per_audio_minute"), "per_audio_minute", kind);
+            case EMBEDDING ->
+                input = required(price(c.inputPerMillion(), "input_per_million"), "input_per_million", kind);
         }
         return new ModelOverride(
                 id,
@@ -109,8 +111,9 @@ public final class OverrideBuilder {
     }
 
     private static void onlyForKind(ModelKind kind, PriceChange c) {
-        if (kind != ModelKind.CHAT) {
+        if (kind != ModelKind.CHAT && kind != ModelKind.EMBEDDING)
             absent(c.inputPerMillion(), "input_per_million", kind);
+        if (kind != ModelKind.CHAT) {
             absent(c.outputPerMillion(), "output_per_million", kind);
             absent(c.maxOutputTokens(), "max_output_tokens", kind);
             absent(c.contextWindow(), "context_window", kind);

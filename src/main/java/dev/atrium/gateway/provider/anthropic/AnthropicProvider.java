@@ -138,6 +138,11 @@ public class AnthropicProvider implements AiProvider, AutoCloseable {
         throw unsupportedOperation("transcription");
     }
 
+    @Override
+    public JsonNode embeddings(ProviderCall call, ObjectNode request) {
+        throw unsupportedOperation("embeddings");
+    }
+
     private JsonNode complete(ProviderCall call, ObjectNode body) {
         byte[] bytes;
         try (Exchange exchange = send(call, body, false)) {

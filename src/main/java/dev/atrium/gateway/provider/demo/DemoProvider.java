@@ -15,7 +15,8 @@ import tools.jackson.databind.node.ObjectNode;
  * text ({@link DemoChat}), streamed one token at a time with {@code atrium.providers.demo.token-delay}
  * (default 20 ms) between tokens so that interfaces visibly stream; images are real PNGs
  * ({@link DemoImages}); speech is a real WAV ({@link DemoSpeech}) that carries its text, which
- * transcription ({@link DemoTranscription}) gives back exactly.
+ * transcription ({@link DemoTranscription}) gives back exactly; embeddings are deterministic unit
+ * vectors ({@link DemoEmbeddings}).
  */
 @Component
 class DemoProvider implements AiProvider {
@@ -57,6 +58,11 @@ class DemoProvider implements AiProvider {
     @Override
     public Audio speech(ProviderCall call, ObjectNode request) {
         return DemoSpeech.speak(request);
+    }
+
+    @Override
+    public JsonNode embeddings(ProviderCall call, ObjectNode request) {
+        return DemoEmbeddings.embed(call.upstreamModel(), request);
     }
 
     @Override

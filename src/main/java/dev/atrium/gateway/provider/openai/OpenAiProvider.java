@@ -201,6 +201,11 @@ public class OpenAiProvider implements AiProvider, AutoCloseable {
         });
     }
 
+    @Override
+    public JsonNode embeddings(ProviderCall call, ObjectNode request) {
+        return postJson(call, "/embeddings", withModel(call, request), "embeddings");
+    }
+
     private JsonNode postJson(ProviderCall call, String path, ObjectNode body, String operation) {
         byte[] bytes = json.writeValueAsBytes(body);
         return retries.run(operation, () -> {
