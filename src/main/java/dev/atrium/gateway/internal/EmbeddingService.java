@@ -88,7 +88,7 @@ public class EmbeddingService {
         }
         PricedModel model = models.require(ctx, modelId, "embedding");
         Credits maximum = models.pricing().embeddingCost(model, input.bound());
-        Admission admission = settlement.admitOperation(ctx, maximum, Category.CHAT, model.id());
+        Admission admission = settlement.admitOperation(ctx, maximum, Category.CHAT, model.id(), input.bound());
         Instant started = clock.instant();
         ObjectNode upstream = body.deepCopy();
         upstream.put("model", model.upstreamModel());

@@ -183,11 +183,22 @@ public class Settlement implements ExpiryCharges {
      * #settleAdmitted}, or give it back with {@link #abandon(GatewayContext, Admission)}.
      */
     public Admission admitOperation(GatewayContext ctx, Credits amount, Category category, String model) {
+        return admitOperation(ctx, amount, category, model, 0);
+    }
+
+    /** As {@link #admitOperation}, for an operation of at most {@code tokens} tokens (tokens-per-minute limits). */
+    public Admission admitOperation(GatewayContext ctx, Credits amount, Category category, String model, long tokens) {
         if (overPerRequestCap(ctx, amount)) throw perRequestCapExceeded(ctx, amount);
+        ctx.limits().takeTokens(tokens);
+        ctx.limits().takeCredits(amount);
         try {
             return leases.admit(request(ctx, amount, category, model));
         } catch (InsufficientCredits e) {
+            ctx.limits().abandon();
             throw GatewayException.insufficientCredits(e.getMessage());
+        } catch (RuntimeException e) {
+            ctx.limits().abandon();
+            throw e;
         }
     }
 
