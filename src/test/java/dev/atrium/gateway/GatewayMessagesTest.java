@@ -349,6 +349,139 @@ class GatewayMessagesTest extends UpstreamGatewayTest {
     }
 
     @Test
+    void aStreamedToolCallArrivesAsAToolUseBlockWithInputJsonDeltas() {
+        Funded f = funded("Messages Tool Stream Co", "100");
+        String tag = tag();
+        OPENAI.script(tag, (request, exchange) -> {
+            String model = Wire.snapshotOf(request.json().path("model").asString());
+            var out = LocalUpstream.startSse(exchange);
+            for (ObjectNode delta : List.of(
+                    Wire.toolCallDelta("get_weather", ""),
+                    Wire.toolCallDelta(null, "{\"city\":"),
+                    Wire.toolCallDelta(null, "\"Paris\"}"))) {
+                LocalUpstream.send(out, Wire.chunk(model, delta, null, true));
+            }
+            LocalUpstream.send(out, Wire.chunk(model, LocalUpstream.JSON.createObjectNode(), "tool_calls", true));
+            LocalUpstream.send(out, Wire.usageChunk(model, new Wire.Usage(20, 9)));
+            LocalUpstream.send(out, "data: [DONE]\n\n");
+        });
+        List<String> partialJson = new ArrayList<>();
+        var accumulator = MessageAccumulator.create();
+        try (var stream = anthropic(f.key())
+                .messages()
+                .createStreaming(MessageCreateParams.builder()
+                        .model("gpt-4o-mini")
+                        .maxTokens(100)
+                        .addUserMessage("Weather in Paris? " + tag)
+                        .build())) {
+            stream.stream().forEach(ev -> {
+                accumulator.accumulate(ev);
+                ev.contentBlockDelta()
+                        .flatMap(d -> d.delta().inputJson())
+                        .ifPresent(j -> partialJson.add(j.partialJson()));
+            });
+        }
+        assertThat(partialJson).containsExactly("{\"city\":", "\"Paris\"}");
+        Message message = accumulator.message();
+        assertThat(message.stopReason()).contains(StopReason.TOOL_USE);
+        ToolUseBlock use = message.content().getFirst().toolUse().orElseThrow();
+        assertThat(use.id()).isEqualTo("call_fake1");
+        assertThat(use.name()).isEqualTo("get_weather");
+        assertThat(use._input().toString()).contains("Paris");
+        assertThat(message.usage().outputTokens()).isEqualTo(9);
+        Event e = onlyEvent(f.org());
+        assertThat(e.outputUnits()).isEqualTo(9);
+        assertThat(e.credits()).isEqualTo(gpt4oMini(20, 9));
+        assertSettled(f.tenant());
+    }
+
+    @Test
+    void toolUseAndToolResultBlocksReachAnthropicAsTheyWereSent() {
+        Funded f = funded("Messages Tool Result Co", "100");
+        String tag = tag();
+        ANTHROPIC.script(tag, Wire.anthropicMessage("It is 18C in Paris.", "end_turn", new Wire.Usage(50, 8), 0));
+        var r = fixtures.api()
+                .as(null)
+                .withHeader("x-api-key", f.key())
+                .withHeader("anthropic-version", "2023-06-01")
+                .post(
+                        "/v1/messages",
+                        Map.of(
+                                "model",
+                                "claude-haiku-4-5",
+                                "max_tokens",
+                                100,
+                                "tools",
+                                List.of(Map.of(
+                                        "name",
+                                        "get_weather",
+                                        "input_schema",
+                                        Map.of(
+                                                "type",
+                                                "object",
+                                                "properties",
+                                                Map.of("city", Map.of("type", "string"))))),
+                                "messages",
+                                List.of(
+                                        Map.of("role", "user", "content", "Weather in Paris? " + tag),
+                                        Map.of(
+                                                "role",
+                                                "assistant",
+                                                "content",
+                                                List.of(
+                                                        Map.of("type", "text", "text", "Let me look."),
+                                                        Map.of(
+                                                                "type",
+                                                                "tool_use",
+                                                                "id",
+                                                                "toolu_1",
+                                                                "name",
+                                                                "get_weather",
+                                                                "input",
+                                                                Map.of("city", "Paris")))),
+                                        Map.of(
+                                                "role",
+                                                "user",
+                                                "content",
+                                                List.of(
+                                                        Map.of(
+                                                                "type",
+                                                                "tool_result",
+                                                                "tool_use_id",
+                                                                "toolu_1",
+                                                                "content",
+                                                                "18C"),
+                                                        Map.of("type", "text", "text", "Thanks."))))));
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        assertThat(r.json().path("type").asString()).isEqualTo("message");
+        assertThat(r.json().path("content").path(0).path("text").asString()).isEqualTo("It is 18C in Paris.");
+        JsonNode sent = ANTHROPIC.requestsWith(tag).getFirst().json();
+        assertThat(sent.path("tools").path(0).path("name").asString()).isEqualTo("get_weather");
+        assertThat(sent.path("tools")
+                        .path(0)
+                        .path("input_schema")
+                        .path("properties")
+                        .has("city"))
+                .isTrue();
+        JsonNode messages = sent.path("messages");
+        assertThat(messages).hasSize(3);
+        JsonNode assistant = messages.path(1);
+        assertThat(assistant.path("role").asString()).isEqualTo("assistant");
+        assertThat(assistant.path("content").path(0).path("text").asString()).isEqualTo("Let me look.");
+        assertThat(assistant.path("content").path(1).path("type").asString()).isEqualTo("tool_use");
+        assertThat(assistant.path("content").path(1).path("id").asString()).isEqualTo("toolu_1");
+        assertThat(assistant.path("content").path(1).path("input").path("city").asString())
+                .isEqualTo("Paris");
+        JsonNode user = messages.path(2);
+        assertThat(user.path("role").asString()).isEqualTo("user");
+        assertThat(user.path("content").path(0).path("type").asString()).isEqualTo("tool_result");
+        assertThat(user.path("content").path(0).path("tool_use_id").asString()).isEqualTo("toolu_1");
+        assertThat(user.path("content").path(0).path("content").asString()).isEqualTo("18C");
+        assertThat(user.path("content").path(1).path("text").asString()).isEqualTo("Thanks.");
+        assertThat(onlyEvent(f.org()).credits()).isEqualTo(haiku(50, 8));
+    }
+
+    @Test
     void errorsComeInAnthropicsShapeWithAnthropicsTypes() {
         Funded f = funded("Messages Errors Co", "100");
         var params = MessageCreateParams.builder()
@@ -386,6 +519,11 @@ class GatewayMessagesTest extends UpstreamGatewayTest {
         var malformed = api.raw("POST", "/v1/messages", "application/json", "{not json".getBytes());
         assertThat(malformed.status()).isEqualTo(400);
         assertThat(malformed.json().path("error").path("type").asString()).isEqualTo("invalid_request_error");
+
+        // what the gateway does not serve under /v1/messages answers in Anthropic's shape too
+        var countTokens = api.post("/v1/messages/count_tokens", Map.of("model", "demo/chat"));
+        assertThat(countTokens.status()).isEqualTo(404);
+        assertThat(countTokens.json().path("error").path("type").asString()).isEqualTo("not_found_error");
 
         var noKey = fixtures.api().as(null).post("/v1/messages", Map.of());
         assertThat(noKey.status()).isEqualTo(401);

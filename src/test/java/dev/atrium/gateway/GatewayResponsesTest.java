@@ -237,6 +237,75 @@ class GatewayResponsesTest extends UpstreamGatewayTest {
     }
 
     @Test
+    void aStreamCutByTheProviderEndsWithResponseFailedAndChargesWhatWasDelivered() {
+        Funded f = funded("Responses Cut Co", "100");
+        String tag = tag();
+        List<String> said = List.of("Il", " était", " une");
+        ANTHROPIC.script(tag, Wire.anthropicStream(said, "end_turn", new Wire.Usage(30, 9), true));
+        var r = fixtures.api()
+                .as(f.key())
+                .post(
+                        "/v1/responses",
+                        Map.of("model", "claude-haiku-4-5", "input", "Story please. " + tag, "stream", true));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).contains("event: response.created", "event: response.output_text.delta");
+        assertThat(r.body()).contains("event: response.failed").doesNotContain("response.completed");
+        awaitNoOpenHold(f.org());
+        Event e = onlyEvent(f.org());
+        assertThat(e.status()).isEqualTo("partial");
+        long out = said.stream().mapToLong(p -> Math.max(1, estimate(p))).sum();
+        assertThat(e.outputUnits()).isEqualTo(out);
+        assertThat(e.credits()).isEqualTo(haiku(e.inputUnits(), out));
+        assertSettled(f.tenant());
+        // a failed response cannot be continued
+        String id = r.body().replaceAll("(?s).*?\"id\":\"(resp_[0-9a-f]+)\".*", "$1");
+        assertThat(id).startsWith("resp_");
+        var next = fixtures.api()
+                .as(f.key())
+                .post("/v1/responses", Map.of("model", "demo/chat", "input", "Go on", "previous_response_id", id));
+        assertThat(next.status()).isEqualTo(404);
+    }
+
+    @Test
+    void aResponseNotStoredCannotBeContinued() {
+        Funded f = funded("Responses Store Co", "100");
+        Response r = f.client()
+                .responses()
+                .create(ResponseCreateParams.builder()
+                        .model("demo/chat")
+                        .input("Once only.")
+                        .maxOutputTokens(10)
+                        .store(false)
+                        .build());
+        assertThat(r._additionalProperties().get("store")).isEqualTo(com.openai.core.JsonValue.from(false));
+        Throwable refused = catchThrowable(() -> f.client()
+                .responses()
+                .create(ResponseCreateParams.builder()
+                        .model("demo/chat")
+                        .previousResponseId(r.id())
+                        .input("Remember?")
+                        .build()));
+        assertThat(refused).isInstanceOf(NotFoundException.class);
+        Response kept = f.client()
+                .responses()
+                .create(ResponseCreateParams.builder()
+                        .model("demo/chat")
+                        .input("Keep this.")
+                        .maxOutputTokens(10)
+                        .build());
+        assertThat(kept._additionalProperties().get("store")).isEqualTo(com.openai.core.JsonValue.from(true));
+        Response next = f.client()
+                .responses()
+                .create(ResponseCreateParams.builder()
+                        .model("demo/chat")
+                        .previousResponseId(kept.id())
+                        .input("Remember?")
+                        .maxOutputTokens(10)
+                        .build());
+        assertThat(next.previousResponseId()).contains(kept.id());
+    }
+
+    @Test
     void aWorkspaceWithoutHistoryStoresNothingAndRefusesPreviousResponseIds() {
         Funded f = funded("Responses No History Co", "100");
         var owner = fixtures.api().as(f.tenant().owner().token());
