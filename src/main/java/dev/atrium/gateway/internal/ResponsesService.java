@@ -44,6 +44,8 @@ public class ResponsesService {
     /** How long a continuation waits for the previous turn's history to be committed on this node. */
     private static final Duration HISTORY_WAIT = Duration.ofSeconds(2);
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ResponsesService.class);
+
     private final ChatService chat;
     private final HistoryRecorder history;
     private final SettlementWriter writer;
@@ -226,8 +228,21 @@ public class ResponsesService {
         return messages;
     }
 
+    /**
+     * Stores what a later {@code previous_response_id} needs, before the answer is written; like
+     * history, a failure here is logged and never fails an answer already charged (the response
+     * then cannot be continued: 404).
+     */
     private void remember(Call c) {
         if (!c.store()) return;
+        try {
+            insert(c);
+        } catch (RuntimeException e) {
+            log.warn("could not store response {} for previous_response_id", c.id(), e);
+        }
+    }
+
+    private void insert(Call c) {
         GatewayContext ctx = c.prepared().ctx();
         jdbc.sql("""
                         INSERT INTO gateway_responses
