@@ -127,6 +127,23 @@ public class HistoryRecorder {
                 now);
     }
 
+    /**
+     * The first {@code count} messages of a conversation the caller may see (theirs, or shared), as
+     * a later turn resends them; empty when the conversation is not there (never recorded, deleted,
+     * expired, in another workspace, another member's private one) or holds fewer messages.
+     */
+    public java.util.Optional<List<ChatMessage>> transcript(HistoryScope scope, ConversationId id, int count) {
+        var head = conversations
+                .head(scope.org(), scope.workspace(), id, false)
+                .filter(h -> h.visibility().equals("shared") || h.createdBy(scope.user(), scope.key()));
+        if (head.isEmpty() || head.get().count() < count) return java.util.Optional.empty();
+        List<ChatMessage> out = messages.of(scope.org(), scope.workspace(), id).stream()
+                .limit(count)
+                .map(m -> new ChatMessage(m.role(), m.content()))
+                .toList();
+        return out.size() == count ? java.util.Optional.of(out) : java.util.Optional.empty();
+    }
+
     /** Records an image, speech or transcription operation with the media it produced. */
     @Transactional
     public void recordActivity(Activity activity) {

@@ -305,7 +305,8 @@ class OpenApiContractTest {
         call(owner, "DELETE", "/api/v1/organizations/{org}/providers/{provider}", p, null);
 
         // The gateway, then the history and usage it leaves
-        Api gateway = fixtures.api().as(fixtures.workspaceKey(t, ws));
+        String gatewayKey = fixtures.workspaceKey(t, ws);
+        Api gateway = fixtures.api().as(gatewayKey);
         call(gateway, "GET", "/v1/models", null, null);
         call(gateway, "GET", "/v1/models/{model}", vars("model", "demo/chat"), null);
         var chat = call(
@@ -315,6 +316,21 @@ class OpenApiContractTest {
                 null,
                 Map.of("model", "demo/chat", "messages", List.of(Map.of("role", "user", "content", "Hello"))));
         assertThat(chat.status()).as(chat.toString()).isEqualTo(200);
+        var response = call(gateway, "POST", "/v1/responses", null, Map.of("model", "demo/chat", "input", "Hello"));
+        assertThat(response.status()).as(response.toString()).isEqualTo(200);
+        var message = call(
+                fixtures.api().withHeader("x-api-key", gatewayKey),
+                "POST",
+                "/v1/messages",
+                null,
+                Map.of(
+                        "model",
+                        "demo/chat",
+                        "max_tokens",
+                        20,
+                        "messages",
+                        List.of(Map.of("role", "user", "content", "Hello"))));
+        assertThat(message.status()).as(message.toString()).isEqualTo(200);
         call(
                 gateway,
                 "POST",

@@ -170,17 +170,50 @@ public class ChatService {
      * first chunk, so an upstream failure before it still answers with a proper error status.
      */
     public ChatOutcome stream(Prepared p, HttpServletResponse response) {
+        return stream(p, response, openAiSink(p));
+    }
+
+    /** Streaming in another wire format: the same admission, charging and history, written by {@code sink}. */
+    public ChatOutcome stream(Prepared p, HttpServletResponse response, StreamSink sink) {
         try {
-            return relay(p, response);
+            return relay(p, response, sink);
         } finally {
             settlement.streamEnded(p.admission());
         }
     }
 
-    private ChatOutcome relay(Prepared p, HttpServletResponse response) {
+    /**
+     * OpenAI's chat chunks as Server-Sent Events, {@code data: [DONE]} at the end: the usage chunk
+     * only when the client asked for it ({@code stream_options.include_usage}), an error event before
+     * {@code [DONE]} when the provider cut the stream.
+     */
+    public StreamSink openAiSink(Prepared p) {
+        return new StreamSink() {
+            @Override
+            public void chunk(ObjectNode chunk, SseOut out) {
+                JsonNode usage = chunk.get("usage");
+                boolean usageOnly = chunk.path("choices").isEmpty() && usage != null && usage.isObject();
+                if (usageOnly && !p.includeUsage()) return;
+                if (!p.includeUsage()) chunk.remove("usage");
+                out.write("data: " + json.writeValueAsString(chunk) + "\n\n");
+            }
+
+            @Override
+            public void completed(ChatOutcome outcome, SseOut out) {
+                out.write("data: [DONE]\n\n");
+            }
+
+            @Override
+            public void interrupted(ChatOutcome outcome, SseOut out) {
+                out.write("data: " + errorEvent() + "\n\n" + "data: [DONE]\n\n");
+            }
+        };
+    }
+
+    private ChatOutcome relay(Prepared p, HttpServletResponse response, StreamSink sink) {
         Instant started = clock.instant();
         AiProvider provider = providers.get(p.model().provider());
-        var state = new StreamState();
+        var state = new StreamState(response, p);
         try {
             provider.streamChat(Background.get(p.call()), p.upstreamRequest(), chunk -> {
                 JsonNode usage = chunk.get("usage");
@@ -188,12 +221,9 @@ public class ChatService {
                     state.promptTokens = usage.path("prompt_tokens").asLong(-1);
                     state.completionTokens = usage.path("completion_tokens").asLong(-1);
                 }
-                boolean usageOnly = chunk.path("choices").isEmpty() && usage != null && usage.isObject();
-                if (usageOnly && !p.includeUsage()) return;
                 // Each chunk is the provider's own, handed over once: changed in place before it is written.
                 chunk.put("model", p.model().id());
-                if (!p.includeUsage()) chunk.remove("usage");
-                state.write(this, response, p, json.writeValueAsString(chunk));
+                sink.chunk(chunk, state);
                 // Counted once written: a chunk the client never received is not charged.
                 for (JsonNode choice : chunk.path("choices")) {
                     // text, refusals and tool calls alike: all of it is output the client receives
@@ -219,16 +249,17 @@ public class ChatService {
             Credits partial = settleAndRecord(
                     p, outcome(p, in, state.deliveredTokens, "partial", started), state.reply.toString(), true);
             metrics.failed(p.model(), "chat");
-            if (!clientGone) state.finish(response, errorEvent(e));
-            return new ChatOutcome(partial, in, state.deliveredTokens, since(started), "partial");
+            var cut = new ChatOutcome(partial, in, state.deliveredTokens, since(started), "partial");
+            if (!clientGone) state.finish(() -> sink.interrupted(cut, state));
+            return cut;
         }
         long in = state.promptTokens >= 0 ? state.promptTokens : p.promptEstimate();
         long out = state.completionTokens >= 0 ? state.completionTokens : state.deliveredTokens;
         Credits charged = settleAndRecord(p, outcome(p, in, out, "ok", started), state.reply.toString(), true);
         metrics.completed(p.model(), "chat", started, charged);
-        if (!state.started) state.start(response, p);
-        state.finish(response, null);
-        return new ChatOutcome(charged, in, out, since(started), "ok");
+        var done = new ChatOutcome(charged, in, out, since(started), "ok");
+        state.finish(() -> sink.completed(done, state));
+        return done;
     }
 
     /**
@@ -316,7 +347,7 @@ public class ChatService {
                 p.model().id(), p.model().provider(), "chat", "chat", in, out, cost, status, started);
     }
 
-    private String errorEvent(RuntimeException e) {
+    private String errorEvent() {
         var error = new java.util.LinkedHashMap<String, Object>();
         error.put("message", "The upstream stream was interrupted.");
         error.put("type", "api_error");
@@ -385,8 +416,10 @@ public class ChatService {
         return false;
     }
 
-    /** What a stream has delivered so far. */
-    private static final class StreamState {
+    /** What a stream has delivered so far, and the client's event stream it is written to. */
+    private static final class StreamState implements StreamSink.SseOut {
+        private final HttpServletResponse response;
+        private final Prepared p;
         boolean started;
         boolean clientGone;
         long deliveredTokens;
@@ -402,7 +435,12 @@ public class ChatService {
         @Nullable
         OutputStream out;
 
-        void start(HttpServletResponse response, Prepared p) {
+        StreamState(HttpServletResponse response, Prepared p) {
+            this.response = response;
+            this.p = p;
+        }
+
+        void start() {
             response.setStatus(200);
             response.setContentType("text/event-stream");
             response.setCharacterEncoding("UTF-8");
@@ -414,11 +452,12 @@ public class ChatService {
             started = true;
         }
 
-        void write(ChatService service, HttpServletResponse response, Prepared p, String data) {
+        @Override
+        public void write(String text) {
             try {
-                if (!started) start(response, p);
+                if (!started) start();
                 if (out == null) out = response.getOutputStream();
-                out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.write(text.getBytes(StandardCharsets.UTF_8));
                 out.flush();
             } catch (IOException e) {
                 clientGone = true;
@@ -426,13 +465,12 @@ public class ChatService {
             }
         }
 
-        void finish(HttpServletResponse response, @Nullable String error) {
+        /** The sink's last events: the stream is answered (status and headers) even if it writes none. */
+        void finish(Runnable last) {
+            if (!started) start();
             try {
-                if (out == null) out = response.getOutputStream();
-                if (error != null) out.write(("data: " + error + "\n\n").getBytes(StandardCharsets.UTF_8));
-                out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-                out.flush();
-            } catch (IOException e) {
+                last.run();
+            } catch (UncheckedIOException e) {
                 clientGone = true;
             }
         }

@@ -26,7 +26,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Every answer under {@code /v1} that is not a success leaves in OpenAI's error shape,
+ * Every answer under {@code /v1} that is not a success leaves in OpenAI's error shape (Anthropic's,
+ * {@code {"type": "error", "error": {"type", "message"}}}, under {@code /v1/messages}),
  * {@code {"error": {"message", "type", "code", "param"}}}, whoever produced it: the gateway's own
  * errors already have it; problem+json from before the gateway's controllers (the body limit's
  * 413, an unknown path's 404, 405, 415, the security chain's 403) is rewritten into it; an empty
@@ -49,8 +50,6 @@ class OpenAiErrorShape extends OncePerRequestFilter {
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
         String uri = request.getRequestURI();
-        // Anthropic's Messages API, should it be served here, keeps Anthropic's own error shape.
-        if (uri.equals("/v1/messages") || uri.startsWith("/v1/messages/")) return true;
         return !(uri.equals("/v1") || uri.startsWith("/v1/"));
     }
 
@@ -65,14 +64,51 @@ class OpenAiErrorShape extends OncePerRequestFilter {
             if (response.isCommitted()) throw e;
             log.error("unexpected error serving {}", request.getRequestURI(), e);
             shaping.discard();
-            write(response, GatewayErrors.unexpectedBody());
+            write(request, response, GatewayErrors.unexpectedBody());
             return;
         }
         shaping.finish(request);
     }
 
-    private void write(HttpServletResponse response, GatewayErrors.Body body) throws IOException {
-        byte[] bytes = json.writeValueAsBytes(Map.of("error", body.error()));
+    /** Anthropic's Messages API answers its errors in Anthropic's shape. */
+    static boolean anthropic(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        return uri.equals("/v1/messages") || uri.startsWith("/v1/messages/");
+    }
+
+    /**
+     * Anthropic's error type for a status ({@code billing_error} for 402, the type Anthropic itself
+     * uses when an account cannot pay).
+     */
+    static String anthropicType(int status) {
+        return switch (status) {
+            case 400, 405, 415 -> "invalid_request_error";
+            case 401 -> "authentication_error";
+            case 402 -> "billing_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 413 -> "request_too_large";
+            case 429 -> "rate_limit_error";
+            case 504 -> "timeout_error";
+            case 529 -> "overloaded_error";
+            default -> status >= 500 ? "api_error" : "invalid_request_error";
+        };
+    }
+
+    private void write(HttpServletRequest request, HttpServletResponse response, GatewayErrors.Body body)
+            throws IOException {
+        Object shaped = Map.of("error", body.error());
+        if (anthropic(request)) {
+            // {"type":"error","error":{"type","message"}}
+            Map<String, Object> error = new LinkedHashMap<>();
+            error.put("type", anthropicType(body.status()));
+            error.put("message", body.error().get("message"));
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("type", "error");
+            out.put("error", error);
+            shaped = out;
+        }
+        byte[] bytes = json.writeValueAsBytes(shaped);
         response.resetBuffer();
         response.setStatus(body.status());
         response.setContentType("application/json");
@@ -180,9 +216,9 @@ class OpenAiErrorShape extends OncePerRequestFilter {
                 if (bufferWriter != null) bufferWriter.flush();
                 byte[] body = buffer.toByteArray();
                 buffer = null;
-                write(target, shape(request, status, body));
+                write(request, target, shape(request, status, body));
             } else if (!passedThrough) {
-                write(target, GatewayErrors.forStatus(request, status, sentMessage, null, null));
+                write(request, target, GatewayErrors.forStatus(request, status, sentMessage, null, null));
             }
         }
 

@@ -18,7 +18,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Authenticates {@code Authorization: Bearer atr_…}. A presented but unusable token (unknown,
+ * Authenticates {@code Authorization: Bearer atr_…} (or, on Anthropic's Messages API
+ * {@code /v1/messages}, {@code x-api-key: atr_…}, as Anthropic's SDKs send it). A presented but unusable token (unknown,
  * revoked, expired, malformed) gets one and the same 401, so a caller learns nothing about which.
  * When {@code required}, a request without one gets that 401 too (the gateway's chain, which has no
  * authorization rules of its own); otherwise it goes on unauthenticated.
@@ -38,6 +39,11 @@ class BearerAuthentication extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String header = request.getHeader("Authorization");
+        if ((header == null || header.isBlank()) && anthropic(request)) {
+            // Anthropic's SDKs send their key as x-api-key
+            String key = request.getHeader("x-api-key");
+            if (key != null && !key.isBlank()) header = "Bearer " + key.strip();
+        }
         if (header == null || header.isBlank()) {
             if (required) {
                 writeUnauthorized(request, response, json);
@@ -68,6 +74,19 @@ class BearerAuthentication extends OncePerRequestFilter {
             throws IOException {
         response.setStatus(HttpStatus.UNAUTHORIZED.value());
         response.setHeader("WWW-Authenticate", "Bearer");
+        if (anthropic(request)) {
+            // Anthropic's Messages API speaks Anthropic's error shape.
+            response.setContentType("application/json");
+            json.writeValue(
+                    response.getOutputStream(),
+                    java.util.Map.of(
+                            "type",
+                            "error",
+                            "error",
+                            java.util.Map.of(
+                                    "type", "authentication_error", "message", "Invalid or missing API key.")));
+            return;
+        }
         if (request.getRequestURI().startsWith("/v1/")) {
             // The gateway speaks OpenAI's error shape.
             response.setContentType("application/json");
@@ -88,6 +107,12 @@ class BearerAuthentication extends OncePerRequestFilter {
         json.writeValue(
                 response.getOutputStream(),
                 ProblemDetails.of(HttpStatus.UNAUTHORIZED, "unauthorized", "Missing or invalid credentials."));
+    }
+
+    /** Anthropic's Messages API, where a key may come as {@code x-api-key}. */
+    private static boolean anthropic(HttpServletRequest request) {
+        String uri = request.getRequestURI();
+        return uri.equals("/v1/messages") || uri.startsWith("/v1/messages/");
     }
 
     /** The authenticated caller as a Spring Security authentication. */
