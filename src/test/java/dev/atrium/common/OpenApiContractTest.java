@@ -192,7 +192,22 @@ class OpenApiContractTest {
         call(owner, "DELETE", wsPath + "/members/{user}", vars("org", org, "ws", ws, "user", second.userId()), null);
         var key = call(owner, "POST", wsPath + "/api-keys", w, Map.of("name", "contract", "user_id", member));
         call(owner, "GET", wsPath + "/api-keys", w, null);
-        call(owner, "DELETE", wsPath + "/api-keys/{id}", vars("org", org, "ws", ws, "id", key.text("id")), null);
+        var keyVars = vars("org", org, "ws", ws, "id", key.text("id"));
+        call(owner, "GET", wsPath + "/api-keys/{id}", keyVars, null);
+        call(
+                owner,
+                "PATCH",
+                wsPath + "/api-keys/{id}",
+                keyVars,
+                Map.of(
+                        "name",
+                        "contract, edited",
+                        "spend_limit",
+                        Map.of("amount", "5", "period", "week"),
+                        "rate_limits",
+                        Map.of("requests_per_minute", 100)));
+        call(owner, "POST", wsPath + "/api-keys/{id}/rotate", keyVars, null);
+        call(owner, "DELETE", wsPath + "/api-keys/{id}", keyVars, null);
         call(owner, "GET", wsPath + "/policy", w, null);
         call(owner, "PUT", wsPath + "/mail-digest", w, Map.of("weekly", true));
         call(owner, "GET", wsPath + "/mail-digest", w, null);

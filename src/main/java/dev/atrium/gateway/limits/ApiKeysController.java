@@ -85,6 +85,15 @@ class ApiKeysController {
             @Nullable Instant expiresAt,
             @Nullable RateLimits rateLimits) {}
 
+    /** What PATCH may change (documentation of its body: a field absent stays, null clears). */
+    @Schema(name = "WorkspaceKeyUpdate")
+    record KeyUpdate(
+            @Nullable String name,
+            @Nullable SpendLimit spendLimit,
+            @Nullable List<String> allowedModels,
+            @Nullable Instant expiresAt,
+            @Nullable RateLimits rateLimits) {}
+
     @Schema(name = "IssuedWorkspaceKey")
     record IssuedKey(
             String id,
@@ -159,7 +168,12 @@ class ApiKeysController {
             @PathVariable String org,
             @PathVariable String ws,
             @PathVariable String id,
-            @RequestBody ObjectNode body) {
+            @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                            content =
+                                    @io.swagger.v3.oas.annotations.media.Content(
+                                            schema = @Schema(implementation = KeyUpdate.class)))
+                    @RequestBody
+                    ObjectNode body) {
         WorkspaceAccess a = resolve(caller, org, ws);
         KeyInfo key = team.key(a, keyId(id));
         for (String field : body.propertyNames()) {

@@ -37,14 +37,7 @@ class WorkspaceMemberController {
     private final WorkspaceService workspaces;
     private final WorkspaceTeam team;
 
-    private final tools.jackson.databind.json.JsonMapper json;
-
-    WorkspaceMemberController(
-            Access access,
-            WorkspaceService workspaces,
-            WorkspaceTeam team,
-            tools.jackson.databind.json.JsonMapper json) {
-        this.json = json;
+    WorkspaceMemberController(Access access, WorkspaceService workspaces, WorkspaceTeam team) {
         this.access = access;
         this.workspaces = workspaces;
         this.team = team;
@@ -82,34 +75,16 @@ class WorkspaceMemberController {
             @PathVariable String org,
             @PathVariable String ws,
             @PathVariable String user,
-            @RequestBody tools.jackson.databind.node.ObjectNode body) {
+            @RequestBody MemberRequest body) {
         WorkspaceAccess a = resolve(caller, org, ws);
-        // Either or both: the role, and the member's own rate limits (null clears them).
-        boolean role = body.has("role") && !body.get("role").isNull();
-        if (!role && !body.has("rate_limits")) throw ApiException.invalid("role", "role or rate_limits is required.");
+        // Either or both: the role, and the member's own rate limits ({} clears them).
+        if (body.role() == null && body.rateLimits() == null)
+            throw ApiException.invalid("role", "role or rate_limits is required.");
         UserId id = UserId.parse(user);
         WorkspaceMember result = null;
-        if (body.has("rate_limits")) {
-            RateLimits limits;
-            try {
-                limits = body.get("rate_limits").isNull()
-                        ? null
-                        : json.treeToValue(body.get("rate_limits"), RateLimits.class);
-            } catch (tools.jackson.core.JacksonException e) {
-                throw ApiException.invalid(
-                        "rate_limits", "rate_limits must be {requests_per_minute?, tokens_per_minute?, concurrent?}.");
-            }
-            result = team.setRateLimits(a, id, RateLimits.checked(limits, "rate_limits"));
-        }
-        if (role) {
-            WorkspaceRole parsed;
-            try {
-                parsed = json.treeToValue(body.get("role"), WorkspaceRole.class);
-            } catch (tools.jackson.core.JacksonException e) {
-                throw ApiException.invalid("role", "role must be admin, member or viewer.");
-            }
-            result = team.changeRole(a, id, parsed);
-        }
+        if (body.rateLimits() != null)
+            result = team.setRateLimits(a, id, RateLimits.checked(body.rateLimits(), "rate_limits"));
+        if (body.role() != null) result = team.changeRole(a, id, body.role());
         return result;
     }
 
