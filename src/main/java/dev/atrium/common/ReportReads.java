@@ -10,6 +10,7 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.dao.DataAccessException;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.TransactionException;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
@@ -51,7 +52,7 @@ public class ReportReads {
                 mark(response, "replica", asOf);
                 try {
                     return r.run(body);
-                } catch (DataAccessException e) {
+                } catch (DataAccessException | TransactionException e) {
                     // Not yet sent: the report is read again from the primary (nothing is lost but time).
                     if (response.isCommitted()) throw e;
                     r.failed(e);

@@ -17,6 +17,9 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.NestedExceptionUtils;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * The read replica that reports go to ({@code ATRIUM_REPORTS_DATABASE_URL}): its own read-only pool,
@@ -48,14 +51,23 @@ final class ReportsReplica implements AutoCloseable {
     private final Duration maxLag;
     private final Duration retryAfter;
     private final MeterRegistry meters;
+    private final TransactionTemplate readOnly;
     private final AtomicLong lagMillis = new AtomicLong();
     private final AtomicReference<String> state = new AtomicReference<>("replica");
     private volatile long skipUntilNanos = System.nanoTime();
     private volatile String skipReason = "unreachable";
 
     ReportsReplica(
-            HikariDataSource pool, ReportsRouting routing, Duration maxLag, Duration retryAfter, MeterRegistry meters) {
+            HikariDataSource pool,
+            ReportsRouting routing,
+            Duration maxLag,
+            Duration retryAfter,
+            MeterRegistry meters,
+            PlatformTransactionManager transactions) {
         this.pool = pool;
+        this.readOnly = new TransactionTemplate(transactions);
+        this.readOnly.setReadOnly(true);
+        this.readOnly.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRED);
         this.routing = routing;
         this.maxLag = maxLag;
         this.retryAfter = retryAfter;
@@ -112,9 +124,15 @@ final class ReportsReplica implements AutoCloseable {
         return asOf;
     }
 
-    /** Runs {@code body} with its connections taken from the replica. */
+    /**
+     * Runs {@code body} in a read-only transaction on a replica connection. Only that transaction's
+     * connection comes from the replica: the report's queries join it, while anything that starts a
+     * transaction of its own (Spring Session saving the console session when the response is
+     * committed, {@code REQUIRES_NEW}) gets a primary connection as usual. A write that joins it fails
+     * (read-only), and the report is then read from the primary.
+     */
     <T> T run(Supplier<T> body) {
-        return routing.on(pool, body);
+        return routing.on(pool, () -> readOnly.execute(status -> routing.off(body)));
     }
 
     /**
@@ -126,6 +144,13 @@ final class ReportsReplica implements AutoCloseable {
                 "error",
                 "a read on the replica failed ("
                         + NestedExceptionUtils.getMostSpecificCause(e).getMessage() + ")");
+    }
+
+    private static String why(Exception e) {
+        Throwable cause = NestedExceptionUtils.getMostSpecificCause(e);
+        return cause.getMessage() != null
+                ? cause.getMessage()
+                : cause.getClass().getSimpleName();
     }
 
     private void skip(String reason, String detail) {

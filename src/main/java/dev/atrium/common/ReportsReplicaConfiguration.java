@@ -12,6 +12,7 @@ import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.transaction.PlatformTransactionManager;
 
 /**
  * {@code ATRIUM_REPORTS_DATABASE_URL} (+ {@code _USER}, {@code _PASSWORD}, defaulting to the
@@ -43,6 +44,7 @@ class ReportsReplicaConfiguration {
     ReportsReplica reportsReplica(
             DataSource dataSource,
             MeterRegistry meters,
+            PlatformTransactionManager transactions,
             @Value("${atrium.reports.database.url}") String url,
             @Value("${atrium.reports.database.user:${atrium.database.user:}}") String user,
             @Value("${atrium.reports.database.password:${atrium.database.password:}}") String password,
@@ -63,6 +65,11 @@ class ReportsReplicaConfiguration {
         config.setPoolName("atrium-reports");
         config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(meters));
         return new ReportsReplica(
-                new HikariDataSource(config), dataSource.unwrap(ReportsRouting.class), maxLag, retryAfter, meters);
+                new HikariDataSource(config),
+                dataSource.unwrap(ReportsRouting.class),
+                maxLag,
+                retryAfter,
+                meters,
+                transactions);
     }
 }

@@ -11,7 +11,8 @@ import org.springframework.jdbc.datasource.DelegatingDataSource;
  * The application's {@code DataSource} when a reports replica is configured: the primary's pool,
  * except inside {@link #on}, where connections come from the replica's pool. Every repository and
  * transaction manager keeps using this one data source, so the report code is the same whichever
- * server answers it; only the few read paths that {@link ReportReads} wraps ever reach the replica.
+ * server answers it; only the few read paths that {@link ReportReads} wraps ever reach the replica,
+ * and there only through the one read-only transaction {@link ReportsReplica#run} begins (see there).
  */
 final class ReportsRouting extends DelegatingDataSource implements AutoCloseable {
     private final ThreadLocal<@Nullable DataSource> route = new ThreadLocal<>();
@@ -29,6 +30,17 @@ final class ReportsRouting extends DelegatingDataSource implements AutoCloseable
         } finally {
             if (before == null) route.remove();
             else route.set(before);
+        }
+    }
+
+    /** Runs {@code body} with this thread's new connections taken from the primary again. */
+    <T> T off(Supplier<T> body) {
+        DataSource before = route.get();
+        route.remove();
+        try {
+            return body.get();
+        } finally {
+            if (before != null) route.set(before);
         }
     }
 

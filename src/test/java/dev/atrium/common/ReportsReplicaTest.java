@@ -8,6 +8,15 @@ import dev.atrium.support.Api;
 import dev.atrium.support.Fixtures;
 import dev.atrium.support.StreamingReplica;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.CookieManager;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +27,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -45,6 +56,8 @@ class ReportsReplicaTest {
     private static ConfigurableApplicationContext app;
     private static Path dataDir;
     private static Api owner;
+    private static String base;
+    private static String email;
     private static String orgPath;
     private static String workspace;
     private static int events;
@@ -78,9 +91,10 @@ class ReportsReplicaTest {
                 "primary + streaming standby (%s) built and started in %d ms; Atrium started in %d ms%n",
                 binaries.bin(), (built - t0) / 1_000_000, (System.nanoTime() - built) / 1_000_000);
         sql("GRANT SELECT ON ALL TABLES IN SCHEMA public TO reporter");
-        String email = Fixtures.uniqueEmail("replica");
+        email = Fixtures.uniqueEmail("replica");
         app.getBean(Identity.class).createUser(email, Fixtures.PASSWORD, "Replica");
-        Api api = new Api("http://localhost:" + app.getEnvironment().getProperty("local.server.port"), null);
+        base = "http://localhost:" + app.getEnvironment().getProperty("local.server.port");
+        Api api = new Api(base, null);
         var token = api.post("/api/v1/auth/tokens", Map.of("email", email, "password", Fixtures.PASSWORD, "name", "t"));
         assertThat(token.status()).as(token.toString()).isEqualTo(201);
         owner = api.as(token.text("token"));
@@ -219,6 +233,19 @@ class ReportsReplicaTest {
         assertThat(counter("atrium.reports.reads", "source", "replica"))
                 .isGreaterThanOrEqualTo(replicaReads + paths.size() + 1);
 
+        // The console's CSV downloads are exports too.
+        var console = console();
+        for (String path : List.of(
+                "/orgs/" + orgPath.substring(orgPath.lastIndexOf('/') + 1) + "/usage/export.csv",
+                "/orgs/" + orgPath.substring(orgPath.lastIndexOf('/') + 1) + "/usage/statement.csv?workspace="
+                        + workspace)) {
+            var r = send(
+                    console, HttpRequest.newBuilder(URI.create(base + path)).GET());
+            assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+            assertThat(r.headers().firstValue(ReportReads.DATA_SOURCE)).as(path).hasValue("replica");
+            assertThat(r.headers().firstValue(ReportReads.DATA_AS_OF)).as(path).isPresent();
+        }
+
         // Not reports: the plain list (read right after a write by clients), the balance, and writes.
         for (String path : List.of(orgPath + "/workspaces/" + workspace + "/conversations", orgPath + "/credits")) {
             var r = owner.get(path);
@@ -311,6 +338,39 @@ class ReportsReplicaTest {
     private static void sql(String statement) throws java.sql.SQLException {
         try (var c = clusters.primary()) {
             c.createStatement().execute(statement);
+        }
+    }
+
+    /** A browser's session in the console (cookies kept, redirects not followed). */
+    private static HttpClient console() {
+        HttpClient http = HttpClient.newBuilder()
+                .cookieHandler(new CookieManager())
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        var form =
+                send(http, HttpRequest.newBuilder(URI.create(base + "/sign-in")).GET());
+        Matcher csrf = Pattern.compile("name=\"_csrf\" value=\"([^\"]+)\"").matcher(form.body());
+        assertThat(csrf.find()).as(form.body()).isTrue();
+        String body = "email=" + URLEncoder.encode(email, StandardCharsets.UTF_8) + "&password="
+                + URLEncoder.encode(Fixtures.PASSWORD, StandardCharsets.UTF_8) + "&_csrf="
+                + URLEncoder.encode(csrf.group(1), StandardCharsets.UTF_8);
+        var signIn = send(
+                http,
+                HttpRequest.newBuilder(URI.create(base + "/sign-in"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)));
+        assertThat(signIn.statusCode()).as("sign-in: " + signIn.body()).isEqualTo(302);
+        return http;
+    }
+
+    private static HttpResponse<String> send(HttpClient http, HttpRequest.Builder request) {
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 
