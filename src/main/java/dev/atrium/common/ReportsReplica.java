@@ -101,10 +101,7 @@ final class ReportsReplica implements AutoCloseable {
                 asOf = rs.getBoolean("current") ? now : replayed == null ? null : replayed.toInstant();
             }
         } catch (SQLException | RuntimeException e) {
-            skip(
-                    "unreachable",
-                    "the replica is unreachable ("
-                            + NestedExceptionUtils.getMostSpecificCause(e).getMessage() + ")");
+            skip("unreachable", "the replica is unreachable (" + why(e) + ")");
             return null;
         }
         if (asOf == null) {
@@ -140,10 +137,7 @@ final class ReportsReplica implements AutoCloseable {
      * alone for {@code retry-after} (a lasting failure costs no report two reads).
      */
     void failed(RuntimeException e) {
-        skip(
-                "error",
-                "a read on the replica failed ("
-                        + NestedExceptionUtils.getMostSpecificCause(e).getMessage() + ")");
+        skip("error", "a read on the replica failed (" + why(e) + ")");
     }
 
     private static String why(Exception e) {
