@@ -87,6 +87,8 @@ class ReportsReplicaTest {
                         "--atrium.reports.max-lag=" + MAX_LAG,
                         "--atrium.reports.retry-after=PT1S",
                         "--atrium.setup-token=atr_setup_replica-test");
+        // The change feed LISTENs on the primary (a standby refuses LISTEN): it is not routed.
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(app.getBean(ChangeFeed.class)::listening);
         System.out.printf(
                 "primary + streaming standby (%s) built and started in %d ms; Atrium started in %d ms%n",
                 binaries.bin(), (built - t0) / 1_000_000, (System.nanoTime() - built) / 1_000_000);
