@@ -53,9 +53,10 @@ public class ReportReads {
                 try {
                     return r.run(body);
                 } catch (DataAccessException | TransactionException e) {
-                    // Not yet sent: the report is read again from the primary (nothing is lost but time).
-                    if (response.isCommitted()) throw e;
                     r.failed(e);
+                    // Part of it sent already: the answer ends as any failed stream does.
+                    if (response.isCommitted()) throw e;
+                    // Not yet sent: the report is read again from the primary (nothing is lost but time).
                     response.resetBuffer();
                 }
             }
