@@ -147,7 +147,11 @@ public class ChangeFeed implements SmartLifecycle {
     }
 
     private Connection connect() throws SQLException {
-        if (dataSource instanceof HikariDataSource h && h.getJdbcUrl() != null) {
+        // Unwrapped: with a reports replica, the data source is the primary's pool behind a ReportsRouting.
+        @Nullable
+        HikariDataSource h =
+                dataSource.isWrapperFor(HikariDataSource.class) ? dataSource.unwrap(HikariDataSource.class) : null;
+        if (h != null && h.getJdbcUrl() != null) {
             // A connection of its own, outside the pool: it stays open for the life of the node.
             var props = new java.util.Properties();
             if (h.getUsername() != null) props.setProperty("user", h.getUsername());

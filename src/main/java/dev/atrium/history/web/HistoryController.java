@@ -3,6 +3,7 @@ package dev.atrium.history.web;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.Page;
 import dev.atrium.common.PageRequest;
+import dev.atrium.common.ReportReads;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.history.ActivityView;
 import dev.atrium.history.ConversationDetail;
@@ -13,6 +14,7 @@ import dev.atrium.identity.Caller;
 import dev.atrium.organization.Access;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceService;
+import jakarta.servlet.http.HttpServletResponse;
 import org.jspecify.annotations.Nullable;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
@@ -33,11 +35,13 @@ class HistoryController {
     private final Access access;
     private final WorkspaceService workspaces;
     private final History history;
+    private final ReportReads reads;
 
-    HistoryController(Access access, WorkspaceService workspaces, History history) {
+    HistoryController(Access access, WorkspaceService workspaces, History history, ReportReads reads) {
         this.access = access;
         this.workspaces = workspaces;
         this.history = history;
+        this.reads = reads;
     }
 
     /** {@code PATCH} body: either field may be left out. */
@@ -51,8 +55,14 @@ class HistoryController {
             @PathVariable String ws,
             @RequestParam(required = false) @Nullable String q,
             @RequestParam(required = false) @Nullable Integer limit,
-            @RequestParam(required = false) @Nullable String after) {
-        return history.list(in(caller, org, ws), q, PageRequest.of(limit, after));
+            @RequestParam(required = false) @Nullable String after,
+            HttpServletResponse response) {
+        WorkspaceAccess a = in(caller, org, ws);
+        PageRequest page = PageRequest.of(limit, after);
+        // A search may read a replica (it finds what was written a moment ago a moment later); the plain
+        // list, which a client reads right after creating a conversation, reads the primary.
+        if (q == null || q.isBlank()) return history.list(a, null, page);
+        return reads.read(response, () -> history.list(a, q, page));
     }
 
     @GetMapping("/conversations/{id}")

@@ -1,6 +1,7 @@
 package dev.atrium.history.web;
 
 import dev.atrium.common.OrgId;
+import dev.atrium.common.ReportReads;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.history.HistoryExport;
 import dev.atrium.identity.Caller;
@@ -20,11 +21,13 @@ class HistoryExportController {
     private final Access access;
     private final WorkspaceService workspaces;
     private final HistoryExport export;
+    private final ReportReads reads;
 
-    HistoryExportController(Access access, WorkspaceService workspaces, HistoryExport export) {
+    HistoryExportController(Access access, WorkspaceService workspaces, HistoryExport export, ReportReads reads) {
         this.access = access;
         this.workspaces = workspaces;
         this.export = export;
+        this.reads = reads;
     }
 
     /** Written on the request thread (no async dispatch): the zip streams as it is built. */
@@ -36,6 +39,7 @@ class HistoryExportController {
             HttpServletResponse response)
             throws IOException {
         WorkspaceAccess a = workspaces.access(access.to(caller, OrgId.parse(org)), WorkspaceId.parse(ws));
-        export.respond(a, response);
+        export.requireReadable(a);
+        reads.stream(response, () -> export.respond(a, response));
     }
 }

@@ -4,6 +4,7 @@ import dev.atrium.common.Amount;
 import dev.atrium.common.OrgId;
 import dev.atrium.common.Page;
 import dev.atrium.common.PageRequest;
+import dev.atrium.common.ReportReads;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
 import dev.atrium.ledger.CreditAdmin;
@@ -15,6 +16,7 @@ import dev.atrium.organization.Access;
 import dev.atrium.organization.OrgAccess;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -38,11 +40,13 @@ class CreditsController {
     private final Access access;
     private final CreditAdmin credits;
     private final CreditReports reports;
+    private final ReportReads reads;
 
-    CreditsController(Access access, CreditAdmin credits, CreditReports reports) {
+    CreditsController(Access access, CreditAdmin credits, CreditReports reports, ReportReads reads) {
         this.access = access;
         this.credits = credits;
         this.reports = reports;
+        this.reads = reads;
     }
 
     record GrantRequest(
@@ -90,10 +94,12 @@ class CreditsController {
             @PathVariable String org,
             @RequestParam(name = "workspace_id", required = false) @Nullable String workspaceId,
             @RequestParam(required = false) @Nullable Integer limit,
-            @RequestParam(required = false) @Nullable String after) {
+            @RequestParam(required = false) @Nullable String after,
+            HttpServletResponse response) {
         OrgAccess a = access.to(caller, OrgId.parse(org)).requireSeesAll();
         WorkspaceId ws = workspaceId == null ? null : Amounts.workspace(workspaceId, "workspace_id");
-        return reports.entries(a.org(), ws, PageRequest.of(limit, after));
+        PageRequest page = PageRequest.of(limit, after);
+        return reads.read(response, () -> reports.entries(a.org(), ws, page));
     }
 
     @GetMapping("/grants")

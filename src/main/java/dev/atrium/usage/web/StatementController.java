@@ -2,6 +2,7 @@ package dev.atrium.usage.web;
 
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Ids;
+import dev.atrium.common.ReportReads;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
 import dev.atrium.organization.OrgAccess;
@@ -11,6 +12,7 @@ import dev.atrium.usage.Statements.Statement;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceService;
 import io.swagger.v3.oas.annotations.Parameter;
+import jakarta.servlet.http.HttpServletResponse;
 import java.time.Instant;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
@@ -31,11 +33,13 @@ class StatementController {
     private final Scope scope;
     private final Statements statements;
     private final WorkspaceService workspaces;
+    private final ReportReads reads;
 
-    StatementController(Scope scope, Statements statements, WorkspaceService workspaces) {
+    StatementController(Scope scope, Statements statements, WorkspaceService workspaces, ReportReads reads) {
         this.scope = scope;
         this.statements = statements;
         this.workspaces = workspaces;
+        this.reads = reads;
     }
 
     record LineView(
@@ -68,7 +72,8 @@ class StatementController {
             @Parameter(required = true, example = "2026-02-01T00:00:00Z") @RequestParam(required = false) @Nullable
                     String end,
             @RequestParam(required = false) @Nullable String markup,
-            @RequestParam(required = false) @Nullable String format) {
+            @RequestParam(required = false) @Nullable String format,
+            HttpServletResponse response) {
         OrgAccess a = scope.all(caller, org);
         if (workspaceId == null || !Ids.isValid(workspaceId, WorkspaceId.PREFIX)) {
             throw ApiException.invalid("workspace_id", "workspace_id is required and must be a workspace id.");
@@ -82,7 +87,7 @@ class StatementController {
         }
         String fmt = Params.format(format, "json", "csv", "html");
         Workspace ws = workspaces.access(a, new WorkspaceId(workspaceId)).workspace();
-        Statement s = statements.statement(a.org(), ws.id(), from, to, withMarkup);
+        Statement s = reads.read(response, () -> statements.statement(a.org(), ws.id(), from, to, withMarkup));
         StatementView view = new StatementView(
                 ws.id().value(),
                 ws.name(),

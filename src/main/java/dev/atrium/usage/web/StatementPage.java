@@ -2,6 +2,7 @@ package dev.atrium.usage.web;
 
 import dev.atrium.common.ApiException;
 import dev.atrium.common.Ids;
+import dev.atrium.common.ReportReads;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.console.ConsoleController;
 import dev.atrium.identity.Caller;
@@ -9,6 +10,7 @@ import dev.atrium.organization.OrgAccess;
 import dev.atrium.usage.Statements;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceService;
+import jakarta.servlet.http.HttpServletResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import org.jspecify.annotations.Nullable;
@@ -30,8 +32,10 @@ class StatementPage {
     private final Statements statements;
     private final WorkspaceService workspaces;
     private final Clock clock;
+    private final ReportReads reads;
 
-    StatementPage(Scope scope, Statements statements, WorkspaceService workspaces, Clock clock) {
+    StatementPage(Scope scope, Statements statements, WorkspaceService workspaces, Clock clock, ReportReads reads) {
+        this.reads = reads;
         this.scope = scope;
         this.statements = statements;
         this.workspaces = workspaces;
@@ -73,11 +77,12 @@ class StatementPage {
             @RequestParam String workspace,
             @RequestParam(required = false) @Nullable String from,
             @RequestParam(required = false) @Nullable String to,
-            @RequestParam(defaultValue = "true") boolean markup) {
+            @RequestParam(defaultValue = "true") boolean markup,
+            HttpServletResponse response) {
         OrgAccess a = scope.all(caller, org).requireMember();
         DateRange range = DateRange.parse(from, to, clock);
         Workspace ws = workspaces.access(a, id(workspace)).workspace();
-        var s = statements.statement(a.org(), ws.id(), range.start(), range.end(), markup);
+        var s = reads.read(response, () -> statements.statement(a.org(), ws.id(), range.start(), range.end(), markup));
         return ResponseEntity.ok()
                 .contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
                 .header(

@@ -1,6 +1,7 @@
 package dev.atrium.usage.web;
 
 import dev.atrium.common.ApiException;
+import dev.atrium.common.ReportReads;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
@@ -38,6 +39,7 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.core.JsonGenerator;
+import tools.jackson.core.StreamWriteFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Usage reports (docs/usage.md): rows by bucket and dimensions, summaries per workspace and member, performance. */
@@ -50,6 +52,7 @@ class UsageController {
     private final UsageReports reports;
     private final OrganizationService organizations;
     private final JsonMapper json;
+    private final ReportReads reads;
 
     private final dev.atrium.usage.RefusalCounts refusals;
 
@@ -58,12 +61,14 @@ class UsageController {
             UsageReports reports,
             OrganizationService organizations,
             JsonMapper json,
+            ReportReads reads,
             dev.atrium.usage.RefusalCounts refusals) {
         this.refusals = refusals;
         this.scope = scope;
         this.reports = reports;
         this.organizations = organizations;
         this.json = json;
+        this.reads = reads;
     }
 
     /** The JSON shape of a report, for the OpenAPI document (the report itself is streamed). */
@@ -105,23 +110,37 @@ class UsageController {
         if (fmt.equals("csv")) {
             response.setContentType("text/csv;charset=UTF-8");
             response.setHeader("Content-Disposition", "attachment; filename=\"usage.csv\"");
-            Writer out = new BufferedWriter(
-                    new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8), 1 << 16);
             UsageCsv csv = UsageCsv.of(a, ordered, scope, organizations);
-            out.write(csv.header());
-            try {
-                var buckets = new BucketText();
-                reports.stream(q, row -> write(out, csv.line(row, buckets.of(row.bucketStart()))));
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
-            }
-            out.flush();
+            // The writer is made afresh by each attempt: a replica read that fails before anything is
+            // sent is read again from the primary, and nothing of the first attempt may remain.
+            reads.stream(response, () -> {
+                Writer out = new BufferedWriter(
+                        new OutputStreamWriter(response.getOutputStream(), StandardCharsets.UTF_8), 1 << 16);
+                out.write(csv.header());
+                try {
+                    var buckets = new BucketText();
+                    reports.stream(q, row -> write(out, csv.line(row, buckets.of(row.bucketStart()))));
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
+                }
+                out.flush();
+            });
             return;
         }
         // JSON is streamed too: each row goes out as it comes from the cursor, so memory stays flat
         // whatever the number of rows (same shape as a serialized body).
         response.setContentType("application/json");
-        try (JsonGenerator g = json.createGenerator(response.getOutputStream())) {
+        reads.stream(response, () -> json(response, from, to, b, ordered, q));
+    }
+
+    private void json(
+            HttpServletResponse response, Instant from, Instant to, Bucket b, List<Dimension> ordered, UsageQuery q)
+            throws IOException {
+        // Closing the generator hands its buffer to the response without flushing or closing it: after
+        // a failed replica read the unsent buffer is reset and the report read again from the primary.
+        try (JsonGenerator g = json.writer()
+                .withoutFeatures(StreamWriteFeature.AUTO_CLOSE_TARGET, StreamWriteFeature.FLUSH_PASSED_TO_STREAM)
+                .createGenerator(response.getOutputStream())) {
             g.writeStartObject();
             g.writeStringProperty("start", from.toString());
             g.writeStringProperty("end", to.toString());
@@ -215,14 +234,21 @@ class UsageController {
             @Parameter(required = true, example = "2026-01-01T00:00:00Z") @RequestParam(required = false) @Nullable
                     String start,
             @Parameter(required = true, example = "2026-02-01T00:00:00Z") @RequestParam(required = false) @Nullable
-                    String end) {
+                    String end,
+            HttpServletResponse response) {
         OrgAccess a = scope.org(caller, org);
         Instant from = Params.hour(start, "start");
         Instant to = Params.hour(end, "end");
         Params.range(from, to, Params.MAX_RANGE);
         Map<WorkspaceId, String> names = scope.names(a);
-        var splits = reports.split(
-                a.org(), from, to, Dimension.WORKSPACE, a.seesAllWorkspaces() ? null : List.copyOf(names.keySet()));
+        var splits = reads.read(
+                response,
+                () -> reports.split(
+                        a.org(),
+                        from,
+                        to,
+                        Dimension.WORKSPACE,
+                        a.seesAllWorkspaces() ? null : List.copyOf(names.keySet())));
         Map<String, UsageReports.Split> byWs = new LinkedHashMap<>();
         splits.forEach(s -> byWs.put(s.key(), s));
         List<WorkspaceSplit> data = new ArrayList<>();
@@ -257,12 +283,14 @@ class UsageController {
                     String start,
             @Parameter(required = true, example = "2026-02-01T00:00:00Z") @RequestParam(required = false) @Nullable
                     String end,
-            @RequestParam(name = "workspace_ids", required = false) @Nullable String workspaceIds) {
+            @RequestParam(name = "workspace_ids", required = false) @Nullable String workspaceIds,
+            HttpServletResponse response) {
         OrgAccess a = scope.all(caller, org);
         Instant from = Params.hour(start, "start");
         Instant to = Params.hour(end, "end");
         Params.range(from, to, Params.MAX_RANGE);
-        var splits = reports.split(a.org(), from, to, Dimension.USER, Params.workspaces(workspaceIds));
+        @Nullable List<WorkspaceId> filter = Params.workspaces(workspaceIds);
+        var splits = reads.read(response, () -> reports.split(a.org(), from, to, Dimension.USER, filter));
         List<MemberSplit> data = new ArrayList<>();
         for (var s : splits) {
             Member m = null;
@@ -303,7 +331,8 @@ class UsageController {
             @Parameter(required = true, example = "2026-02-01T00:00:00Z") @RequestParam(required = false) @Nullable
                     String end,
             @RequestParam(name = "group_by", required = false) @Nullable String groupBy,
-            @RequestParam(name = "workspace_ids", required = false) @Nullable String workspaceIds) {
+            @RequestParam(name = "workspace_ids", required = false) @Nullable String workspaceIds,
+            HttpServletResponse response) {
         OrgAccess a = scope.org(caller, org);
         Instant from = Params.hour(start, "start");
         Instant to = Params.hour(end, "end");
@@ -311,11 +340,16 @@ class UsageController {
         Dimension by = groupBy == null || groupBy.isBlank()
                 ? Dimension.MODEL
                 : Params.dimension(groupBy, "group_by", "model, workspace");
-        var visible = scope.visible(a, Params.workspaces(workspaceIds));
-        var rows = reports.performance(a.org(), from, to, by, visible);
-        // Calls refused by rate limits never reach a model: counted per workspace (and in total per model row: 0).
-        Map<String, Map<String, Long>> refused =
-                by == Dimension.WORKSPACE ? refusals.byWorkspace(a.org(), from, to, visible) : Map.of();
+        List<WorkspaceId> visible = scope.visible(a, Params.workspaces(workspaceIds));
+        // Calls refused by rate limits never reach a model: counted per workspace (none on model rows).
+        record Read(List<UsageReports.Performance> rows, Map<String, Map<String, Long>> refused) {}
+        Read read = reads.read(
+                response,
+                () -> new Read(
+                        reports.performance(a.org(), from, to, by, visible),
+                        by == Dimension.WORKSPACE ? refusals.byWorkspace(a.org(), from, to, visible) : Map.of()));
+        var rows = read.rows();
+        Map<String, Map<String, Long>> refused = read.refused();
         var out = new java.util.ArrayList<PerformanceRow>();
         for (var p : rows) {
             Map<String, Long> reasons = by == Dimension.WORKSPACE ? refused.getOrDefault(p.key(), Map.of()) : Map.of();
