@@ -223,6 +223,28 @@ class RateLimitsTest {
     QuotaStore store;
 
     @Test
+    void anthropicsMessagesApiAndOpenAisResponsesApiAreLimitedAlike() throws Exception {
+        String key = key(Map.of("requests_per_minute", 1));
+        startOfWindow();
+        Api anthropic = fixtures.api().withHeader("x-api-key", key).withHeader("anthropic-version", "2023-06-01");
+        var body = Map.of(
+                "model", "demo/chat", "max_tokens", 5, "messages", List.of(Map.of("role", "user", "content", "Hi")));
+        Api.Response first = anthropic.post("/v1/messages", body);
+        assertThat(first.status()).as(first.toString()).isEqualTo(200);
+        assertThat(first.header("x-ratelimit-limit-requests")).isEqualTo("1");
+        Api.Response second = anthropic.post("/v1/messages", body);
+        assertThat(second.status()).isEqualTo(429);
+        assertThat(second.json().path("type").asString()).isEqualTo("error");
+        assertThat(second.json().path("error").path("type").asString()).isEqualTo("rate_limit_error");
+        assertThat(second.header("retry-after")).isNotNull();
+        Api.Response responses = fixtures.api()
+                .as(key)
+                .post("/v1/responses", Map.of("model", "demo/chat", "input", "Hi", "max_output_tokens", 16));
+        assertThat(responses.status()).isEqualTo(429);
+        assertThat(responses.json().path("error").path("code").asString()).isEqualTo("rate_limit_exceeded");
+    }
+
+    @Test
     void theSlotsOfANodeThatStoppedComeBackWhenItsClaimsExpire() throws Exception {
         var created = owner.post(
                 tenant.ws(tenant.primaryWorkspaceId()) + "/api-keys",
