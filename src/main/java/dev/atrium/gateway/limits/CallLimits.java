@@ -62,25 +62,7 @@ public final class CallLimits {
         Quotas q = quotas;
         if (q == null) return;
         Instant now = q.now();
-        Window tightest = null;
-        long tightestLimit = 0;
-        long tightestLeft = Long.MAX_VALUE;
-        for (RateLimiter.Scoped s : scopes) {
-            Integer rpm = s.limits().requestsPerMinute();
-            if (rpm == null) continue;
-            Window w = q.minute(org.value(), s.scope(), Metric.REQUESTS, now);
-            if (!q.take(w, rpm, 1)) {
-                headers("requests", w, rpm, now);
-                throw refused("requests", s, w, now);
-            }
-            long left = q.remaining(w, rpm);
-            if (left < tightestLeft) {
-                tightest = w;
-                tightestLimit = rpm;
-                tightestLeft = left;
-            }
-        }
-        if (tightest != null) headers("requests", tightest, tightestLimit, now);
+        takePerMinute(q, Metric.REQUESTS, l -> l.requestsPerMinute(), 1, now, w -> {});
         for (RateLimiter.Scoped s : scopes) {
             Integer concurrent = s.limits().concurrent();
             if (concurrent == null) continue;
@@ -97,28 +79,43 @@ public final class CallLimits {
     public void takeTokens(long estimate) {
         Quotas q = quotas;
         if (q == null || estimate <= 0) return;
-        Instant now = q.now();
+        takePerMinute(
+                q, Metric.TOKENS, l -> l.tokensPerMinute(), estimate, q.now(), w -> tokens.add(new Taken(w, estimate)));
+    }
+
+    /**
+     * Takes {@code amount} of the minute window of each scope's {@code metric} limit, and sets the
+     * headers of the tightest; on a refusal gives back the tokens taken so far and answers 429.
+     */
+    private void takePerMinute(
+            Quotas q,
+            Metric metric,
+            java.util.function.Function<dev.atrium.workspace.RateLimits, @Nullable Number> limitOf,
+            long amount,
+            Instant now,
+            java.util.function.Consumer<Window> taken) {
+        String kind = metric.wire();
         Window tightest = null;
         long tightestLimit = 0;
         long tightestLeft = Long.MAX_VALUE;
         for (RateLimiter.Scoped s : scopes) {
-            Long tpm = s.limits().tokensPerMinute();
-            if (tpm == null) continue;
-            Window w = q.minute(org.value(), s.scope(), Metric.TOKENS, now);
-            if (!q.take(w, tpm, estimate)) {
+            Number limit = limitOf.apply(s.limits());
+            if (limit == null) continue;
+            Window w = q.minute(org.value(), s.scope(), metric, now);
+            if (!q.take(w, limit.longValue(), amount)) {
                 giveBackTokens();
-                headers("tokens", w, tpm, now);
-                throw refused("tokens", s, w, now);
+                headers(kind, w, limit.longValue(), now);
+                throw refused(kind, s, w, now);
             }
-            tokens.add(new Taken(w, estimate));
-            long left = q.remaining(w, tpm);
+            taken.accept(w);
+            long left = q.remaining(w, limit.longValue());
             if (left < tightestLeft) {
                 tightest = w;
-                tightestLimit = tpm;
+                tightestLimit = limit.longValue();
                 tightestLeft = left;
             }
         }
-        if (tightest != null) headers("tokens", tightest, tightestLimit, now);
+        if (tightest != null) headers(kind, tightest, tightestLimit, now);
     }
 
     /** The tokens the call consumed: what it took above or below its estimate goes back or is added. */
