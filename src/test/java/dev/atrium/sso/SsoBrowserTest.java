@@ -29,7 +29,7 @@ import org.springframework.beans.factory.annotation.Autowired;
  * started here on 127.0.0.1): "Sign in with SSO" on the console's sign-in page, the provider's own
  * sign-in form, back in the console as a new member. Then the owner's sign-in settings page and
  * two-factor enrolment. Screenshots {@code sso-sign-in.png}, {@code sso-settings.png} and {@code
- * two-factor-enrolment.png} go to target/screenshots/ (and to {@code -Datrium.screenshots=docs/screenshots}).
+ * two-factor-enrolment.png} (and {@code sso-signed-in.png}, the console right after) go to target/screenshots/ (and to {@code -Datrium.screenshots=docs/screenshots}).
  */
 @IntegrationTest
 class SsoBrowserTest {
@@ -93,6 +93,7 @@ class SsoBrowserTest {
                     .until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("body"), "Acme Robotics"));
             assertThat(driver.getCurrentUrl()).doesNotContain("/sign-in").doesNotContain("/sso/refused");
             assertThat(driver.findElement(By.tagName("body")).getText()).contains(email);
+            shot(driver, "sso-signed-in");
 
             // The owner, with a password, sees the sign-in settings and enrols a second factor.
             driver.manage().deleteAllCookies();

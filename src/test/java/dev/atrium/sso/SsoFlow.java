@@ -84,14 +84,24 @@ final class SsoFlow {
         return post("/sso/start", Map.of("email", email));
     }
 
+    private static final Pattern CONTINUE = Pattern.compile("id=\"sso-continue\" href=\"([^\"]+)\"");
+
+    /** The page that moves on to the provider: where it goes (an Atrium path), or null. */
+    static @Nullable String continueTo(Page page) {
+        if (page.status() != 200) return null;
+        Matcher m = CONTINUE.matcher(page.body());
+        return m.find() ? m.group(1).replace("&amp;", "&") : null;
+    }
+
     /**
      * The whole flow: SSO started with {@code email}, the provider's form filled with {@code
      * username} and {@code password}; answers Atrium's last answer to the provider's redirect back.
      */
     Page signIn(String email, String username, String password) {
         Page started = start(email);
-        if (started.status() != 302 || !started.redirectPath().startsWith("/oauth2/authorization/")) return started;
-        Page authorize = get(started.next().toString()); // -> the provider's authorization endpoint
+        String to = continueTo(started);
+        if (to == null || !to.startsWith("/oauth2/authorization/")) return started;
+        Page authorize = get(to); // -> the provider's authorization endpoint
         Page login = follow(authorize); // -> the provider's sign-in form
         if (login.status() != 200) throw new IllegalStateException("no provider sign-in form: " + login);
         Page afterLogin =

@@ -68,13 +68,16 @@ class SsoPages {
     }
 
     @PostMapping("/sso/start")
-    String start(@RequestParam(required = false) @Nullable String email) {
+    String start(@RequestParam(required = false) @Nullable String email, Model model) {
         Optional<OrgId> org = email == null ? Optional.empty() : settings.organizationFor(email);
         if (org.isEmpty()) return "redirect:/sign-in?error=sso-unknown";
         if (registrations.findByRegistrationId(org.get().value()) == null) {
             return "redirect:/sso/refused?reason=provider_unavailable";
         }
-        return "redirect:/oauth2/authorization/" + org.get().value();
+        // A page that moves on by itself, not a redirect: the sign-in page's content security policy
+        // (form-action 'self') stops a form's redirect to another site, the provider's included.
+        model.addAttribute("to", "/oauth2/authorization/" + org.get().value());
+        return "sso/continue";
     }
 
     @GetMapping("/sso/refused")
