@@ -26,6 +26,9 @@ final class SsoFlow {
     private final String atrium;
     private final HttpClient http;
     private @Nullable String csrf;
+    /** The last authorization request sent to the provider. */
+    @Nullable
+    URI authorizationRequest;
 
     SsoFlow(String atrium) {
         this.atrium = atrium;
@@ -101,8 +104,10 @@ final class SsoFlow {
         Page started = start(email);
         String to = continueTo(started);
         if (to == null || !to.startsWith("/oauth2/authorization/")) return started;
-        Page authorize = get(to); // -> the provider's authorization endpoint
-        Page login = follow(authorize); // -> the provider's sign-in form
+        Page redirect = get(to);
+        authorizationRequest = redirect.next();
+        Page authorize = get(authorizationRequest.toString()); // the provider's authorization endpoint
+        Page login = follow(authorize); // the provider's sign-in form
         if (login.status() != 200) throw new IllegalStateException("no provider sign-in form: " + login);
         Page afterLogin =
                 post(login.uri().resolve("/login").toString(), Map.of("username", username, "password", password));

@@ -84,6 +84,15 @@ class SsoTest {
         var back = flow.signIn(email, "nora", "provider-pass");
         assertThat(back.status()).as(back.toString()).isEqualTo(302);
         assertThat(back.redirectPath()).isEqualTo("/");
+        // Authorization code flow with PKCE (S256), state and nonce.
+        assertThat(flow.authorizationRequest.toString())
+                .startsWith(provider.issuer() + "/oauth2/authorize?")
+                .contains("response_type=code")
+                .contains("code_challenge_method=S256")
+                .contains("code_challenge=")
+                .contains("nonce=")
+                .contains("state=")
+                .contains("scope=openid%20email%20profile");
         var home = flow.follow(flow.get("/"));
         assertThat(home.status()).isEqualTo(200);
         assertThat(home.body()).contains(email).contains("Acme SSO");
@@ -327,6 +336,149 @@ class SsoTest {
         assertThat(incomplete.status()).isEqualTo(422);
         var badIssuer = theirs.put(stranger.path() + "/sso", Map.of("issuer", "ftp://example.com"));
         assertThat(badIssuer.status()).isEqualTo(422);
+    }
+
+    @Test
+    void theBreakGlassAccountIsTheOwnerNamedAndOnlyWhileAnOwner() {
+        var sso = configured("Break-glass SSO", Map.of());
+        String email = sso.email("second-owner");
+        var invite = sso.owner().post(sso.tenant().path() + "/invitations", Map.of("email", email, "role", "owner"));
+        var accepted = fixtures.api()
+                .post(
+                        "/api/v1/invitations/" + invite.text("token") + "/accept",
+                        Map.of("name", "Second", "password", Fixtures.PASSWORD));
+        assertThat(accepted.status()).as(accepted.toString()).isEqualTo(200);
+        String second = accepted.json().path("user").path("id").asString();
+
+        var on = sso.owner()
+                .put(sso.tenant().path() + "/sso", Map.of("sso_required", true, "break_glass_user_id", second));
+        assertThat(on.status()).as(on.toString()).isEqualTo(200);
+        assertThat(token(email).status()).isEqualTo(201);
+        assertThat(token(sso.tenant().owner().email()).text("code"))
+                .as("the owner who turned it on is not the break-glass account now")
+                .isEqualTo("sso_required");
+
+        // Demoted, the break-glass account is refused its password like any member.
+        var demoted = sso.owner().patch(sso.tenant().path() + "/members/" + second, Map.of("role", "admin"));
+        assertThat(demoted.status()).as(demoted.toString()).isEqualTo(200);
+        assertThat(token(email).status()).isEqualTo(403);
+    }
+
+    @Test
+    void singleSignOnStandsForTheSecondFactor() {
+        var sso = configured("MFA SSO", Map.of());
+        // A member with a password and two-factor sign-in.
+        String email = sso.email("tess");
+        var invite = sso.owner().post(sso.tenant().path() + "/invitations", Map.of("email", email, "role", "member"));
+        fixtures.api()
+                .post(
+                        "/api/v1/invitations/" + invite.text("token") + "/accept",
+                        Map.of("name", "Tess", "password", Fixtures.PASSWORD));
+        var tess = fixtures.api().as(token(email).text("token"));
+        String secret = tess.post("/api/v1/me/2fa", Map.of()).text("secret");
+        long step = dev.atrium.support.TotpGenerator.step(java.time.Instant.now());
+        assertThat(tess.post(
+                                "/api/v1/me/2fa/confirm",
+                                Map.of("code", dev.atrium.support.TotpGenerator.code(secret, step)))
+                        .status())
+                .isEqualTo(200);
+        assertThat(sso.owner()
+                        .put(sso.tenant().path() + "/sign-in-policy", Map.of("require_two_factor", true))
+                        .status())
+                .isEqualTo(200);
+
+        // Her password sign-in still asks for the code; her single sign-on does not.
+        var password = new SsoFlow(fixtures.baseUrl());
+        password.get("/sign-in");
+        assertThat(password.post("/sign-in", Map.of("email", email, "password", Fixtures.PASSWORD))
+                        .redirectPath())
+                .isEqualTo("/sign-in?step=code");
+        provider.person("tess-" + sso.domain(), "pw", email, true, "Tess");
+        var flow = new SsoFlow(fixtures.baseUrl());
+        assertThat(flow.signIn(email, "tess-" + sso.domain(), "pw").redirectPath())
+                .isEqualTo("/");
+        assertThat(flow.get("/orgs/" + sso.tenant().orgId() + "/usage").status())
+                .isEqualTo(200);
+
+        // Someone new, without any second factor, is not sent to enrol after a single sign-on.
+        provider.person("newbie-" + sso.domain(), "pw", sso.email("newbie"), true, "Newbie");
+        var newbie = new SsoFlow(fixtures.baseUrl());
+        assertThat(newbie.signIn(sso.email("newbie"), "newbie-" + sso.domain(), "pw")
+                        .redirectPath())
+                .isEqualTo("/");
+        assertThat(newbie.get("/orgs/" + sso.tenant().orgId() + "/usage").status())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void theOwnerChangesTheSettingsOnTheConsolePage() {
+        var sso = configured("Console SSO", Map.of());
+        var admin = fixtures.addMember(sso.tenant(), "admin", null);
+        var console = new SsoFlow(fixtures.baseUrl());
+        console.get("/sign-in");
+        assertThat(console.post(
+                                "/sign-in",
+                                Map.of("email", sso.tenant().owner().email(), "password", Fixtures.PASSWORD))
+                        .redirectPath())
+                .isEqualTo("/");
+        String settings = "/orgs/" + sso.tenant().orgId() + "/settings/sign-in";
+        // An admin does not reach the page.
+        var adminConsole = new SsoFlow(fixtures.baseUrl());
+        adminConsole.get("/sign-in");
+        adminConsole.post("/sign-in", Map.of("email", admin.email(), "password", Fixtures.PASSWORD));
+        assertThat(adminConsole.get(settings).status()).isEqualTo(403);
+        var page = console.get(settings);
+        assertThat(page.status()).isEqualTo(200);
+        assertThat(page.body())
+                .contains(sso.domain())
+                .contains("/login/oauth2/code/" + sso.tenant().orgId())
+                .doesNotContain(sso.secret());
+
+        String more = "more-" + sso.domain();
+        var saved = console.post(
+                settings + "/sso",
+                Map.of(
+                        "enabled",
+                        "true",
+                        "issuer",
+                        provider.issuer(),
+                        "clientId",
+                        sso.clientId(),
+                        "clientSecret",
+                        "",
+                        "domains",
+                        sso.domain() + ", " + more,
+                        "ssoRequiresInvitation",
+                        "true"));
+        assertThat(saved.redirectPath()).isEqualTo(settings);
+        var sso2 = sso.owner().get(sso.tenant().path() + "/sso").json();
+        assertThat(sso2.path("domains").toString()).contains(sso.domain()).contains(more);
+        assertThat(sso2.path("has_client_secret").asBoolean())
+                .as("an empty secret keeps it")
+                .isTrue();
+        assertThat(sso2.path("sso_requires_invitation").asBoolean()).isTrue();
+
+        // A form error goes back to the page with its message, nothing changed.
+        console.get(settings);
+        var bad = console.post(settings + "/sso", Map.of("enabled", "true", "domains", "not a domain!"));
+        assertThat(bad.redirectPath()).isEqualTo(settings);
+        assertThat(console.get(settings).body()).contains("is not an email domain");
+        console.get(settings);
+        assertThat(console.post(settings + "/two-factor", Map.of("requireTwoFactor", "true"))
+                        .redirectPath())
+                .isEqualTo(settings);
+        assertThat(sso.owner()
+                        .get(sso.tenant().path() + "/sign-in-policy")
+                        .json()
+                        .path("require_two_factor")
+                        .asBoolean())
+                .isTrue();
+        // The owner signed in with a password and has no second factor: now sent to enrol.
+        assertThat(console.get(settings).redirectPath()).isEqualTo("/account/2fa?required");
+
+        var audit =
+                sso.owner().get(sso.tenant().path() + "/audit-events?limit=50").body();
+        assertThat(audit).contains("sso.updated").contains("sign_in_policy.updated");
     }
 
     private Api.Response token(String email) {

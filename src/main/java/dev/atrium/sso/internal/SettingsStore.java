@@ -140,14 +140,16 @@ public class SettingsStore {
 
     /**
      * The name of an organization of the person's (an active member) that requires single sign-on
-     * and of which they are not the break-glass owner.
+     * and of which they are not the break-glass owner (still an owner).
      */
     public Optional<String> ssoRequiredBy(UserId user) {
         return jdbc.sql("""
                         SELECT o.name FROM org_sign_in_settings s
                         JOIN org_members m ON m.org_id = s.org_id AND m.user_id = :user AND m.status = 'active'
                         JOIN organizations o ON o.id = s.org_id
-                        WHERE s.sso_required AND s.break_glass_user_id IS DISTINCT FROM :user
+                        WHERE s.sso_required
+                          -- the break-glass account keeps its password only while it is an owner
+                          AND NOT (s.break_glass_user_id = :user AND m.role = 'owner')
                         ORDER BY o.name LIMIT 1
                         """).param("user", user.value()).query(String.class).optional();
     }
