@@ -481,6 +481,37 @@ class SsoTest {
         assertThat(audit).contains("sso.updated").contains("sign_in_policy.updated");
     }
 
+    @Test
+    void aProviderWhoseEndpointsLeadInsideIsNotCalled() throws Exception {
+        // A discovery document (on an allowed host) naming a token endpoint on a forbidden one.
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        String issuer = "http://127.0.0.1:" + server.getAddress().getPort();
+        server.createContext("/.well-known/openid-configuration", exchange -> {
+            byte[] body = ("{\"issuer\":\"" + issuer + "\",\"authorization_endpoint\":\"" + issuer
+                            + "/authorize\",\"token_endpoint\":\"http://localhost:9/token\",\"jwks_uri\":\""
+                            + issuer + "/jwks\",\"response_types_supported\":[\"code\"],"
+                            + "\"subject_types_supported\":[\"public\"],"
+                            + "\"id_token_signing_alg_values_supported\":[\"RS256\"]}")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        try {
+            var sso = configured("Inward SSO", Map.of("issuer", issuer));
+            var started = new SsoFlow(fixtures.baseUrl()).start(sso.email("someone"));
+            assertThat(started.redirectPath()).isEqualTo("/sso/refused?reason=provider_unavailable");
+        } finally {
+            server.stop(0);
+        }
+        // The same with the provider down.
+        var down = configured("Down SSO", Map.of("issuer", issuer));
+        assertThat(new SsoFlow(fixtures.baseUrl()).start(down.email("someone")).redirectPath())
+                .isEqualTo("/sso/refused?reason=provider_unavailable");
+    }
+
     private Api.Response token(String email) {
         return fixtures.api().post("/api/v1/auth/tokens", Map.of("email", email, "password", Fixtures.PASSWORD));
     }

@@ -29,7 +29,7 @@ import tools.jackson.databind.json.JsonMapper;
  * id (the redirect URI is {@code {baseUrl}/login/oauth2/code/{org}}). The settings are read from the
  * database at each use, so a change made on any node applies everywhere; the provider's discovery
  * document ({@code {issuer}/.well-known/openid-configuration}) is fetched through the outbound guard
- * and kept for ten minutes per organization and settings version. Only the ID token is used: no
+ * (which also checks the token endpoint and JWK set it names, the two Atrium calls) and kept for ten minutes per organization and settings version. Only the ID token is used: no
  * user-info call.
  */
 @Component
@@ -120,6 +120,15 @@ class OrgClientRegistrations implements ClientRegistrationRepository {
         Map<String, Object> config = json.readValue(response.body(), new TypeReference<Map<String, Object>>() {});
         if (!issuer.equals(config.get("issuer"))) {
             throw new IOException("the discovery document names another issuer: " + config.get("issuer"));
+        }
+        // Atrium itself calls these two (the code exchange, the signing keys): the same guard as the issuer.
+        for (String endpoint : new String[] {"token_endpoint", "jwks_uri"}) {
+            if (!(config.get(endpoint) instanceof String url)) throw new IOException("no " + endpoint);
+            try {
+                guard.check(URI.create(url));
+            } catch (OutboundGuard.Refused | IllegalArgumentException e) {
+                throw new IOException(endpoint + " refused: " + e.getMessage());
+            }
         }
         return config;
     }
