@@ -108,6 +108,10 @@ final class AuthorizationMatrix {
                                                     204 204 403 204 403 403 404 204 403 404 | 404 404 404 404
             GET    /workspaces/{ws}/policy          200 200 200 200 200 200 404 200 200 404 | 404 404 404 404
             PUT    /workspaces/{ws}/policy          200 200 403 200 403 403 404 200 403 404 | 404 404 404 404  {'record_history': true}
+            GET    /sso                             200 403 403 403 403 403 403 403 403 403 | 404 404 404 404
+            PUT    /sso                             200 403 403 403 403 403 403 403 403 403 | 404 404 404 404  {'sso_requires_invitation': false}
+            GET    /sign-in-policy                  200 403 403 403 403 403 403 403 403 403 | 404 404 404 404
+            PUT    /sign-in-policy                  200 403 403 403 403 403 403 403 403 403 | 404 404 404 404  {'require_two_factor': false}
             GET    /workspaces/{ws}/mail-digest     200 200 403 200 403 403 404 200 403 404 | 404 404 404 404
             PUT    /workspaces/{ws}/mail-digest     200 200 403 200 403 403 404 200 403 404 | 404 404 404 404  {'weekly': false}
             # Usage: members see the workspaces they are assigned to; the rest is for owner, admin, billing

@@ -49,6 +49,7 @@ public class Identity {
     private final TransactionTemplate transactions;
     private final ApplicationEventPublisher events;
     private final Clock clock;
+    private final org.springframework.beans.factory.ObjectProvider<SignInRules> rules;
     private final PasswordEncoder passwords = new BCryptPasswordEncoder(10);
     private final String dummyHash;
 
@@ -61,7 +62,9 @@ public class Identity {
             ConsoleSessions sessions,
             PlatformTransactionManager transactionManager,
             ApplicationEventPublisher events,
+            org.springframework.beans.factory.ObjectProvider<SignInRules> rules,
             Clock clock) {
+        this.rules = rules;
         this.users = users;
         this.keys = keys;
         this.throttle = throttle;
@@ -106,6 +109,28 @@ public class Identity {
             throw ApiException.conflict("email_taken", "A user with this email already exists.");
         }
         return user;
+    }
+
+    /**
+     * Creates a user who signs in through an organization's identity provider: their password is a
+     * random secret nobody knows (a password sign-in never succeeds). 409 {@code email_taken} when
+     * the address is registered already.
+     */
+    @Transactional
+    public User createExternalUser(String email, @Nullable String name) {
+        String normal = normaliseEmail(email, "email");
+        String cleanName = name == null || name.isBlank() ? normal.substring(0, normal.indexOf('@')) : name.strip();
+        if (cleanName.length() > 200) cleanName = cleanName.substring(0, 200);
+        User user = new User(UserId.next(), normal, requireName(cleanName, "name"), clock.instant());
+        if (!users.insert(user, passwords.encode(TokenCodec.generate("x")))) {
+            throw ApiException.conflict("email_taken", "A user with this email already exists.");
+        }
+        return user;
+    }
+
+    /** The sign-in rules of the person's organizations (none when no module provides them). */
+    public SignInRules rules() {
+        return rules.getIfAvailable(() -> SignInRules.NONE);
     }
 
     @Transactional(readOnly = true)
@@ -160,6 +185,9 @@ public class Identity {
                 throw new ApiException(
                         HttpStatus.UNAUTHORIZED, "invalid_credentials", "Email or password is incorrect.");
             }
+            // Checked after the password, so that the refusal tells nothing to who does not know it.
+            String refused = rules().passwordRefusal(user.get().id());
+            if (refused != null) throw new ApiException(HttpStatus.FORBIDDEN, "sso_required", refused);
             String token = knownDevice ? device : TokenCodec.generate(DEVICE);
             boolean seenBefore = !knownDevice && devices.any(user.get().id(), now);
             devices.remember(TokenCodec.sha256(token), user.get().id(), now);

@@ -234,4 +234,28 @@ public class InvitationService {
         invitations.markAccepted(inv.org(), inv.id(), user.id(), clock.instant());
         return new Accepted(user, inv.org(), member);
     }
+
+    /** True when the organization has an open invitation (not accepted, revoked nor expired) for the email. */
+    @Transactional(readOnly = true)
+    public boolean hasOpenInvitation(OrgId org, String email) {
+        return invitations
+                .findOpenForUpdate(org, email.toLowerCase(java.util.Locale.ROOT), clock.instant())
+                .isPresent();
+    }
+
+    /**
+     * Accepts the organization's open invitation for the user's email on their behalf, once their
+     * identity provider vouched for the address (single sign-on): they join with the invitation's
+     * role and workspace. Empty when there is none.
+     */
+    @Transactional
+    public Optional<Member> acceptBySingleSignOn(OrgId org, User user) {
+        Optional<Invitations.Pending> open = invitations.findOpenForUpdate(org, user.email(), clock.instant());
+        if (open.isEmpty()) return Optional.empty();
+        Invitations.Pending inv = open.get();
+        Member member = organizations.join(
+                org, user.id(), inv.role(), inv.workspace(), "user", user.id().value());
+        invitations.markAccepted(org, inv.id(), user.id(), clock.instant());
+        return Optional.of(member);
+    }
 }

@@ -121,6 +121,26 @@ class OpenApiContractTest {
         call(owner, "GET", "/api/v1/organizations/{org}/admin-keys", vars("org", org), null);
         call(
                 owner,
+                "PUT",
+                "/api/v1/organizations/{org}/sso",
+                vars("org", org),
+                Map.of(
+                        "client_id",
+                        "contract-client",
+                        "client_secret",
+                        "contract-secret",
+                        "domains",
+                        List.of("contract.example")));
+        call(owner, "GET", "/api/v1/organizations/{org}/sso", vars("org", org), null);
+        call(
+                owner,
+                "PUT",
+                "/api/v1/organizations/{org}/sign-in-policy",
+                vars("org", org),
+                Map.of("require_two_factor", false));
+        call(owner, "GET", "/api/v1/organizations/{org}/sign-in-policy", vars("org", org), null);
+        call(
+                owner,
                 "DELETE",
                 "/api/v1/organizations/{org}/admin-keys/{id}",
                 vars("org", org, "id", adminKey.text("id")),

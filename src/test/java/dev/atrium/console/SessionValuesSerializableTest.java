@@ -42,4 +42,34 @@ class SessionValuesSerializableTest {
         assertThat(forms).as("console forms found").hasSizeGreaterThan(3);
         assertThat(notSerializable).isEmpty();
     }
+
+    /**
+     * Single sign-on keeps its authorization request (state, nonce, PKCE verifier) in the console
+     * session between the redirect to the provider and its answer; SsoTest runs the whole flow
+     * through the stored sessions, this checks the value itself.
+     */
+    @Test
+    void theSingleSignOnRequestKeptInTheSessionSerializes() throws Exception {
+        var request = org.springframework.security.oauth2.core.endpoint.OAuth2AuthorizationRequest.authorizationCode()
+                .authorizationUri("https://idp.example/oauth2/authorize")
+                .clientId("atrium")
+                .redirectUri("https://atrium.example/login/oauth2/code/org_x")
+                .scopes(java.util.Set.of("openid", "email"))
+                .state("state-1")
+                .attributes(a -> {
+                    a.put("registration_id", "org_x");
+                    a.put("nonce", "nonce-1");
+                    a.put("code_verifier", "verifier-1");
+                })
+                .build();
+        var bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(request);
+        }
+        try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            var back = (org.springframework.security.oauth2.core.endpoint.OAuth2AuthorizationRequest) in.readObject();
+            assertThat(back.getState()).isEqualTo("state-1");
+            assertThat((String) back.getAttribute("code_verifier")).isEqualTo("verifier-1");
+        }
+    }
 }

@@ -82,6 +82,15 @@ class ConsoleAuthentication implements AuthenticationProvider {
         }
     }
 
+    /** The password was right, but an organization of the person's requires single sign-on. */
+    static final class SsoRequired extends AuthenticationException {
+        private static final long serialVersionUID = 1L;
+
+        SsoRequired(String message) {
+            super(message);
+        }
+    }
+
     /** A throttled sign-in: an account status, which the manager reports as it is. */
     static final class Throttled extends AccountStatusException {
         private static final long serialVersionUID = 1L;
@@ -110,6 +119,7 @@ class ConsoleAuthentication implements AuthenticationProvider {
         } catch (SignInThrottled e) {
             throw new Throttled(e);
         } catch (ApiException e) {
+            if ("sso_required".equals(e.code())) throw new SsoRequired(e.getMessage());
             throw new BadCredentialsException("Email or password is incorrect.");
         }
         if (twoFactor.enabled(signIn.user().id())) {

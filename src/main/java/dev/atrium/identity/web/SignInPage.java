@@ -42,6 +42,13 @@ class SignInPage {
                     retryAfter == null || !retryAfter.matches("[1-9][0-9]{0,6}")
                             ? "Too many failed sign-in attempts. Try again later."
                             : "Too many failed sign-in attempts. Try again in " + retryAfter + " seconds.");
+        } else if ("sso".equals(error)) {
+            model.addAttribute(
+                    "error", "Your organization signs in through its identity provider: use “Sign in with SSO” below.");
+        } else if ("sso-unknown".equals(error)) {
+            model.addAttribute(
+                    "error",
+                    "No organization signs in with single sign-on for this email's domain: sign in with your password.");
         } else if (error != null) {
             model.addAttribute("error", "Email or password is incorrect.");
         }

@@ -68,7 +68,10 @@ class TokenController {
      * Signs in and issues a token. Throttled sign-ins answer 429 with {@code Retry-After}; a
      * successful one also sets the device cookie, which exempts the client's later sign-ins from
      * the account's and address's delays. A user with two-factor sign-in also gives {@code
-     * totp_code} (or {@code recovery_code}); without it the answer is 401 {@code totp_required}.
+     * totp_code} (or {@code recovery_code}); without it the answer is 401 {@code totp_required}. A
+     * member of an organization that requires single sign-on gets 403 {@code sso_required} (unless
+     * they are its break-glass owner); one of an organization that requires two-factor sign-in, who
+     * has not enrolled, gets 403 {@code two_factor_required}.
      */
     @PostMapping("/api/v1/auth/tokens")
     @ResponseStatus(HttpStatus.CREATED)
@@ -84,6 +87,14 @@ class TokenController {
         } catch (SignInThrottled e) {
             response.setHeader("Retry-After", Long.toString(e.retryAfter().toSeconds()));
             throw e;
+        }
+        if (!twoFactor.enabled(signIn.user().id())
+                && identity.rules().twoFactorRequired(signIn.user().id())) {
+            throw new ApiException(
+                    HttpStatus.FORBIDDEN,
+                    "two_factor_required",
+                    "An organization of yours requires two-factor sign-in: enrol on /account/2fa"
+                            + " (or POST /api/v1/me/2fa) before creating tokens.");
         }
         IssuedToken token = identity.issuePersonalToken(
                 signIn.user().id(),

@@ -31,7 +31,12 @@ class TwoFactorPage {
     record CodeForm(@Nullable String code) implements java.io.Serializable {}
 
     @GetMapping("/account/2fa")
-    String page(@AuthenticationPrincipal Caller caller, Model model) {
+    String page(
+            @AuthenticationPrincipal Caller caller,
+            @org.springframework.web.bind.annotation.RequestParam(required = false) @Nullable String required,
+            Model model) {
+        // Sent here by ConsoleSecurityConfiguration.EnrolmentRequired: other pages wait for the enrolment.
+        if (required != null) model.addAttribute("enrolmentRequired", true);
         return view(person(caller), model);
     }
 

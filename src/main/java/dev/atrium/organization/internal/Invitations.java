@@ -81,6 +81,37 @@ public class Invitations {
                 .optional();
     }
 
+    /**
+     * The organization's open invitation for an email (not accepted, revoked nor expired), newest
+     * first, locked so that it is accepted once.
+     */
+    public Optional<Pending> findOpenForUpdate(OrgId org, String email, Instant now) {
+        return jdbc.sql("""
+                        SELECT org_id, id, email, role, workspace_id, expires_at, accepted_at
+                        FROM invitations
+                        WHERE org_id = :org AND email = :email AND revoked_at IS NULL AND accepted_at IS NULL
+                          AND expires_at > :now
+                        ORDER BY created_at DESC
+                        LIMIT 1
+                        FOR UPDATE
+                        """)
+                .param("org", org.value())
+                .param("email", email)
+                .param("now", Timestamp.from(now))
+                .query((rs, n) -> {
+                    String ws = rs.getString("workspace_id");
+                    return new Pending(
+                            new OrgId(rs.getString("org_id")),
+                            new InvitationId(rs.getString("id")),
+                            rs.getString("email"),
+                            OrgRole.parse(rs.getString("role")),
+                            ws == null ? null : new WorkspaceId(ws),
+                            rs.getTimestamp("expires_at").toInstant(),
+                            null);
+                })
+                .optional();
+    }
+
     public void markAccepted(OrgId org, InvitationId id, UserId by, Instant at) {
         jdbc.sql("UPDATE invitations SET accepted_at = :at, accepted_by = :by WHERE org_id = :org AND id = :id")
                 .param("org", org.value())

@@ -64,6 +64,9 @@ class ConsoleNavigation implements LayoutModel {
             items.add(new Item("usage", "Usage", base + "/usage"));
             if (admin()) items.add(new Item("audit", "Audit log", base + "/audit"));
             if (admin()) items.add(new Item("mail", "Email", base + "/mail"));
+            if (current.role() == OrgRole.OWNER) {
+                items.add(new Item("sign-in", "Sign-in settings", base + "/settings/sign-in"));
+            }
             return items;
         }
     }
