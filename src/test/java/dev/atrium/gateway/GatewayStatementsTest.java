@@ -99,6 +99,7 @@ class GatewayStatementsTest {
                 .text("key");
         Api client = nodes.node(0).api().as(key);
 
+        beforeUpstream.clear();
         int calls = 6;
         for (int i = 0; i < calls; i++) {
             log.reset();
@@ -126,6 +127,48 @@ class GatewayStatementsTest {
 
         // One pooled keep-alive connection to the upstream served every call.
         assertThat(upstreamClientPorts).hasSize(1);
+    }
+
+    @Test
+    void aKeysRateAndSpendLimitsAreCheckedInMemoryAndClaimedFromTheDatabaseRarely() {
+        Nodes.Owner owner = nodes.organization("Limited Statements Co", "1000");
+        var created = nodes.node(0)
+                .api()
+                .as(owner.token())
+                .post(
+                        owner.orgPath() + "/workspaces/" + owner.primaryWorkspaceId() + "/api-keys",
+                        Map.of(
+                                "name",
+                                "limited",
+                                "spend_limit",
+                                Map.of("amount", "500", "period", "month"),
+                                "rate_limits",
+                                Map.of(
+                                        "requests_per_minute",
+                                        10000,
+                                        "tokens_per_minute",
+                                        10_000_000,
+                                        "concurrent",
+                                        50)));
+        assertThat(created.status()).as(created.toString()).isEqualTo(201);
+        Api client = nodes.node(0).api().as(created.text("key"));
+        log.reset();
+        int calls = 100;
+        for (int i = 0; i < calls; i++) {
+            var r = client.post(
+                    "/v1/chat/completions",
+                    Map.of("model", "gpt-4o-mini", "messages", List.of(Map.of("role", "user", "content", "Hi."))));
+            assertThat(r.status()).as(r.toString()).isEqualTo(200);
+            assertThat(r.header("x-ratelimit-limit-requests")).isEqualTo("10000");
+        }
+        long claims = log.snapshot().stream()
+                .filter(s -> s.toLowerCase(Locale.ROOT).contains("insert into rate_windows"))
+                .count();
+        System.out.printf(
+                "%d limited calls (requests, tokens, a concurrent call and credits each): %d claims%n", calls, claims);
+        // Requests: one claim of 1/20 of the limit (500) serves all 100; concurrent calls: a slot kept
+        // while the key is busy; tokens and credits: each claim covers many calls.
+        assertThat(claims).isLessThan(calls / 4);
     }
 
     private static List<String> touchingCachedTables(List<String> statements) {
