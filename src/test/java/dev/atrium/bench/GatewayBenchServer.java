@@ -119,7 +119,10 @@ public final class GatewayBenchServer {
         info.forEach(System.out::println);
     }
 
-    /** An organization with a 10⁹-credit grant, pool funding and a workspace key; returns the key. */
+    /**
+     * An organization with a 10⁹-credit grant, pool funding and a workspace key; returns the key. With
+     * {@code -Datrium.bench.key-limits=true} the key carries a spend limit and every rate limit.
+     */
     private static String workspaceKey(ConfigurableApplicationContext ctx) {
         Identity identity = ctx.getBean(Identity.class);
         User user = identity.createUser(
@@ -134,6 +137,14 @@ public final class GatewayBenchServer {
         CreditMoves admin = ctx.getBean(CreditMoves.class);
         admin.setFunding(org, ws, Funding.POOL, Actor.SYSTEM);
         admin.grant(org, Credits.parse("1000000000"), "purchase", null, "bench", Actor.SYSTEM);
+        if (Boolean.getBoolean("atrium.bench.key-limits")) {
+            // Every limit a key can carry, set far above what the bench reaches: what checking them costs.
+            var limits = new dev.atrium.identity.KeySettings(
+                    Credits.parse("100000000").micros(), "month", null, 10_000_000, 1_000_000_000_000L, 100_000, null);
+            System.out.println("bench key: spend limit, requests, tokens and concurrent-call limits set");
+            return identity.issueWorkspaceKey(org, ws, "gateway bench", null, caller, limits)
+                    .secret();
+        }
         return identity.issueWorkspaceKey(org, ws, "gateway bench", null, caller)
                 .secret();
     }
