@@ -151,7 +151,7 @@ class ApiKeysConsolePagesTest {
         String row = row(list.body(), "campaign bot");
         assertThat(row)
                 .contains(
-                        spent + " of 2.5 this week", "demo/chat", "100 requests/min", "100,000 tokens/min", "4 at once")
+                        spent + " of 2.5 per week", "demo/chat", "100 requests/min", "100,000 tokens/min", "4 at once")
                 .contains(
                         "the workspace",
                         "active",
