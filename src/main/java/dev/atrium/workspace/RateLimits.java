@@ -32,6 +32,46 @@ public record RateLimits(
         }
     }
 
+    /**
+     * Limits typed in a console form (empty: no limit), checked like the API's: 400 on
+     * {@code field.requests_per_minute} and so on when one is not a positive whole number in range.
+     */
+    public static RateLimits fromText(
+            @Nullable String rpm, @Nullable String tpm, @Nullable String concurrent, String field) {
+        Long r = number(rpm, field + ".requests_per_minute");
+        Long t = number(tpm, field + ".tokens_per_minute");
+        Long c = number(concurrent, field + ".concurrent");
+        return checked(new RateLimits(toInt(r), t, toInt(c)), field);
+    }
+
+    /** Too large for an int: the largest, which {@link #checked} then refuses as out of range. */
+    private static @Nullable Integer toInt(@Nullable Long n) {
+        if (n == null) return null;
+        return (int) Math.min(n, Integer.MAX_VALUE);
+    }
+
+    private static @Nullable Long number(@Nullable String text, String field) {
+        if (text == null || text.isBlank()) return null;
+        try {
+            long n = Long.parseLong(text.strip().replace("_", "").replace(",", ""));
+            if (n < 1) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw dev.atrium.common.ApiException.invalid(
+                    field, field + " must be a positive whole number, or empty for no limit.");
+        }
+    }
+
+    /** For people: "60 requests/min · 100,000 tokens/min · 4 at once", or "" when there is no limit. */
+    public String summary() {
+        var parts = new java.util.ArrayList<String>();
+        var f = java.text.NumberFormat.getIntegerInstance(java.util.Locale.ENGLISH);
+        if (requestsPerMinute != null) parts.add(f.format(requestsPerMinute) + " requests/min");
+        if (tokensPerMinute != null) parts.add(f.format(tokensPerMinute) + " tokens/min");
+        if (concurrent != null) parts.add(f.format(concurrent) + " at once");
+        return String.join(" · ", parts);
+    }
+
     public boolean none() {
         return requestsPerMinute == null && tokensPerMinute == null && concurrent == null;
     }

@@ -157,6 +157,19 @@ class ConsoleBrowserTest {
         driver.navigate().refresh();
         assertThat(text()).doesNotContain("Your new API key");
 
+        // Its settings on their own page: spend limit, models, expiry, rate limits.
+        click("a[aria-label='Edit production app']");
+        waitForText("Edit key “production app”");
+        type("spendAmount", "25");
+        type("requestsPerMinute", "60");
+        ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("window.scrollTo(0, 0)");
+        shot("11b-key-edit");
+        click("#key-settings button[type=submit]");
+        waitForText("Key “production app” saved.");
+        assertThat(driver.findElement(By.cssSelector("tr[data-key='production app'] td.limits"))
+                        .getText())
+                .isEqualTo("60 requests/min");
+
         // Its policy, and the other settings pages.
         driver.findElement(By.linkText("Policy")).click();
         waitForText("What the gateway lets this workspace do.");

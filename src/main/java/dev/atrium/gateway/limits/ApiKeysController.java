@@ -11,15 +11,12 @@ import dev.atrium.identity.Caller;
 import dev.atrium.identity.IssuedToken;
 import dev.atrium.identity.KeyInfo;
 import dev.atrium.identity.KeySettings;
-import dev.atrium.ledger.Period;
 import dev.atrium.organization.Access;
-import dev.atrium.usage.KeySpending;
 import dev.atrium.workspace.RateLimits;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceService;
 import dev.atrium.workspace.WorkspaceTeam;
 import io.swagger.v3.oas.annotations.media.Schema;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -51,26 +48,16 @@ class ApiKeysController {
     private final Access access;
     private final WorkspaceService workspaces;
     private final WorkspaceTeam team;
-    private final KeyPolicy keyPolicy;
-    private final KeySpending spending;
+    private final WorkspaceKeys keys;
     private final JsonMapper json;
-    private final Clock clock;
 
     ApiKeysController(
-            Access access,
-            WorkspaceService workspaces,
-            WorkspaceTeam team,
-            KeyPolicy keyPolicy,
-            KeySpending spending,
-            JsonMapper json,
-            Clock clock) {
+            Access access, WorkspaceService workspaces, WorkspaceTeam team, WorkspaceKeys keys, JsonMapper json) {
         this.access = access;
         this.workspaces = workspaces;
         this.team = team;
-        this.keyPolicy = keyPolicy;
-        this.spending = spending;
+        this.keys = keys;
         this.json = json;
-        this.clock = clock;
     }
 
     @Schema(name = "SpendLimit")
@@ -132,7 +119,7 @@ class ApiKeysController {
         WorkspaceAccess a = resolve(caller, org, ws);
         UserId bound = body.userId() == null ? null : userId(body.userId());
         KeySettings settings =
-                settings(a, body.spendLimit(), body.allowedModels(), body.expiresAt(), body.rateLimits(), true);
+                keys.settings(a, body.spendLimit(), body.allowedModels(), body.expiresAt(), body.rateLimits(), true);
         IssuedToken key = team.issueKey(a, body.name() == null ? "" : body.name(), bound, settings);
         return new IssuedKey(
                 key.id().value(),
@@ -148,7 +135,7 @@ class ApiKeysController {
     Map<String, List<KeyView>> list(
             @AuthenticationPrincipal Caller caller, @PathVariable String org, @PathVariable String ws) {
         WorkspaceAccess a = resolve(caller, org, ws);
-        return Map.of("data", team.keys(a).stream().map(k -> view(a, k)).toList());
+        return Map.of("data", team.keys(a).stream().map(k -> keys.view(a, k)).toList());
     }
 
     @GetMapping("/{id}")
@@ -158,7 +145,7 @@ class ApiKeysController {
             @PathVariable String ws,
             @PathVariable String id) {
         WorkspaceAccess a = resolve(caller, org, ws);
-        return view(a, team.key(a, keyId(id)));
+        return keys.view(a, team.key(a, keyId(id)));
     }
 
     /** Changes what the body names: a field absent stays, a field set to null is cleared. */
@@ -203,8 +190,8 @@ class ApiKeysController {
                 ? read(body.get("rate_limits"), RateLimits.class, "rate_limits")
                 : new RateLimits(now.requestsPerMinute(), now.tokensPerMinute(), now.concurrent());
         boolean expiryChanged = body.has("expires_at");
-        KeySettings settings = settings(a, limit, models, expires, limits, expiryChanged);
-        return view(a, team.updateKey(a, key.id(), name == null ? "" : name, settings));
+        KeySettings settings = keys.settings(a, limit, models, expires, limits, expiryChanged);
+        return keys.view(a, team.updateKey(a, key.id(), name == null ? "" : name, settings));
     }
 
     @PostMapping("/{id}/rotate")
@@ -236,71 +223,6 @@ class ApiKeysController {
         WorkspaceAccess a = resolve(caller, org, ws);
         if (a.org().keyWorkspace() != null) throw ApiException.forbidden("Workspace keys are for the gateway.");
         team.revokeKey(a, keyId(id));
-    }
-
-    private KeyView view(WorkspaceAccess a, KeyInfo k) {
-        KeySettings s = k.settings();
-        Instant now = clock.instant();
-        Period period = s.spendPeriod() == null ? Period.MONTH : Period.parse(s.spendPeriod());
-        Instant start = period.start(now);
-        String status = k.revokedAt() != null
-                ? "revoked"
-                : k.expiresAt() != null && !k.expiresAt().isAfter(now) ? "expired" : "active";
-        return new KeyView(
-                k.id().value(),
-                k.name(),
-                k.prefix(),
-                k.userId() == null ? null : k.userId().value(),
-                k.createdBy(),
-                k.createdAt(),
-                k.lastUsedAt(),
-                k.revokedAt(),
-                k.expiresAt(),
-                status,
-                s.spendLimitMicros() == null
-                        ? null
-                        : new SpendLimit(Credits.ofMicros(s.spendLimitMicros()).toDecimal(), s.spendPeriod()),
-                s.allowedModels(),
-                new RateLimits(s.requestsPerMinute(), s.tokensPerMinute(), s.concurrent()),
-                spending.since(a.workspace().org(), a.workspace().id(), k.id(), start)
-                        .toDecimal(),
-                start);
-    }
-
-    /** The settings as given, checked: a positive limit with a period, models the workspace's policy allows. */
-    private KeySettings settings(
-            WorkspaceAccess a,
-            @Nullable SpendLimit limit,
-            @Nullable List<String> models,
-            @Nullable Instant expires,
-            @Nullable RateLimits rateLimits,
-            boolean expiryGiven) {
-        Long micros = null;
-        String period = null;
-        if (limit != null) {
-            if (limit.amount() == null)
-                throw ApiException.invalid("spend_limit.amount", "spend_limit needs an amount and a period.");
-            try {
-                micros = Credits.parse(limit.amount()).micros();
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid(
-                        "spend_limit.amount", "spend_limit.amount must be a decimal amount with at most 6 decimals.");
-            }
-            if (micros <= 0)
-                throw ApiException.invalid("spend_limit.amount", "spend_limit.amount must be greater than 0.");
-            try {
-                period = Period.parse(limit.period() == null ? "" : limit.period())
-                        .wire();
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid("spend_limit.period", "spend_limit.period must be day, week or month.");
-            }
-        }
-        if (expiryGiven && expires != null && !expires.isAfter(clock.instant()))
-            throw ApiException.invalid("expires_at", "expires_at must be in the future.");
-        List<String> allowed = keyPolicy.checkModels(a, models);
-        RateLimits r = RateLimits.checked(rateLimits, "rate_limits");
-        return new KeySettings(
-                micros, period, allowed, r.requestsPerMinute(), r.tokensPerMinute(), r.concurrent(), expires);
     }
 
     private <T> @Nullable T read(JsonNode node, Class<T> type, String field) {

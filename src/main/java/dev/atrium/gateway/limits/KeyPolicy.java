@@ -42,4 +42,13 @@ public class KeyPolicy {
         }
         return List.copyOf(clean);
     }
+
+    /** The models of the organization's catalog that the workspace's policy allows, in catalog order. */
+    public List<String> modelsAllowed(WorkspaceAccess access) {
+        Policy policy = workspaces.policy(access);
+        return pricing.models(access.workspace().org()).stream()
+                .map(m -> m.id())
+                .filter(policy::allows)
+                .toList();
+    }
 }

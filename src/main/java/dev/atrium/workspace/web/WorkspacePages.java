@@ -9,10 +9,13 @@ import dev.atrium.common.WorkspaceId;
 import dev.atrium.console.ConsoleController;
 import dev.atrium.console.Flash;
 import dev.atrium.identity.Caller;
-import dev.atrium.identity.IssuedToken;
+import dev.atrium.identity.KeyInfo;
+import dev.atrium.identity.KeySettings;
 import dev.atrium.organization.Access;
 import dev.atrium.organization.OrgAccess;
 import dev.atrium.organization.OrganizationService;
+import dev.atrium.workspace.KeySpendLookup;
+import dev.atrium.workspace.RateLimits;
 import dev.atrium.workspace.Workspace;
 import dev.atrium.workspace.WorkspaceAccess;
 import dev.atrium.workspace.WorkspaceKind;
@@ -45,12 +48,78 @@ class WorkspacePages {
     private final WorkspaceService workspaces;
     private final WorkspaceTeam team;
     private final OrganizationService organizations;
+    private final KeySpendLookup spending;
+    private final java.time.Clock clock;
 
-    WorkspacePages(Access access, WorkspaceService workspaces, WorkspaceTeam team, OrganizationService organizations) {
+    WorkspacePages(
+            Access access,
+            WorkspaceService workspaces,
+            WorkspaceTeam team,
+            OrganizationService organizations,
+            KeySpendLookup spending,
+            java.time.Clock clock) {
         this.access = access;
         this.workspaces = workspaces;
         this.team = team;
         this.organizations = organizations;
+        this.spending = spending;
+        this.clock = clock;
+    }
+
+    /**
+     * A row of the key list: the key, who it acts for and who made it (names where the workspace
+     * knows them), its status, spend this period against its limit, and its other settings in words.
+     */
+    record KeyRow(
+            KeyInfo key,
+            @Nullable String actingMember,
+            @Nullable String createdBy,
+            String status,
+            @Nullable String expires,
+            String spent,
+            @Nullable String spendLimit,
+            @Nullable String spendPeriod,
+            @Nullable List<String> allowedModels,
+            String rateLimits,
+            boolean canChange) {}
+
+    private List<KeyRow> keyRows(WorkspaceAccess w, List<WorkspaceMember> members) {
+        Map<String, String> names =
+                members.stream().collect(Collectors.toMap(m -> m.userId().value(), WorkspaceMember::name, (a, b) -> a));
+        var now = clock.instant();
+        boolean active = w.workspace().active();
+        return team.keys(w).stream()
+                .map(k -> {
+                    KeySettings s = k.settings();
+                    String status = k.revokedAt() != null
+                            ? "revoked"
+                            : k.expiresAt() != null && !k.expiresAt().isAfter(now) ? "expired" : "active";
+                    boolean own =
+                            k.userId() != null && k.userId().equals(w.org().user());
+                    return new KeyRow(
+                            k,
+                            k.userId() == null
+                                    ? null
+                                    : names.getOrDefault(
+                                            k.userId().value(), k.userId().value()),
+                            k.createdBy() == null ? null : names.getOrDefault(k.createdBy(), k.createdBy()),
+                            status,
+                            k.expiresAt() == null
+                                    ? null
+                                    : java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm")
+                                                    .format(k.expiresAt().atOffset(java.time.ZoneOffset.UTC))
+                                            + " UTC",
+                            spending.spentThisPeriod(w, k).toDecimal(),
+                            s.spendLimitMicros() == null
+                                    ? null
+                                    : dev.atrium.common.Credits.ofMicros(s.spendLimitMicros())
+                                            .toDecimal(),
+                            s.spendPeriod(),
+                            s.allowedModels(),
+                            new RateLimits(s.requestsPerMinute(), s.tokensPerMinute(), s.concurrent()).summary(),
+                            active && k.revokedAt() == null && (w.canManage() || own));
+                })
+                .toList();
     }
 
     /** The create form's fields, kept across the redirect when they need correcting. */
@@ -123,7 +192,7 @@ class WorkspacePages {
         List<WorkspaceMember> members =
                 team.list(w, PageRequest.of(MAX_ROWS, null)).data();
         model.addAttribute("members", members);
-        model.addAttribute("keys", team.keys(w));
+        model.addAttribute("keys", keyRows(w, members));
         model.addAttribute("orgAdmin", w.org().isAdmin());
         model.addAttribute("seesFunding", w.org().seesAllWorkspaces());
         model.addAttribute("roles", WorkspaceRole.values());
@@ -203,27 +272,6 @@ class WorkspacePages {
                                 : " " + moved + (moved == 1 ? " member's" : " members'")
                                         + " default workspace is now the Primary Workspace."));
         return "redirect:/orgs/" + org + "/workspaces" + (archive ? "?archived=true" : "");
-    }
-
-    @PostMapping("/orgs/{org}/workspaces/{ws}/keys")
-    String issueKey(
-            @AuthenticationPrincipal Caller caller,
-            @PathVariable String org,
-            @PathVariable String ws,
-            @RequestParam(defaultValue = "") String name,
-            RedirectAttributes redirect) {
-        WorkspaceAccess w = workspace(caller, org, ws);
-        String back =
-                "redirect:/orgs/" + org + "/workspaces/" + w.workspace().id().value();
-        try {
-            IssuedToken key = team.issueKey(w, name, null);
-            // A flash attribute lives for exactly one page view: the secret is shown once.
-            redirect.addFlashAttribute("newKey", key);
-            Flash.success(redirect, "Key “" + name.strip() + "” created. Copy it now: it will not be shown again.");
-        } catch (ApiException e) {
-            Flash.error(redirect, e.getMessage());
-        }
-        return back;
     }
 
     @PostMapping("/orgs/{org}/workspaces/{ws}/keys/{key}/revoke")
