@@ -87,7 +87,7 @@ class WorkspaceSettingsPages {
                     Boolean.TRUE.equals(recordHistory),
                     days,
                     max,
-                    rateLimits(requestsPerMinute, tokensPerMinute, concurrentCalls, "rate_limits")));
+                    RateLimits.fromText(requestsPerMinute, tokensPerMinute, concurrentCalls, "rate_limits")));
         }
 
         private static @Nullable List<String> models(@Nullable String text) {
@@ -102,31 +102,6 @@ class WorkspaceSettingsPages {
 
     static String text(@Nullable Number n) {
         return n == null ? "" : n.toString();
-    }
-
-    /** Rate limits typed in a console form: empty fields are no limit. */
-    static RateLimits rateLimits(
-            @Nullable String rpm, @Nullable String tpm, @Nullable String concurrent, String field) {
-        return new RateLimits(
-                number(rpm, field + ".requests_per_minute") == null
-                        ? null
-                        : number(rpm, field + ".requests_per_minute").intValue(),
-                number(tpm, field + ".tokens_per_minute"),
-                number(concurrent, field + ".concurrent") == null
-                        ? null
-                        : number(concurrent, field + ".concurrent").intValue());
-    }
-
-    private static @Nullable Long number(@Nullable String text, String field) {
-        if (text == null || text.isBlank()) return null;
-        try {
-            long n = Long.parseLong(text.strip().replace("_", "").replace(",", ""));
-            if (n < 1 || n > Integer.MAX_VALUE && !field.endsWith("tokens_per_minute"))
-                throw new NumberFormatException();
-            return n;
-        } catch (NumberFormatException e) {
-            throw ApiException.invalid(field, field + " must be a positive whole number, or empty for no limit.");
-        }
     }
 
     @GetMapping("/orgs/{org}/workspaces/{ws}/edit")
