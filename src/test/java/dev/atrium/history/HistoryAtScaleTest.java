@@ -41,7 +41,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Search and export over a workspace of 10,000 conversations (30,000 messages), inserted with
  * set-based SQL; and the export of a workspace much larger than the heap of a second Atrium
- * started with {@code -Xmx64m}, which succeeds only because the zip is streamed.
+ * started with {@code -Xmx96m}, which succeeds only because the zip is streamed.
  */
 @IntegrationTest
 @TestPropertySource(properties = "atrium.providers.demo.token-delay=PT0S")
@@ -225,13 +225,13 @@ class HistoryAtScaleTest {
     }
 
     /**
-     * Adds 96 MB of distinct media (48 files of 2 MB, each linked to an activity) to the workspace,
-     * then starts a second Atrium on the same database and data directory with a 64 MB heap and
+     * Adds 144 MB of distinct media (72 files of 2 MB, each linked to an activity) to the workspace,
+     * then starts a second Atrium on the same database and data directory with a 96 MB heap and
      * downloads the export from it: it holds the 10,000 conversations and every file.
      */
     @Test
     void anExportLargerThanTheHeapSucceedsBecauseItIsStreamed() throws Exception {
-        int files = 48;
+        int files = 72;
         int size = 2 * 1024 * 1024;
         String keyId = jdbc.sql("SELECT created_by_key FROM conversations WHERE org_id = :org AND workspace_id = :ws"
                         + " LIMIT 1")
@@ -262,7 +262,7 @@ class HistoryAtScaleTest {
         var log = Files.createTempFile(data.root(), "small-heap-", ".log");
         Process child = new ProcessBuilder(
                         javaBin,
-                        "-Xmx64m",
+                        "-Xmx96m",
                         "-XX:+UseSerialGC",
                         "-XX:TieredStopAtLevel=1",
                         "-cp",
@@ -308,7 +308,7 @@ class HistoryAtScaleTest {
             }
             assertThat(conversations).isEqualTo(CONVERSATIONS);
             assertThat(mediaFiles).isEqualTo(files);
-            assertThat(total).isGreaterThan(96L * 1024 * 1024);
+            assertThat(total).isGreaterThan(144L * 1024 * 1024);
             assertThat(child.isAlive()).as("the small-heap server survived").isTrue();
             assertThat(Files.readString(log)).doesNotContain("OutOfMemoryError");
         } finally {
