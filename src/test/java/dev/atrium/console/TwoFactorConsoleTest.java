@@ -26,7 +26,7 @@ class TwoFactorConsoleTest {
     Fixtures fixtures;
 
     @Test
-    void enrolThenSignInNeedsTheCodeOnceAndARecoveryCodeOnce() {
+    void enrolThenSignInNeedsTheCodeOnceAndARecoveryCodeOnce() throws Exception {
         var p = fixtures.person("console-2fa");
         var c = ConsoleClient.signedIn(fixtures, p);
         var page = c.get("/account/2fa");
@@ -39,6 +39,11 @@ class TwoFactorConsoleTest {
         assertThat(m.find()).as(started.body()).isTrue();
         String secret = m.group(1);
         assertThat(started.body()).contains("otpauth://totp/Atrium%3A");
+        // The QR code on the page reads back as the same otpauth:// link.
+        Matcher uri = java.util.regex.Pattern.compile("id=\"otpauth-uri\" href=\"([^\"]+)\"")
+                .matcher(started.body());
+        assertThat(uri.find()).as(started.body()).isTrue();
+        assertThat(qr(started.body())).isEqualTo(org.springframework.web.util.HtmlUtils.htmlUnescape(uri.group(1)));
         long step = TotpGenerator.step(Instant.now());
         var confirmed = c.post("/account/2fa/confirm", Map.of("code", TotpGenerator.code(secret, step)));
         assertThat(confirmed.status()).isEqualTo(200);
@@ -94,5 +99,28 @@ class TwoFactorConsoleTest {
         var noPending = stranger.post(
                 "/sign-in", Map.of("email", "", "password", "", "code", TotpGenerator.code(secret, step + 1)));
         assertThat(noPending.redirectPath()).isEqualTo("/sign-in?error=invalid");
+    }
+
+    /** Decodes the QR code drawn as an SVG path of unit squares ("Mx yh1v1h-1z") on the page. */
+    private static String qr(String html) throws Exception {
+        Matcher svg = java.util.regex.Pattern.compile(
+                        "viewBox=\"0 0 (\\d+) (\\d+)\"[^>]*>.*?<path fill=\"#000\" d=\"([^\"]+)\"")
+                .matcher(html);
+        assertThat(svg.find()).as("an inline SVG QR code").isTrue();
+        int w = Integer.parseInt(svg.group(1));
+        int h = Integer.parseInt(svg.group(2));
+        int scale = 4;
+        int[] pixels = new int[w * scale * h * scale];
+        java.util.Arrays.fill(pixels, 0xFFFFFFFF);
+        Matcher module = java.util.regex.Pattern.compile("M(\\d+) (\\d+)").matcher(svg.group(3));
+        while (module.find()) {
+            int x = Integer.parseInt(module.group(1));
+            int y = Integer.parseInt(module.group(2));
+            for (int dy = 0; dy < scale; dy++)
+                for (int dx = 0; dx < scale; dx++) pixels[(y * scale + dy) * w * scale + x * scale + dx] = 0xFF000000;
+        }
+        var source = new com.google.zxing.RGBLuminanceSource(w * scale, h * scale, pixels);
+        var bitmap = new com.google.zxing.BinaryBitmap(new com.google.zxing.common.HybridBinarizer(source));
+        return new com.google.zxing.qrcode.QRCodeReader().decode(bitmap).getText();
     }
 }

@@ -45,7 +45,9 @@ class TwoFactorPage {
         Caller.User person = person(caller);
         try {
             // Answered directly (not through a redirect) so that the secret is not kept in the session.
-            model.addAttribute("enrolment", twoFactor.begin(person.user()));
+            var enrolment = twoFactor.begin(person.user());
+            model.addAttribute("enrolment", enrolment);
+            model.addAttribute("enrolmentQr", QrSvg.of(enrolment.uri()));
         } catch (ApiException e) {
             Flash.error(redirect, e.getMessage());
             return "redirect:/account/2fa";
