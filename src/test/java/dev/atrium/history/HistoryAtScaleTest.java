@@ -226,7 +226,8 @@ class HistoryAtScaleTest {
 
     /**
      * Adds 144 MB of distinct media (72 files of 2 MB, each linked to an activity) to the workspace,
-     * then starts a second Atrium on the same database and data directory with a 96 MB heap and
+     * then starts a second Atrium on the same database and media files (a data directory of its own:
+     * two nodes never share a settlement journal) with a 96 MB heap and
      * downloads the export from it: it holds the 10,000 conversations and every file.
      */
     @Test
@@ -272,7 +273,10 @@ class HistoryAtScaleTest {
                         "--atrium.database.url=" + url,
                         "--atrium.database.user=postgres",
                         "--atrium.database.pool-size=4",
-                        "--atrium.data-dir=" + data.root(),
+                        // Its own data directory (its own settlement journal), the same media files.
+                        "--atrium.data-dir="
+                                + Files.createDirectories(data.root().resolve("small-heap-node")),
+                        "--atrium.media.dir=" + data.root().resolve("media"),
                         "--atrium.jobs.enabled=false",
                         "--atrium.setup-token=" + IntegrationTest.SETUP_TOKEN,
                         "--spring.main.banner-mode=off")

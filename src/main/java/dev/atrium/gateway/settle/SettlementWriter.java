@@ -441,6 +441,12 @@ public class SettlementWriter implements SmartLifecycle {
         try {
             Journal j = Journal.open(directory, Journal.Options.defaults().withSyncInterval(syncInterval));
             replay(j);
+            // Everything the journal holds is applied now; the sequences of this run follow its last
+            // one. A writer started again must not keep the committed sequence of its earlier run:
+            // the journal may number anew, and a read would then not wait for what is not committed.
+            long last = j.lastSequence();
+            committed = last;
+            submitted = last;
             streams.clear(); // the streams replay found are charged; those of this run record anew
             journal = j;
         } catch (IOException e) {
