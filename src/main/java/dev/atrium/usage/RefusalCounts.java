@@ -1,6 +1,7 @@
 package dev.atrium.usage;
 
 import dev.atrium.common.OrgId;
+import dev.atrium.common.SqlArrays;
 import dev.atrium.common.WorkspaceId;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -37,14 +38,12 @@ public class RefusalCounts {
                 .param("all", workspaces == null)
                 .param(
                         "ws",
-                        workspaces == null
-                                ? "{}"
-                                : "{"
-                                        + String.join(
-                                                ",",
-                                                workspaces.stream()
-                                                        .map(WorkspaceId::value)
-                                                        .toList()) + "}")
+                        SqlArrays.literal(
+                                workspaces == null
+                                        ? List.of()
+                                        : workspaces.stream()
+                                                .map(WorkspaceId::value)
+                                                .toList()))
                 .query(rs -> {
                     out.computeIfAbsent(rs.getString(1), k -> new TreeMap<>()).put(rs.getString(2), rs.getLong(3));
                 });

@@ -53,6 +53,14 @@ public class RateLimiter {
             RateLimits workspaceLimits,
             @Nullable KeySettings keySettings,
             RateLimits memberLimits) {
+        boolean keyLimited = key != null
+                && keySettings != null
+                && (keySettings.requestsPerMinute() != null
+                        || keySettings.tokensPerMinute() != null
+                        || keySettings.concurrent() != null
+                        || keySettings.spendLimitMicros() != null);
+        // The common case, no limit at all: nothing to allocate or take.
+        if (workspaceLimits.none() && (user == null || memberLimits.none()) && !keyLimited) return CallLimits.NONE;
         List<Scoped> scopes = new ArrayList<>(3);
         if (!workspaceLimits.none()) scopes.add(new Scoped("workspace", "ws:" + workspace.value(), workspaceLimits));
         if (keySettings != null && key != null) {
@@ -70,7 +78,6 @@ public class RateLimiter {
             spend = new Window(org.value(), "key:" + key.value(), Metric.CREDITS, period.start(now), period.next(now));
             spendLimit = keySettings.spendLimitMicros();
         }
-        if (scopes.isEmpty() && spend == null) return CallLimits.NONE;
         CallLimits call = new CallLimits(quotas, refusals, org, workspace, scopes, spend, spendLimit, response());
         bind(call);
         call.admit();

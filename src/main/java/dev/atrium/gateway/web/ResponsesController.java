@@ -45,14 +45,7 @@ class ResponsesController {
         }
         ResponsesService.Answered done = responses.complete(call);
         ChatService.Prepared prepared = call.prepared();
-        response.setStatus(200);
-        response.setContentType(MediaType.APPLICATION_JSON_VALUE);
-        response.setHeader("x-atrium-workspace-id", ctx.workspace().id().value());
-        response.setHeader("x-atrium-credits-charged", done.charged().toDecimal());
-        if (prepared.clampedMaxTokens() != null)
-            response.setHeader(ChatService.CLAMPED_HEADER, String.valueOf(prepared.clampedMaxTokens()));
-        if (prepared.conversationId() != null)
-            response.setHeader("x-atrium-conversation-id", prepared.conversationId());
+        ChatAnswer.headers(response, prepared, done.charged());
         json.writeValue(response.getOutputStream(), done.body());
     }
 }

@@ -3,6 +3,7 @@ package dev.atrium.identity.internal;
 import dev.atrium.common.ChangeFeed;
 import dev.atrium.common.KeyId;
 import dev.atrium.common.OrgId;
+import dev.atrium.common.SqlArrays;
 import dev.atrium.common.UserId;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.identity.Caller;
@@ -85,7 +86,7 @@ public class Keys {
                 .param("expires", settings.expiresAt() == null ? null : Timestamp.from(settings.expiresAt()))
                 .param("limit", settings.spendLimitMicros())
                 .param("period", settings.spendPeriod())
-                .param("models", arrayLiteral(settings.allowedModels()))
+                .param("models", SqlArrays.literal(settings.allowedModels()))
                 .param("rpm", settings.requestsPerMinute())
                 .param("tpm", settings.tokensPerMinute())
                 .param("concurrent", settings.concurrent())
@@ -107,7 +108,7 @@ public class Keys {
                 .param("expires", settings.expiresAt() == null ? null : Timestamp.from(settings.expiresAt()))
                 .param("limit", settings.spendLimitMicros())
                 .param("period", settings.spendPeriod())
-                .param("models", arrayLiteral(settings.allowedModels()))
+                .param("models", SqlArrays.literal(settings.allowedModels()))
                 .param("rpm", settings.requestsPerMinute())
                 .param("tpm", settings.tokensPerMinute())
                 .param("concurrent", settings.concurrent())
@@ -140,19 +141,6 @@ public class Keys {
                 .param("id", id.value())
                 .query((rs, n) -> mapOrgKey(rs, n).settings())
                 .optional();
-    }
-
-    /** A PostgreSQL array literal; elements are quoted and escaped. */
-    private static @Nullable String arrayLiteral(@Nullable List<String> values) {
-        if (values == null) return null;
-        StringBuilder sb = new StringBuilder("{");
-        for (int i = 0; i < values.size(); i++) {
-            if (i > 0) sb.append(',');
-            sb.append('"')
-                    .append(values.get(i).replace("\\", "\\\\").replace("\"", "\\\""))
-                    .append('"');
-        }
-        return sb.append('}').toString();
     }
 
     /** A caller, when its credential expires (null: never) and was last recorded as used (null: never). */

@@ -3,6 +3,7 @@ package dev.atrium.workspace.internal;
 import dev.atrium.common.ChangeFeed;
 import dev.atrium.common.Credits;
 import dev.atrium.common.OrgId;
+import dev.atrium.common.SqlArrays;
 import dev.atrium.common.WorkspaceId;
 import dev.atrium.workspace.Policy;
 import dev.atrium.workspace.WorkspaceService;
@@ -69,8 +70,8 @@ public class Policies {
                         """)
                 .param("org", org.value())
                 .param("ws", ws.value())
-                .param("allowed", literal(policy.allowedModels()))
-                .param("denied", literal(policy.deniedModels()))
+                .param("allowed", SqlArrays.literal(policy.allowedModels()))
+                .param("denied", SqlArrays.literal(policy.deniedModels()))
                 .param("record", policy.recordHistory())
                 .param("retention", policy.retentionDays())
                 .param(
@@ -84,19 +85,6 @@ public class Policies {
                 .param("at", Timestamp.from(at))
                 .update();
         changes.publish(WorkspaceService.CHANGES_TOPIC, org.value());
-    }
-
-    /** A PostgreSQL array literal; elements are quoted and escaped. */
-    public static @Nullable String literal(@Nullable List<String> values) {
-        if (values == null) return null;
-        StringBuilder sb = new StringBuilder("{");
-        for (int i = 0; i < values.size(); i++) {
-            if (i > 0) sb.append(',');
-            sb.append('"')
-                    .append(values.get(i).replace("\\", "\\\\").replace("\"", "\\\""))
-                    .append('"');
-        }
-        return sb.append('}').toString();
     }
 
     static Policy map(ResultSet rs, int n) throws SQLException {
